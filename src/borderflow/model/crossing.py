@@ -1,0 +1,59 @@
+"""Stage 4: crossing between ports, apprehension, prosecution and the asylum ban.
+
+Port admissions happen in :func:`borderflow.model.border.metering`. Everyone
+set to cross between ports today (arrivals who did not join a list, and people
+who gave up waiting) is apprehended with the city's probability, else evades.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderflow.model.people import FLAG_ASYLUM_BARRED, FLAG_IRREGULAR_ENTRY, FLAG_PROSECUTED
+from borderflow.model.states import Household, State, Transition
+from borderflow.model.world import World
+
+
+def step(world: World, day: int) -> None:
+    """Resolve today's crossings between ports."""
+    if not world.crossers:
+        return
+    idx = np.concatenate(world.crossers)
+    world.crossers.clear()
+    if len(idx) == 0:
+        return
+    people, net, ledger, lev = world.people, world.net, world.ledger, world.levers
+    rng = world.rng["crossing"]
+    here = people.place[idx].astype(np.int64)
+    state = people.state[idx].astype(np.int64)
+    group = people.group[idx]
+    city = net.city_of[here]
+    sector = net.sector_of[here]
+    ledger.record(Transition.CROSS_BETWEEN_PORTS, state, state, here, here, group, who=idx)
+    caught = rng.random(len(idx)) < lev.p_apprehend[day, city]
+    people.flags[idx] |= FLAG_IRREGULAR_ENTRY
+    for mask, transition, to_state in (
+        (caught, Transition.APPREHENDED, State.IN_US_PROCESSING),
+        (~caught, Transition.EVADED, State.EVADED),
+    ):
+        ledger.record(transition, state[mask], to_state, here[mask], sector[mask], group[mask],
+                      who=idx[mask])
+        people.state[idx[mask]] = to_state
+        people.place[idx[mask]] = sector[mask]
+    held = idx[caught]
+    adult = (people.household[held] == Household.SINGLE_ADULT) | (
+        people.household[held] == Household.FAMILY_ADULT
+    )
+    referred = held[adult & (rng.random(len(held)) < lev.p_prosecute[day])]
+    _event(world, referred, Transition.REFERRED_FOR_PROSECUTION)
+    people.flags[referred] |= FLAG_PROSECUTED
+    if lev.asylum_ban[day]:
+        _event(world, held, Transition.ASYLUM_BARRED)
+        people.flags[held] |= FLAG_ASYLUM_BARRED
+
+
+def _event(world: World, idx: np.ndarray, transition: Transition) -> None:
+    people = world.people
+    here = people.place[idx].astype(np.int64)
+    state = people.state[idx].astype(np.int64)
+    world.ledger.record(transition, state, state, here, here, people.group[idx], who=idx)

@@ -1,0 +1,127 @@
+"""Stage 1: people set out — the background flow, caravans and their joiners.
+
+Also sends on again the people deported by Mexico whose wait is over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from borderflow.model import transit
+from borderflow.model.states import NATIONALITIES, OUTSIDE, State, Transition
+from borderflow.model.world import Group, World
+
+
+def new_people(world: World, g: int, n: int, origin: np.ndarray | int, day: int,
+               rng: np.random.Generator, fragment: int = -1,
+               transition: Transition = Transition.DEPART) -> np.ndarray:
+    """Create ``n`` travellers of group ``g`` at ``origin``; count their entry."""
+    group: Group = world.groups[g]
+    origin = np.broadcast_to(np.asarray(origin, np.int16), n)
+    idx = world.people.add(
+        n,
+        state=State.TRANSIT,
+        place=origin,
+        origin=origin,
+        dest=group.dest_ids[rng.choice(len(group.dest_ids), n, p=group.dest_p)],
+        group=g,
+        nationality=rng.choice(len(NATIONALITIES), n, p=group.nationality_p),
+        household=rng.choice(len(group.household_p), n, p=group.household_p),
+        fragment=fragment,
+        ti_enter=day,
+    )
+    world.ledger.record(transition, OUTSIDE, State.TRANSIT, origin.astype(np.int64),
+                        origin.astype(np.int64), np.full(n, g), who=idx)
+    return idx
+
+
+def background(world: World, day: int) -> None:
+    """Today's background departures, by nationality."""
+    bg = world.scenario.background
+    if bg is None:
+        return
+    date = world.scenario.start + dt.timedelta(days=day)
+    if (bg.start and date < bg.start) or (bg.end and date > bg.end):
+        return
+    rng = world.rng["departures"]
+    season = bg.seasonality[date.month - 1]
+    since = day - (world.scenario.day_of(bg.start) if bg.start else 0)
+    for nat in NATIONALITIES:
+        mean = bg.daily.get(nat, 0.0) * season
+        if mean <= 0:
+            continue
+        if bg.arrivals == "poisson":
+            n = int(rng.poisson(mean))
+        else:  # evenly spread: exactly floor(k * mean) by day k
+            n = int(np.floor((since + 1) * mean + 1e-9) - np.floor(since * mean + 1e-9))
+        if n == 0:
+            continue
+        origin = world.net.index(bg.origins[nat])
+        idx = new_people(world, 0, n, origin, day, rng)
+        world.people.nationality[idx] = NATIONALITIES.index(nat)
+        transit.start_alone(world, idx, float(day), day)
+
+
+def caravans(world: World, day: int) -> None:
+    """Caravans that set out today, and joiners reaching a caravan today."""
+    frag = world.fragments
+    rng = world.rng["caravans"]
+    for g, group in enumerate(world.groups):
+        caravan = group.caravan
+        if caravan is None:
+            continue
+        if world.scenario.day_of(caravan.depart) == day and caravan.size > 0:
+            origin = world.net.index(caravan.origin)
+            f = frag.add(origin, float(day), g, np.empty(0, np.int64))
+            frag.members[f] = new_people(world, g, caravan.size, origin, day, rng, fragment=f)
+        for joiner in caravan.joiners:
+            if world.scenario.day_of(joiner.date) == day and joiner.n > 0:
+                _join(world, g, joiner.n, day, rng)
+
+
+def _join(world: World, g: int, n: int, day: int, rng: np.random.Generator) -> None:
+    frag = world.fragments
+    live = [f for f in range(len(frag.place)) if frag.active[f] and frag.group[f] == g]
+    if not live:  # the caravan has arrived or dissolved: joiners set out from its origin
+        caravan = world.groups[g].caravan
+        assert caravan is not None
+        origin = world.net.index(caravan.origin)
+        f = frag.add(origin, float(day), g, np.empty(0, np.int64))
+        frag.members[f] = new_people(world, g, n, origin, day, rng, fragment=f,
+                                     transition=Transition.JOIN_CARAVAN)
+        return
+    lead = max(live, key=lambda f: len(transit.fragment_members(world, f)))
+    idx = new_people(world, g, n, frag.place[lead], day, rng, fragment=lead,
+                     transition=Transition.JOIN_CARAVAN)
+    frag.members[lead] = np.concatenate([frag.members[lead], idx])
+    if frag.next_place[lead] < 0:
+        return  # the fragment sets out today and plans every member's leg then
+    # Keep on the lead group's road only those whose destination lies that way.
+    hops = world.net.next_hop[frag.place[lead], world.people.dest[idx]]
+    off_road = hops != frag.next_place[lead]
+    world.people.dest[idx[off_road]] = world.people.dest[frag.members[lead][0]]
+    transit.schedule_leg(world, idx, np.full(n, float(day)),
+                         np.full(n, frag.arrive[lead]), day, alone=False, rng=rng)
+
+
+def set_out_again(world: World, day: int) -> None:
+    """People deported by Mexico whose wait is over set out again, alone."""
+    people = world.people
+    idx = world.deported_agenda.due(day)
+    idx = idx[people.state[idx] == State.DEPORTED_BY_MEXICO]
+    if len(idx) == 0:
+        return
+    here = people.place[idx].astype(np.int64)
+    world.ledger.record(Transition.SET_OUT_AGAIN, State.DEPORTED_BY_MEXICO, State.TRANSIT,
+                        here, here, people.group[idx], who=idx)
+    people.state[idx] = State.TRANSIT
+    transit.start_alone(world, idx, float(day), day)
+
+
+def step(world: World, day: int) -> None:
+    """Stage 1 for one day."""
+    set_out_again(world, day)
+    background(world, day)
+    caravans(world, day)

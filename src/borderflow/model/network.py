@@ -1,0 +1,116 @@
+"""The route network as arrays: distances, modes, next hops toward each border city."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from borderflow.scenario.schema import MODES, Scenario
+
+MODE_BIT = {mode: np.uint8(1 << i) for i, mode in enumerate(MODES)}
+
+
+@dataclass(frozen=True)
+class Network:
+    """Places and roads of a scenario, indexed by position in ``scenario.places``.
+
+    Attributes:
+        ids: place ids.
+        kind: place kind per place.
+        in_mexico: whether each place is in Mexico.
+        km: road distance between neighbours (0 where there is no road).
+        modes: bit mask of modes per road (``MODE_BIT``).
+        next_hop: ``next_hop[u, d]`` is the neighbour of ``u`` on the shortest road
+            to border city ``d`` (-1 if unreachable; ``d`` itself at ``d``).
+        city_of: for a port, its border city; for a city, itself; else -1.
+        sector_of: for a border city (or its ports), the U.S. sector; else -1.
+        asylum_port: for a border city, the port where asylum seekers queue; else -1.
+        ports: indices of ports of entry; cities: indices of border cities.
+    """
+
+    ids: tuple[str, ...]
+    kind: np.ndarray
+    in_mexico: np.ndarray
+    km: np.ndarray
+    modes: np.ndarray
+    next_hop: np.ndarray
+    city_of: np.ndarray
+    sector_of: np.ndarray
+    asylum_port: np.ndarray
+    ports: np.ndarray
+    cities: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of places."""
+        return len(self.ids)
+
+    def index(self, place_id: str) -> int:
+        """Position of a place id."""
+        return self.ids.index(place_id)
+
+    def path(self, origin: int, dest: int) -> list[int]:
+        """The shortest road path from ``origin`` to border city ``dest``."""
+        path = [origin]
+        while path[-1] != dest:
+            step = int(self.next_hop[path[-1], dest])
+            if step < 0:
+                raise ValueError(f"no road from {self.ids[origin]} to {self.ids[dest]}")
+            path.append(step)
+        return path
+
+
+def build_network(sc: Scenario) -> Network:
+    """Index the scenario's places and roads and compute shortest-path next hops."""
+    ids = tuple(p.id for p in sc.places)
+    pos = {pid: i for i, pid in enumerate(ids)}
+    n = len(ids)
+    kind = np.array([p.kind for p in sc.places])
+    km = np.zeros((n, n))
+    modes = np.zeros((n, n), np.uint8)
+    for r in sc.routes:
+        a, b = pos[r.from_], pos[r.to]
+        mask = np.uint8(sum(int(MODE_BIT[m]) for m in r.modes) | int(MODE_BIT["walk"]))
+        km[a, b] = km[b, a] = r.distance_km
+        modes[a, b] = modes[b, a] = mask
+
+    cities = np.flatnonzero(kind == "border_city")
+    next_hop = np.full((n, n), -1, np.int16)
+    if len(cities):
+        _, pred = dijkstra(csr_matrix(km), directed=False, indices=cities, return_predecessors=True)
+        # The tree rooted at city d: predecessor of u is u's next hop toward d.
+        next_hop[:, cities] = np.where(pred >= 0, pred, -1).T
+        next_hop[cities, cities] = cities
+
+    city_of = np.full(n, -1, np.int32)
+    sector_of = np.full(n, -1, np.int32)
+    asylum_port = np.full(n, -1, np.int32)
+    for i, p in enumerate(sc.places):
+        if p.kind == "border_city":
+            city_of[i] = i
+            sector_of[i] = pos[p.parent] if p.parent else -1
+    for i, p in enumerate(sc.places):
+        if p.kind == "port_of_entry" and p.parent:
+            city = pos[p.parent]
+            city_of[i] = city
+            sector_of[i] = sector_of[city]
+            if asylum_port[city] < 0:
+                asylum_port[city] = i
+    for city, port in sc.border.asylum_port.items():
+        asylum_port[pos[city]] = pos[port]
+    return Network(
+        ids=ids,
+        kind=kind,
+        in_mexico=np.array([p.country == "MEX" for p in sc.places]),
+        km=km,
+        modes=modes,
+        next_hop=next_hop,
+        city_of=city_of,
+        sector_of=sector_of,
+        asylum_port=asylum_port,
+        ports=np.flatnonzero(kind == "port_of_entry"),
+        cities=cities,
+    )

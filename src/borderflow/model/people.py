@@ -1,0 +1,87 @@
+"""People as a struct of arrays, grown in place as people enter the system."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Field name → dtype. Days are int32 (``ti_``), fractional times float32 (``t_``).
+FIELDS: dict[str, type] = {
+    "state": np.int8,
+    "place": np.int16,
+    "origin": np.int16,
+    "dest": np.int16,
+    "group": np.int16,
+    "nationality": np.int8,
+    "household": np.int8,
+    "flags": np.uint8,
+    "fragment": np.int32,
+    "ti_enter": np.int32,
+    "ti_queue": np.int32,
+    "ti_next": np.int32,
+    "next_kind": np.int8,
+    "t_arrive": np.float32,
+}
+
+FLAG_IRREGULAR_ENTRY = np.uint8(1)
+FLAG_ASYLUM_BARRED = np.uint8(2)
+FLAG_PROSECUTED = np.uint8(4)
+
+
+class People:
+    """All people who have entered the system, one slot each, never removed.
+
+    Attributes are NumPy arrays of length :attr:`count` (views into buffers of
+    length :attr:`capacity`), e.g. ``people.state[i]``.
+    """
+
+    state: np.ndarray
+    place: np.ndarray
+    origin: np.ndarray
+    dest: np.ndarray
+    group: np.ndarray
+    nationality: np.ndarray
+    household: np.ndarray
+    flags: np.ndarray
+    fragment: np.ndarray
+    ti_enter: np.ndarray
+    ti_queue: np.ndarray
+    ti_next: np.ndarray
+    next_kind: np.ndarray
+    t_arrive: np.ndarray
+
+    def __init__(self, capacity: int = 1024):
+        self.count = 0
+        self._buffers = {name: np.zeros(max(capacity, 1), dtype) for name, dtype in FIELDS.items()}
+        self._expose()
+
+    @property
+    def capacity(self) -> int:
+        """Slots allocated."""
+        return len(self._buffers["state"])
+
+    @property
+    def nbytes_per_person(self) -> int:
+        """Bytes of state arrays per person."""
+        return sum(np.dtype(d).itemsize for d in FIELDS.values())
+
+    def add(self, n: int, **values: np.ndarray | int | float) -> np.ndarray:
+        """Append ``n`` people with the given field values; return their indices."""
+        unknown = set(values) - set(FIELDS)
+        if unknown:
+            raise ValueError(f"unknown person fields {sorted(unknown)}; expected {list(FIELDS)}")
+        start, stop = self.count, self.count + n
+        if stop > self.capacity:
+            new_capacity = max(stop, 2 * self.capacity)
+            for name, buf in self._buffers.items():
+                grown = np.zeros(new_capacity, buf.dtype)
+                grown[:start] = buf[:start]
+                self._buffers[name] = grown
+        for name, buf in self._buffers.items():
+            buf[start:stop] = values.get(name, -1 if name in ("ti_next", "fragment") else 0)
+        self.count = stop
+        self._expose()
+        return np.arange(start, stop, dtype=np.int64)
+
+    def _expose(self) -> None:
+        for name, buf in self._buffers.items():
+            setattr(self, name, buf[: self.count])

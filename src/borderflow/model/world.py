@@ -1,0 +1,154 @@
+"""The world a run evolves: people, places, levers, queues and counters.
+
+Built once from a scenario; the stages (``departures``, ``transit``, ``border``,
+``crossing``) read and change it day by day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+from borderflow.model.agenda import Agenda
+from borderflow.model.ledger import Ledger
+from borderflow.model.network import Network, build_network
+from borderflow.model.people import People
+from borderflow.model.queues import FifoQueue
+from borderflow.model.rng import Streams
+from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES
+from borderflow.scenario.levers import LeverSchedule, build_schedule
+from borderflow.scenario.schema import Caravan, GroupMix, Scenario
+
+
+class Event(IntEnum):
+    """Kinds of personal events kept on the agendas."""
+
+    ARRIVE = 1
+    DETAIN = 2
+    REFUGE = 3
+    GIVE_UP = 4
+    SETTLE = 5
+    RENEGE = 6
+    SET_OUT_AGAIN = 7
+
+
+TRANSIT_HAZARDS = (Event.DETAIN, Event.REFUGE, Event.GIVE_UP, Event.SETTLE)
+
+
+@dataclass
+class Group:
+    """A travelling group: the background flow or one caravan."""
+
+    name: str
+    mix: GroupMix
+    nationality_p: np.ndarray
+    household_p: np.ndarray
+    dest_ids: np.ndarray
+    dest_p: np.ndarray
+    p_join_waitlist: float
+    p_refuge_at_entry: float
+    caravan: Caravan | None = None
+    stops: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class Fragments:
+    """Caravan fragments: members who move together (struct of small lists)."""
+
+    place: list[int] = field(default_factory=list)
+    next_place: list[int] = field(default_factory=list)
+    arrive: list[float] = field(default_factory=list)
+    group: list[int] = field(default_factory=list)
+    members: list[np.ndarray] = field(default_factory=list)
+    active: list[bool] = field(default_factory=list)
+
+    def add(self, place: int, arrive: float, group: int, members: np.ndarray) -> int:
+        """Create a fragment resting at ``place`` from time ``arrive``; return its id."""
+        self.place.append(place)
+        self.next_place.append(-1)
+        self.arrive.append(arrive)
+        self.group.append(group)
+        self.members.append(members)
+        self.active.append(True)
+        return len(self.place) - 1
+
+
+@dataclass
+class World:
+    """Everything a run changes, plus what it reads each day."""
+
+    scenario: Scenario
+    net: Network
+    levers: LeverSchedule
+    p: dict[str, float]
+    groups: list[Group]
+    people: People
+    ledger: Ledger
+    transit_agenda: Agenda
+    waiting_agenda: Agenda
+    deported_agenda: Agenda
+    waitlists: dict[int, FifoQueue]
+    bed_queues: dict[int, FifoQueue]
+    fragments: Fragments
+    rng: Streams
+    crossers: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def n_days(self) -> int:
+        """Days in the run."""
+        return self.scenario.n_days
+
+
+def _shares(mapping: dict[str, float], names: tuple[str, ...]) -> np.ndarray:
+    weights = np.array([mapping.get(n, 0.0) for n in names], float)
+    return weights / weights.sum()
+
+
+def _group(name: str, mix: GroupMix, net: Network, p: dict[str, float],
+           caravan: Caravan | None = None) -> Group:
+    dest_names = list(mix.destinations)
+    dest_w = np.array([mix.destinations[d] for d in dest_names], float)
+    return Group(
+        name=name,
+        mix=mix,
+        nationality_p=_shares(mix.nationality, NATIONALITIES),
+        household_p=_shares(mix.household, HOUSEHOLD_ROLES),
+        dest_ids=np.array([net.index(d) for d in dest_names], np.int16),
+        dest_p=dest_w / dest_w.sum(),
+        p_join_waitlist=p["p_join_waitlist"] if mix.p_join_waitlist is None else mix.p_join_waitlist,
+        p_refuge_at_entry=(
+            p["p_refuge_at_entry"] if mix.p_refuge_at_entry is None else mix.p_refuge_at_entry
+        ),
+        caravan=caravan,
+        stops={net.index(k): v for k, v in caravan.stops.items()} if caravan else {},
+    )
+
+
+def build_world(sc: Scenario, seed: int) -> World:
+    """A fresh world at the start of the run."""
+    net = build_network(sc)
+    p = {name: par.value for name, par in sc.parameters.items()}
+    groups: list[Group] = []
+    if sc.background is not None:
+        groups.append(_group("background", sc.background, net, p))
+    groups += [_group(c.name, c, net, p, caravan=c) for c in sc.caravans]
+    people = People(capacity=4096)
+    transit = Agenda(people, sc.n_days, tuple(int(k) for k in (Event.ARRIVE, *TRANSIT_HAZARDS)))
+    return World(
+        scenario=sc,
+        net=net,
+        levers=build_schedule(sc),
+        p=p,
+        groups=groups,
+        people=people,
+        ledger=Ledger(net.n, max(len(groups), 1)),
+        transit_agenda=transit,
+        waiting_agenda=Agenda(people, sc.n_days, (int(Event.RENEGE),)),
+        deported_agenda=Agenda(people, sc.n_days, (int(Event.SET_OUT_AGAIN),)),
+        waitlists={int(port): FifoQueue() for port in net.ports},
+        bed_queues={int(city): FifoQueue() for city in net.cities},
+        fragments=Fragments(),
+        rng=Streams(seed),
+    )

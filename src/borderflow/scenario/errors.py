@@ -1,0 +1,28 @@
+"""Scenario problems, gathered and reported all at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario: where, what was found, what was expected."""
+
+    file: str
+    where: str
+    message: str
+    value: object = None
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" (got {self.value!r})"
+        return f"{self.file}: {self.where}: {self.message}{shown}"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the scenario:\n{lines}")

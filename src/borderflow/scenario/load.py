@@ -1,0 +1,514 @@
+"""Read a scenario (TOML + CSV tables) into a validated :class:`Scenario`.
+
+Every problem is collected and raised together as a :class:`ScenarioError`
+naming the file, the field (and CSV row), the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tomllib
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from borderflow.scenario.errors import Problem, ScenarioError
+from borderflow.scenario.schema import (
+    PER_PLACE_LEVERS,
+    SCALAR_LEVERS,
+    Parameter,
+    Place,
+    Route,
+    Scenario,
+)
+
+BUNDLED = Path(str(resources.files("borderflow.scenario") / "bundled"))
+PARAMETERS_FILE = BUNDLED / "parameters.csv"
+
+#: TOML table names → Scenario field names.
+_TOML_KEYS = {
+    "name": "name",
+    "title": "title",
+    "description": "description",
+    "start": "start",
+    "end": "end",
+    "places": "places",
+    "routes": "routes",
+    "levers": "levers",
+    "policy": "policies",
+    "parameters": "parameters",
+    "caravan": "caravans",
+    "background": "background",
+    "border": "border",
+    "target": "targets",
+}
+_FIELD_TO_TOML = {v: k for k, v in _TOML_KEYS.items()}
+
+
+def bundled_names() -> list[str]:
+    """Names of the scenarios that ship with borderflow."""
+    return sorted(p.parent.name for p in BUNDLED.glob("*/scenario.toml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """The scenario file for a bundled name, a file path or a folder holding scenario.toml."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        path = path / "scenario.toml"
+    if path.is_file():
+        return path
+    bundled = BUNDLED / str(name_or_path) / "scenario.toml"
+    if bundled.is_file():
+        return bundled
+    raise ScenarioError(
+        [
+            Problem(
+                str(name_or_path),
+                "scenario",
+                "no such scenario file or bundled scenario; bundled: " + ", ".join(bundled_names()),
+            )
+        ]
+    )
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Read and validate a scenario by bundled name or path.
+
+    Raises:
+        ScenarioError: listing every problem found, each naming file and field.
+    """
+    path = resolve(name_or_path)
+    label = _label(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(label, "TOML syntax", str(exc))]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(label, "file", f"cannot be read: {exc}")]) from None
+
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _TOML_KEYS:
+            problems.append(
+                Problem(label, key, f"unknown key; expected one of {sorted(_TOML_KEYS)}")
+            )
+        else:
+            data[_TOML_KEYS[key]] = value
+
+    for field, model in (("places", Place), ("routes", Route)):
+        ref = data.get(field)
+        if ref is None:
+            problems.append(Problem(label, field, "missing: the path of the CSV table"))
+            continue
+        if not isinstance(ref, str):
+            problems.append(Problem(label, field, "expected a path (a string)", ref))
+            data.pop(field)
+            continue
+        rows, csv_problems = read_csv_table((path.parent / ref).resolve(), model)
+        problems += csv_problems
+        data[field] = rows
+
+    defaults, param_problems = read_parameter_table(PARAMETERS_FILE)
+    problems += param_problems
+    data["parameters"] = merge_parameters(defaults, data.get("parameters", {}), label, problems)
+
+    if problems:
+        # Report what the TOML itself says too, so one run shows everything.
+        problems += _validate(data, label, skip_missing={"places", "routes"})[1]
+        raise ScenarioError(_unique(problems))
+    return revalidate(data, origin=label)
+
+
+def revalidate(data: Mapping[str, Any], origin: str) -> Scenario:
+    """Validate scenario data (already merged with CSV tables and parameters).
+
+    Raises:
+        ScenarioError: listing every problem.
+    """
+    scenario, problems = _validate(data, origin)
+    if scenario is not None:
+        problems += cross_check(scenario, origin)
+    if problems or scenario is None:
+        raise ScenarioError(_unique(problems))
+    return scenario
+
+
+def _validate(
+    data: Mapping[str, Any], origin: str, skip_missing: Iterable[str] = ()
+) -> tuple[Scenario | None, list[Problem]]:
+    skip = set(skip_missing)
+    try:
+        return Scenario.model_validate(dict(data)), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = err["loc"]
+            if loc and loc[0] in skip:
+                continue
+            problems.append(
+                Problem(origin, _toml_path(loc), _expected(err), _shown_value(err, loc))
+            )
+        return None, problems
+
+
+def _toml_path(loc: Sequence[int | str]) -> str:
+    parts: list[str] = []
+    for i, item in enumerate(loc):
+        if isinstance(item, int):
+            parts[-1] += f"[{item + 1}]"
+        elif i == 0:
+            parts.append(_FIELD_TO_TOML.get(item, item))
+        elif item in ("function-after", "function-before") or item.startswith("function-"):
+            continue
+        else:
+            parts.append("from" if item == "from_" else item)
+    return ".".join(parts) or "scenario"
+
+
+def _expected(err: Any) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "missing required field"
+    if kind == "extra_forbidden":
+        return "unknown key (a typo?); remove it or check the spelling"
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def _shown_value(err: Any, loc: Sequence[int | str]) -> object:
+    if err["type"] == "missing":
+        return None
+    value = err.get("input")
+    if isinstance(value, dict | list | tuple) and len(str(value)) > 80:
+        return None
+    return value
+
+
+def _label(path: Path) -> str:
+    try:
+        return str(path.relative_to(BUNDLED))
+    except ValueError:
+        return str(path)
+
+
+def read_csv_table(path: Path, model: type[BaseModel]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Read a CSV table, validating each row against ``model``.
+
+    Returns the rows (as validated dicts) and the problems found, each naming
+    the file, the row (1-based, header excluded), the column and the value.
+    """
+    label = _label(path)
+    problems: list[Problem] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(label, "file", f"cannot be read: {exc}")]
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if not header:
+        return [], [Problem(label, "header", "the file is empty; expected a header row")]
+    header = [h.strip() for h in header]
+    fields = {(f.alias or name): f for name, f in model.model_fields.items()}
+    required = [k for k, f in fields.items() if f.is_required()]
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in fields]
+    if missing:
+        problems.append(Problem(label, "header", f"missing column(s) {missing}", header))
+    if unknown:
+        problems.append(
+            Problem(label, "header", f"unknown column(s) {unknown}; expected {list(fields)}")
+        )
+    if missing or unknown:
+        return [], problems
+    for number, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                Problem(
+                    label,
+                    f"row {number}",
+                    f"has {len(cells)} cells; the header has {len(header)} ({','.join(header)})",
+                    ",".join(cells),
+                )
+            )
+            continue
+        record = {h: c.strip() for h, c in zip(header, cells, strict=True)}
+        try:
+            row = model.model_validate(record)
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else "row"
+                column = "from" if column == "from_" else column
+                problems.append(
+                    Problem(label, f"row {number}, column {column}", _expected(err), record.get(column))
+                )
+            continue
+        rows.append(row.model_dump(by_alias=True))
+    return rows, problems
+
+
+def read_parameter_table(path: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """Read the table of model parameters: each sourced or an assumption with a range."""
+    label = _label(path)
+    problems: list[Problem] = []
+    table: dict[str, dict[str, Any]] = {}
+    with path.open(encoding="utf-8") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=1):
+            name = (row.pop("name") or "").strip()
+            cleaned = {k: (v.strip() or None) for k, v in row.items() if k}
+            try:
+                table[name] = Parameter.model_validate(cleaned).model_dump()
+            except ValidationError as exc:
+                for err in exc.errors():
+                    problems.append(Problem(label, f"row {number} ({name})", _expected(err)))
+    return table, problems
+
+
+def merge_parameters(
+    defaults: Mapping[str, Mapping[str, Any]],
+    overrides: object,
+    label: str,
+    problems: list[Problem],
+) -> dict[str, dict[str, Any]]:
+    """Apply a scenario's ``[parameters]`` to the defaults; unknown names are problems."""
+    merged = {k: dict(v) for k, v in defaults.items()}
+    if not isinstance(overrides, Mapping):
+        problems.append(Problem(label, "parameters", "expected a table of name = value"))
+        return merged
+    for name, change in overrides.items():
+        if name not in merged:
+            problems.append(
+                Problem(
+                    label,
+                    f"parameters.{name}",
+                    "unknown parameter; see `borderflow params` for the list",
+                )
+            )
+            continue
+        if isinstance(change, Mapping):
+            unknown = set(change) - set(Parameter.model_fields)
+            if unknown:
+                problems.append(
+                    Problem(label, f"parameters.{name}", f"unknown key(s) {sorted(unknown)}")
+                )
+                continue
+            merged[name].update(change)
+        else:
+            merged[name]["value"] = change
+    return merged
+
+
+def cross_check(sc: Scenario, label: str) -> list[Problem]:
+    """Problems between fields: references to places, dates, lever names, reachability."""
+    problems: list[Problem] = []
+    places = {p.id: p for p in sc.places}
+
+    def need(place_id: str, where: str, kinds: Iterable[str] | None = None) -> None:
+        place = places.get(place_id)
+        kinds = tuple(kinds) if kinds else None
+        if place is None:
+            problems.append(Problem(label, where, "unknown place; not in places.csv", place_id))
+        elif kinds and place.kind not in kinds:
+            problems.append(
+                Problem(label, where, f"place is a {place.kind}; expected a {' or '.join(kinds)}", place_id)
+            )
+
+    if sc.end < sc.start:
+        problems.append(Problem(label, "end", f"must not be before start ({sc.start})", sc.end))
+    if len(places) != len(sc.places):
+        seen: set[str] = set()
+        for p in sc.places:
+            if p.id in seen:
+                problems.append(Problem("places.csv", "id", "duplicate place id", p.id))
+            seen.add(p.id)
+    for i, p in enumerate(sc.places, start=1):
+        if p.kind == "port_of_entry":
+            need(p.parent or "", f"places.csv row {i}, column parent", ["border_city"])
+        elif p.kind == "border_city":
+            need(p.parent or "", f"places.csv row {i}, column parent", ["us_sector"])
+    for i, r in enumerate(sc.routes, start=1):
+        for end in ("from", "to"):
+            pid = r.from_ if end == "from" else r.to
+            need(pid, f"routes.csv row {i}, column {end}", ["origin", "town", "border_city"])
+        if r.from_ == r.to:
+            problems.append(Problem("routes.csv", f"row {i}", "a route must join two places", r.from_))
+
+    groups: list[tuple[str, Any]] = [(f"caravan[{i}]", c) for i, c in enumerate(sc.caravans, 1)]
+    if sc.background is not None:
+        groups.append(("background", sc.background))
+    for where, g in groups:
+        for dest in g.destinations:
+            need(dest, f"{where}.destinations", ["border_city"])
+    for i, c in enumerate(sc.caravans, start=1):
+        need(c.origin, f"caravan[{i}].origin", ["origin", "town", "border_city"])
+        for stop in c.stops:
+            need(stop, f"caravan[{i}].stops", ["origin", "town", "border_city"])
+        if not sc.start <= c.depart <= sc.end:
+            problems.append(Problem(label, f"caravan[{i}].depart", _outside(sc), c.depart))
+        for j, joiner in enumerate(c.joiners, start=1):
+            if not c.depart <= joiner.date <= sc.end:
+                problems.append(
+                    Problem(label, f"caravan[{i}].joiners[{j}].date",
+                            f"must lie between the caravan's departure ({c.depart}) and the end ({sc.end})",
+                            joiner.date)
+                )
+    if len({c.name for c in sc.caravans}) != len(sc.caravans):
+        problems.append(Problem(label, "caravan.name", "caravan names must be unique"))
+    if sc.background is not None:
+        for nat, origin in sc.background.origins.items():
+            need(origin, f"background.origins.{nat}", ["origin", "town", "border_city"])
+
+    levers = sc.levers
+    for lever, kind in PER_PLACE_LEVERS.items():
+        for pid, value in getattr(levers, lever).overrides().items():
+            need(pid, f"levers.{lever}.{pid}", [kind])
+            problems += _lever_value(lever, value, label, f"levers.{lever}.{pid}")
+        problems += _lever_value(lever, getattr(levers, lever).default, label, f"levers.{lever}.default")
+    for i, pol in enumerate(sc.policies, start=1):
+        where = f"policy[{i}]"
+        if not sc.start <= pol.date <= sc.end:
+            problems.append(Problem(label, f"{where}.date", _outside(sc), pol.date))
+        for key, value in pol.set.items():
+            lever, _, pid = key.partition(".")
+            if lever in PER_PLACE_LEVERS:
+                if pid and pid != "default":
+                    need(pid, f"{where}.set.{key}", [PER_PLACE_LEVERS[lever]])
+                problems += _lever_value(lever, value, label, f"{where}.set.{key}")
+            elif lever in SCALAR_LEVERS and not pid:
+                problems += _lever_value(lever, value, label, f"{where}.set.{key}")
+            else:
+                problems.append(
+                    Problem(label, f"{where}.set.{key}",
+                            "unknown lever; expected one of "
+                            + ", ".join([f"{k}.<place>" for k in PER_PLACE_LEVERS] + list(SCALAR_LEVERS)))
+                )
+    for city, port in sc.border.asylum_port.items():
+        need(city, f"border.asylum_port.{city}", ["border_city"])
+        need(port, f"border.asylum_port.{city}", ["port_of_entry"])
+        if port in places and places[port].parent != city:
+            problems.append(Problem(label, f"border.asylum_port.{city}", "the port does not serve this city", port))
+    for i, t in enumerate(sc.targets, start=1):
+        for pid in t.places:
+            need(pid, f"target[{i}].places")
+        if not sc.start <= t.date <= sc.end:
+            problems.append(Problem(label, f"target[{i}].date", _outside(sc), t.date))
+        if t.date_from is not None and not sc.start <= t.date_from <= t.date:
+            problems.append(Problem(label, f"target[{i}].date_from", f"must lie between {sc.start} and the target's date", t.date_from))
+    if not problems:
+        problems += _reachability(sc, groups, label)
+    return problems
+
+
+def _lever_value(lever: str, value: object, label: str, where: str) -> list[Problem]:
+    if lever == "asylum_ban":
+        if not isinstance(value, bool):
+            return [Problem(label, where, "expected true or false", value)]
+        return []
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [Problem(label, where, "expected a number", value)]
+    if value < 0:
+        return [Problem(label, where, "must not be negative", value)]
+    if lever.startswith("p_") and value > 1:
+        return [Problem(label, where, "a probability must lie in [0, 1]", value)]
+    return []
+
+
+def _outside(sc: Scenario) -> str:
+    return f"must lie within the run, {sc.start} to {sc.end}"
+
+
+def _reachability(sc: Scenario, groups: list[tuple[str, Any]], label: str) -> list[Problem]:
+    adjacency: dict[str, set[str]] = {}
+    for r in sc.routes:
+        adjacency.setdefault(r.from_, set()).add(r.to)
+        adjacency.setdefault(r.to, set()).add(r.from_)
+    problems = []
+    for where, g in groups:
+        origins = [g.origin] if hasattr(g, "origin") else list(g.origins.values())
+        for origin in set(origins):
+            reach = _reachable(origin, adjacency)
+            for dest in g.destinations:
+                if dest not in reach:
+                    problems.append(
+                        Problem(label, f"{where}.destinations", f"no route from {origin} to this city", dest)
+                    )
+    return problems
+
+
+def _reachable(start: str, adjacency: Mapping[str, set[str]]) -> set[str]:
+    seen = {start}
+    todo = deque([start])
+    while todo:
+        for nxt in adjacency.get(todo.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def parse_setting(text: str) -> tuple[str, float | bool]:
+    """Parse ``lever=value`` from the command line (``true``/``false`` for switches)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError([Problem("--set", text, "expected lever=value, e.g. quota.san_ysidro=40")])
+    raw = raw.strip().lower()
+    if raw in ("true", "false", "on", "off", "yes", "no"):
+        return key.strip(), raw in ("true", "on", "yes")
+    try:
+        return key.strip(), float(raw)
+    except ValueError:
+        raise ScenarioError([Problem("--set", key, "expected a number or true/false", raw)]) from None
+
+
+def apply_settings(sc: Scenario, settings: Iterable[str]) -> Scenario:
+    """Apply ``--set`` settings: lever changes (from the start) or parameter values.
+
+    Raises:
+        ScenarioError: for an unknown name or a bad value.
+    """
+    levers: dict[str, Any] = {}
+    params: dict[str, float] = {}
+    problems: list[Problem] = []
+    for text in settings:
+        key, value = parse_setting(text)
+        lever, _, pid = key.partition(".")
+        if lever in PER_PLACE_LEVERS:
+            levers.setdefault(lever, {})[pid or "default"] = value
+        elif lever in SCALAR_LEVERS and not pid:
+            levers[lever] = value
+        elif key in sc.parameters and not isinstance(value, bool):
+            params[key] = float(value)
+        else:
+            problems.append(Problem("--set", key, "not a lever nor a parameter of this scenario"))
+    if problems:
+        raise ScenarioError(problems)
+    if levers:
+        sc = sc.with_levers(**levers)
+    if params:
+        sc = sc.with_parameters(**params)
+    return sc
+
+
+__all__ = [
+    "BUNDLED",
+    "apply_settings",
+    "bundled_names",
+    "cross_check",
+    "load_scenario",
+    "resolve",
+    "revalidate",
+]
+
+_ = dt  # dates arrive parsed by tomllib
