@@ -346,23 +346,48 @@ class Scenario(Strict):
         return self.parameters[name].value
 
     def with_levers(self, **changes: float | bool | dict[str, float]) -> Scenario:
-        """A copy with some initial lever values changed.
+        """A copy with some levers fixed for the whole run.
 
         Per-place levers take a dict merged into the existing one:
-        ``sc.with_levers(quota={"san_ysidro": 40}, mexico_enforcement=2.0)``.
-        Dated policies still apply on their dates.
+        ``sc.with_levers(quota={"san_ysidro": 40}, mexico_enforcement=2.0)``; a
+        plain number sets every place. Dated policies that would change the same
+        lever (at the same place) are dropped, so the value holds from start to end.
         """
         from borderflow.scenario.load import revalidate  # noqa: PLC0415 (avoid a cycle)
 
         data = self.model_dump(by_alias=True)
+        fixed: set[str] = set()
         for key, value in changes.items():
             if key in PER_PLACE_LEVERS:
                 if not isinstance(value, dict):
-                    value = {"default": value}
-                data["levers"][key] = {**data["levers"][key], **value}
+                    data["levers"][key] = {"default": value}
+                    fixed.add(key)
+                else:
+                    data["levers"][key] = {**data["levers"][key], **value}
+                    fixed |= {key if pid == "default" else f"{key}.{pid}" for pid in value}
             else:
                 data["levers"][key] = value
+                fixed.add(key)
+        policies = []
+        for policy in data["policies"]:
+            kept = {k: v for k, v in policy["set"].items()
+                    if k not in fixed and k.partition(".")[0] not in fixed}
+            if kept:
+                policies.append({**policy, "set": kept})
+        data["policies"] = policies
         return revalidate(data, origin=f"{self.name} (with_levers)")
+
+    def with_policy(self, date: dt.date, note: str | None = None, **changes: float | bool) -> Scenario:
+        """A copy with one more dated lever change (dotted keys as ``quota__san_ysidro``).
+
+        Python names cannot hold dots, so ``quota__san_ysidro=40`` means ``quota.san_ysidro``.
+        """
+        from borderflow.scenario.load import revalidate  # noqa: PLC0415
+
+        data = self.model_dump(by_alias=True)
+        change = {k.replace("__", "."): v for k, v in changes.items()}
+        data["policies"] = [*data["policies"], {"date": date, "set": change, "note": note}]
+        return revalidate(data, origin=f"{self.name} (with_policy)")
 
     def with_parameters(self, **values: float) -> Scenario:
         """A copy with some parameter values changed (each must stay in its range)."""
