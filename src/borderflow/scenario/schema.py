@@ -95,7 +95,8 @@ class Parameter(Strict):
     def _check(self) -> Parameter:
         if not self.low <= self.value <= self.high:
             raise ValueError(
-                f"value {self.value} must lie within its range [{self.low}, {self.high}]"
+                f"value {self.value} must lie within its range [{self.low}, {self.high}]; "
+                "to go outside it, widen the range: name = {value = …, low = …, high = …}"
             )
         if not self.source and not self.reason:
             raise ValueError("an assumption (no source) needs a one-line reason")

@@ -1,0 +1,87 @@
+"""Shared fixtures: tiny scenarios written to a temporary folder."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from borderflow.scenario.load import load_scenario
+from borderflow.scenario.schema import Scenario
+
+#: A line: Tegucigalpa (HND) -> Tapachula (MEX) -> Culiacán (MEX) -> Tijuana (border) with
+#: a port, a sector, plus a second border city (Mexicali) so destinations can split.
+PLACES = """\
+id,name,country,latitude,longitude,kind,parent,population
+home,Home,HND,14.1,-87.2,origin,,
+south,South,MEX,14.9,-92.3,town,,
+middle,Middle,MEX,24.8,-107.4,town,,
+tijuana,Tijuana,MEX,32.5,-117.0,border_city,san_diego_sector,
+mexicali,Mexicali,MEX,32.6,-115.5,border_city,el_centro_sector,
+san_ysidro,San Ysidro,USA,32.54,-117.03,port_of_entry,tijuana,
+calexico,Calexico,USA,32.67,-115.5,port_of_entry,mexicali,
+san_diego_sector,San Diego sector,USA,32.7,-117.1,us_sector,,
+el_centro_sector,El Centro sector,USA,32.8,-115.6,us_sector,,
+"""
+
+ROUTES = """\
+from,to,distance_km,modes
+home,south,480,walk
+south,middle,960,walk;bus
+middle,tijuana,960,walk;bus;train
+middle,mexicali,800,walk;bus
+tijuana,mexicali,180,walk;bus
+"""
+
+BASE_TOML = """\
+name = "tiny"
+title = "A tiny test scenario"
+start = 2020-01-01
+end = 2020-03-31
+places = "places.csv"
+routes = "routes.csv"
+"""
+
+
+def write_scenario(folder: Path, body: str = "", places: str = PLACES, routes: str = ROUTES,
+                   head: str = BASE_TOML) -> Path:
+    """Write a scenario folder (TOML + CSVs) and return the TOML path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "places.csv").write_text(places)
+    (folder / "routes.csv").write_text(routes)
+    path = folder / "scenario.toml"
+    path.write_text(head + textwrap.dedent(body))
+    return path
+
+
+@pytest.fixture
+def tiny(tmp_path: Path):
+    """``tiny(body) -> Scenario``: a scenario on the tiny network with extra TOML ``body``."""
+    counter = iter(range(10_000))
+
+    def make(body: str = "", **kwargs: Any) -> Scenario:
+        return load_scenario(write_scenario(tmp_path / f"s{next(counter)}", body, **kwargs))
+
+    return make
+
+
+def single_port_body(arrivals: str = "poisson", per_day: float = 10.0, quota: int = 8,
+                     p_renege: float = 0.05) -> str:
+    """A single metered port: people appear at Tijuana and join the list at once."""
+    return f"""
+    [levers]
+    quota = {{ default = {quota} }}
+    beds = {{ default = 0 }}
+
+    [parameters]
+    p_join_waitlist = 1.0
+    p_renege = {{ value = {p_renege}, low = 0.0, high = 1.0 }}
+
+    [background]
+    arrivals = "{arrivals}"
+    daily = {{ OTH = {per_day} }}
+    origins = {{ OTH = "tijuana" }}
+    destinations = {{ tijuana = 1.0 }}
+    """
