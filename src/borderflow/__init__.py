@@ -1,3 +1,25 @@
-"""borderflow: simulate the migration and asylum system at the U.S.-Mexico border."""
+"""borderflow: simulate the migration and asylum system at the U.S.-Mexico border.
 
-__version__ = "0.1.0"
+``load_scenario`` a bundled scenario or a file, change levers with
+``Scenario.with_levers`` / ``with_policy``, ``run`` it, and read the
+``Results`` tables (``daily``, ``flows``, ``waits``, ``summary``, ``targets``).
+"""
+
+from borderflow.interfaces.api import load_scenario, run, scenarios
+from borderflow.results.results import Results
+from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.load import apply_settings
+from borderflow.scenario.schema import Scenario
+
+from borderflow._version import __version__
+
+__all__ = [
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "apply_settings",
+    "load_scenario",
+    "run",
+    "scenarios",
+]

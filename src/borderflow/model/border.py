@@ -24,6 +24,8 @@ def arrive(world: World, idx: np.ndarray, day: int) -> None:
         return
     people, net = world.people, world.net
     city = people.place[idx].astype(np.int64)
+    world.ledger.record(Transition.REACH_BORDER_CITY, State.TRANSIT, State.TRANSIT, city, city,
+                        people.group[idx], who=idx)
     port = net.asylum_port[city]
     p_join = np.array([g.p_join_waitlist for g in world.groups])[people.group[idx]]
     joins = (port >= 0) & (world.rng["border"].random(len(idx)) < p_join)

@@ -75,6 +75,7 @@ class Transition(IntEnum):
     REFERRED_FOR_PROSECUTION = 14
     ASYLUM_BARRED = 15
     CROSS_BETWEEN_PORTS = 16
+    REACH_BORDER_CITY = 17
 
     @property
     def label(self) -> str:
@@ -89,6 +90,7 @@ EVENTS = frozenset(
         Transition.REFERRED_FOR_PROSECUTION,
         Transition.ASYLUM_BARRED,
         Transition.CROSS_BETWEEN_PORTS,
+        Transition.REACH_BORDER_CITY,
     }
 )
 
@@ -110,6 +112,7 @@ TRANSITION_DOCS: dict[Transition, str] = {
     Transition.REFERRED_FOR_PROSECUTION: "event: an apprehended adult referred for prosecution",
     Transition.ASYLUM_BARRED: "event: apprehended after an irregular entry while the ban is on",
     Transition.CROSS_BETWEEN_PORTS: "event: a person set out to cross between ports",
+    Transition.REACH_BORDER_CITY: "event: a person reached their destination border city",
 }
 
 

@@ -368,7 +368,8 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
 
     levers = sc.levers
     for lever, kind in PER_PLACE_LEVERS.items():
-        for pid, value in getattr(levers, lever).overrides().items():
+        # model_extra, not overrides(): the values are not validated yet (may be text).
+        for pid, value in (getattr(levers, lever).model_extra or {}).items():
             need(pid, f"levers.{lever}.{pid}", [kind])
             problems += _lever_value(lever, value, label, f"levers.{lever}.{pid}")
         problems += _lever_value(lever, getattr(levers, lever).default, label, f"levers.{lever}.default")
@@ -455,7 +456,8 @@ def _reachable(start: str, adjacency: Mapping[str, set[str]]) -> set[str]:
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
-    return list(dict.fromkeys(problems))
+    # Keyed on the text: a problem's value may be unhashable (a dict or list).
+    return list({(p.file, p.where, p.message, repr(p.value)): p for p in problems}.values())
 
 
 def parse_setting(text: str) -> tuple[str, float | bool]:

@@ -274,7 +274,9 @@ class Target(Strict):
     ``measure = "stock"`` sums people on ``date`` in ``states`` at ``places``;
     ``"flow"`` sums ``transitions`` from ``date_from`` (default: the run's start)
     to ``date``; ``"flow_per_day"`` is that sum divided by the number of days.
-    The target is met when the simulated value lies in ``[low, high]``.
+    Flows are matched on ``to_place`` (where people are after the flow) unless
+    ``at = "place"`` (where they were). Empty lists match everything. The target
+    is met when the simulated value lies in ``[low, high]``.
     """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
@@ -286,6 +288,7 @@ class Target(Strict):
     states: list[str] = []
     transitions: list[str] = []
     groups: list[str] = []
+    at: Literal["place", "to_place"] = "to_place"
     reported: float
     low: float
     high: float

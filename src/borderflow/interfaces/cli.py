@@ -1,0 +1,187 @@
+"""The ``borderflow`` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from borderflow.engine.plan import describe
+from borderflow.interfaces import api
+from borderflow.results.results import Results
+from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.load import apply_settings, bundled_names, load_scenario as _raw_load
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    help="Simulate the migration and asylum system at the U.S.-Mexico border.",
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(exc: ScenarioError) -> None:
+    errors.print(f"[bold red]The scenario has {len(exc.problems)} problem(s):[/]")
+    for problem in exc.problems:
+        errors.print(f"  • {problem}", markup=False, highlight=False)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="bundled name or scenario file")] = api.DEFAULT_SCENARIO,
+    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same result")] = 1,
+    out: Annotated[Path | None, typer.Option(help="results folder [default: results/NAME-seedN]")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="lever=value or parameter=value, e.g. quota.san_ysidro=40"),
+    ] = None,
+    events: Annotated[bool, typer.Option(help="also write the per-person event log")] = False,
+    check: Annotated[bool, typer.Option(help="recount every stock each day (slow)")] = False,
+) -> None:
+    """Run a scenario and write its results (daily, flows, waits, summary, targets)."""
+    try:
+        sc = apply_settings(api.load_scenario(scenario), set_ or [])
+    except ScenarioError as exc:
+        _fail(exc)
+    folder = out or Path("results") / f"{sc.name}-seed{seed}"
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("days"), TimeElapsedColumn(), console=console, transient=True,
+    ) as bar:
+        task = bar.add_task(f"{sc.name} (seed {seed})", total=sc.n_days)
+        res = api.run(sc, seed, events=events, check=check,
+                      progress=lambda done, total: bar.update(task, completed=done))
+        bar.update(task, description="writing results")
+        res.write(folder)
+    show_summary(res)
+    show_targets(res)
+    console.print(f"Results in [bold]{folder}[/]")
+
+
+def show_summary(res: Results) -> None:
+    """Print the headline indicators."""
+    s = res.summary_dict
+    table = Table(title=f"{res.scenario.title} — seed {res.seed}", show_header=True)
+    table.add_column("indicator")
+    table.add_column("value", justify="right")
+    rows = [
+        ("people entered", s["people_entered"]),
+        *[(f"arrivals at {k}", v) for k, v in s["arrivals_per_border_city"].items()],
+        *[(f"waitlist peak at {k}", v) for k, v in s["waitlist_peak_per_port"].items()],
+        *[(f"mean wait at {k} (days)", round(v.get("mean_wait_days", 0), 1))
+          for k, v in s["waits_per_port"].items() if v["admitted"]],
+        ("admitted at ports", s["admitted_at_ports"]),
+        ("crossings between ports", s["crossings_between_ports"]),
+        ("apprehensions", s["apprehensions"]),
+        ("evasions", s["evasions"]),
+        *[(f"unsheltered person-days in {k}", v)
+          for k, v in s["unsheltered_person_days_per_city"].items()],
+        ("violence incidents", s["violence_incidents"]),
+        ("deported by Mexico", s["deported_by_mexico"]),
+        ("stayed in Mexico (refuge or settled)", s["stayed_in_mexico"]),
+        ("went home", s["returned_home"]),
+    ]
+    for name, value in rows:
+        table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+
+
+def show_targets(res: Results) -> None:
+    """Print simulated against reported."""
+    t = res.targets
+    if t.empty:
+        return
+    table = Table(title=f"Simulated against reported ({int(t['inside'].sum())} of {len(t)} inside)")
+    for col in ("target", "date", "simulated", "reported", "range", "inside", "source"):
+        table.add_column(col, justify="right" if col in ("simulated", "reported") else "left")
+    for row in t.itertuples():
+        table.add_row(
+            f"{row.id} {row.quantity}", str(row.date), f"{row.simulated:,.0f}",
+            f"{row.reported:,.0f}", f"{row.low:,.0f}–{row.high:,.0f}",
+            "[green]yes[/]" if row.inside else "[red]no[/]", str(row.source),
+        )
+    console.print(table)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios."""
+    table = Table(show_header=True)
+    table.add_column("name")
+    table.add_column("period")
+    table.add_column("title")
+    for name in bundled_names():
+        sc = _raw_load(name)
+        table.add_row(name, f"{sc.start} → {sc.end}", sc.title)
+    console.print(table)
+
+
+@app.command()
+def validate(scenario: Annotated[str, typer.Argument(help="scenario file or bundled name")]) -> None:
+    """Check a scenario and report every problem found."""
+    try:
+        sc = api.load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]OK[/] {sc.name}: {len(sc.places)} places, {len(sc.routes)} routes, "
+        f"{len(sc.caravans)} caravan(s), {len(sc.policies)} dated policies, "
+        f"{len(sc.targets)} targets, {sc.n_days} days"
+    )
+
+
+@app.command()
+def params(
+    scenario: Annotated[str, typer.Argument(help="bundled name or scenario file")] = api.DEFAULT_SCENARIO,
+) -> None:
+    """Print a scenario's parameters: value, range, and source or the reason for the assumption."""
+    try:
+        sc = api.load_scenario(scenario)
+    except ScenarioError as exc:
+        _fail(exc)
+    table = Table(title=f"Parameters of {sc.name}", show_lines=False)
+    for col in ("parameter", "value", "range", "unit", "status", "source or reason"):
+        table.add_column(col, overflow="fold")
+    for name, p in sorted(sc.parameters.items()):
+        table.add_row(
+            name, f"{p.value:g}", f"{p.low:g}–{p.high:g}", p.unit,
+            "[yellow]assumption[/]" if p.is_assumption else "[green]sourced[/]",
+            p.reason if p.is_assumption else str(p.source),
+        )
+    for c in sc.caravans:
+        for field in ("p_join_waitlist", "p_refuge_at_entry"):
+            value = getattr(c, field)
+            if value is not None:
+                table.add_row(f"{c.name}: {field}", f"{value:g}", "", "share", "[cyan]caravan[/]",
+                              c.source or "")
+    console.print(table)
+    lever_table = Table(title="Levers (initial values; dated policies follow)")
+    lever_table.add_column("lever")
+    lever_table.add_column("value", overflow="fold")
+    for name, value in sc.levers.model_dump().items():
+        lever_table.add_row(name, str(value))
+    for pol in sc.policies:
+        lever_table.add_row(f"from {pol.date}", f"{pol.set}  ({pol.source or pol.note or ''})")
+    console.print(lever_table)
+
+
+@app.command()
+def plan() -> None:
+    """Print the order of events within a simulated day."""
+    console.print(describe(), markup=False)
+
+
+def main() -> None:
+    """Entry point of the ``borderflow`` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        errors.print("Interrupted: no results folder was left half-written.")
+        sys.exit(130)

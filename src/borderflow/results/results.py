@@ -1,0 +1,130 @@
+"""The results of one run, as DataFrames, and their files."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from borderflow._version import __version__
+from borderflow.engine.run import RunOutput
+from borderflow.results import store
+from borderflow.results.summary import summarise, summary_frame
+from borderflow.results.tables import daily_table, event_table, flow_table, wait_table
+from borderflow.results.targets import target_table
+
+FILES = {
+    "daily": "daily.parquet",
+    "flows": "flows.parquet",
+    "waits": "waits.parquet",
+    "summary": "summary.json",
+    "targets": "targets.csv",
+    "events": "events.parquet",
+    "scenario": "scenario.json",
+    "manifest": store.MANIFEST,
+}
+
+
+class Results:
+    """One run's tables.
+
+    Attributes:
+        daily: end-of-day stocks per (date, place, state, group).
+        flows: flows per (date, place, to_place, transition, from_state, to_state, group).
+        waits: finished waits per port.
+        summary: headline indicators as rows (``summary_dict`` as a dict).
+        targets: each observed target, simulated against reported.
+        events: the per-person event log, when asked for.
+    """
+
+    def __init__(self, output: RunOutput):
+        self.output = output
+        self.scenario = output.scenario
+        self.seed = output.seed
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """End-of-day stocks."""
+        return daily_table(self.output)
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Daily flows."""
+        return flow_table(self.output)
+
+    @cached_property
+    def waits(self) -> pd.DataFrame:
+        """Finished waits per port."""
+        return wait_table(self.output)
+
+    @cached_property
+    def events(self) -> pd.DataFrame | None:
+        """Per-person event log (``None`` unless the run kept it)."""
+        return event_table(self.output)
+
+    @cached_property
+    def summary_dict(self) -> dict[str, Any]:
+        """Headline indicators."""
+        places = self.scenario.places
+        city_of_port = {p.id: p.parent for p in places if p.kind == "port_of_entry" and p.parent}
+        city_of_port |= {p.id: p.id for p in places if p.kind == "border_city"}
+        kinds = {p.id: p.kind for p in places}
+        data = summarise(self.scenario, self.daily, self.flows, self.waits, city_of_port, kinds)
+        inside = self.targets["inside"]
+        data["seed"] = self.seed
+        data["targets_inside"] = f"{int(inside.sum())} of {len(inside)}"
+        data["state_changes"] = self.output.n_changes
+        return data
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Headline indicators as rows (indicator, key, value)."""
+        return summary_frame(self.summary_dict)
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Observed targets, simulated against reported."""
+        return target_table(self.scenario, self.daily, self.flows)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write every table to ``folder`` atomically; return the folder."""
+
+        def fill(tmp: Path) -> None:
+            store.write_parquet(tmp / FILES["daily"], self.daily)
+            store.write_parquet(tmp / FILES["flows"], self.flows)
+            store.write_parquet(tmp / FILES["waits"], self.waits)
+            if self.events is not None:
+                store.write_parquet(tmp / FILES["events"], self.events)
+            self.targets.to_csv(tmp / FILES["targets"], index=False)
+            store.write_json(tmp / FILES["summary"], self.summary_dict)
+            (tmp / FILES["scenario"]).write_text(self.scenario.model_dump_json(indent=2, by_alias=True))
+            store.write_json(
+                tmp / FILES["manifest"],
+                {
+                    "borderflow": __version__,
+                    "scenario": self.scenario.name,
+                    "seed": self.seed,
+                    "files": sorted(p.name for p in tmp.iterdir()),
+                },
+            )
+
+        return store.write_atomically(Path(folder), fill)
+
+
+def read_folder(folder: str | Path) -> dict[str, Any]:
+    """Read a results folder written by :meth:`Results.write` (tables and JSON)."""
+    folder = Path(folder)
+    if not store.is_complete(folder):
+        raise FileNotFoundError(f"{folder} is not a complete results folder (no {store.MANIFEST})")
+    data: dict[str, Any] = {}
+    for key in ("daily", "flows", "waits", "events"):
+        path = folder / FILES[key]
+        if path.exists():
+            data[key] = pd.read_parquet(path)
+    data["targets"] = pd.read_csv(folder / FILES["targets"])
+    data["summary"] = json.loads((folder / FILES["summary"]).read_text())
+    data["manifest"] = json.loads((folder / FILES["manifest"]).read_text())
+    return data

@@ -1,0 +1,111 @@
+"""Headline indicators of one run, from its tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from borderflow.scenario.schema import Scenario
+
+WAITING = ["waiting_sheltered", "waiting_unsheltered"]
+
+
+def _by(frame: pd.DataFrame, column: str) -> dict[str, int]:
+    series = frame.groupby(column, observed=True)["n"].sum()
+    return {str(k): int(v) for k, v in series.items() if v}
+
+
+def _total(flows: pd.DataFrame, *transitions: str) -> int:
+    return int(flows.loc[flows["transition"].isin(transitions), "n"].sum())
+
+
+def wait_stats(waits: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per port: admitted, left the list, mean / median / 90th-percentile wait of the admitted."""
+    stats: dict[str, dict[str, float]] = {}
+    for port, rows in waits.groupby("port", observed=True):
+        admitted = rows[rows["outcome"] == "admitted"].sort_values("waited_days")
+        left = rows[rows["outcome"] == "left_list"]
+        entry: dict[str, float] = {
+            "admitted": int(admitted["n"].sum()),
+            "left_list": int(left["n"].sum()),
+        }
+        if len(admitted):
+            days, n = admitted["waited_days"].to_numpy(), admitted["n"].to_numpy()
+            cum = np.cumsum(n) / n.sum()
+            entry |= {
+                "mean_wait_days": float(np.average(days, weights=n)),
+                "median_wait_days": float(days[np.searchsorted(cum, 0.5)]),
+                "p90_wait_days": float(days[np.searchsorted(cum, 0.9)]),
+            }
+        stats[str(port)] = entry
+    return stats
+
+
+def summarise(
+    sc: Scenario,
+    daily: pd.DataFrame,
+    flows: pd.DataFrame,
+    waits: pd.DataFrame,
+    city_of_port: dict[str, str],
+    kinds: dict[str, str],
+) -> dict[str, Any]:
+    """Headline indicators as a JSON-ready dict."""
+    arrivals = flows[flows["transition"] == "reach_border_city"]
+    waiting = daily[daily["state"].isin(WAITING)].copy()
+    waiting["city"] = waiting["place"].astype(str).map(city_of_port)
+    list_length = waiting.groupby(["place", "date"], observed=True)["n"].sum()
+    sheltered = waiting[waiting["state"] == "waiting_sheltered"]
+    unsheltered = waiting[waiting["state"] == "waiting_unsheltered"]
+    last_day = daily[daily["date"] == daily["date"].max()] if len(daily) else daily
+    violence = flows[flows["transition"] == "violence_incident"].copy()
+    violence["city"] = violence["place"].astype(str).map(city_of_port)
+    stayed = _total(flows, "refuge_in_mexico", "settle")
+    return {
+        "scenario": sc.name,
+        "start": sc.start.isoformat(),
+        "end": sc.end.isoformat(),
+        "people_entered": int(flows.loc[flows["from_state"] == "outside", "n"].sum()),
+        "arrivals_per_border_city": _by(arrivals, "place"),
+        "waitlist_peak_per_port": {
+            str(port): int(s.max()) for port, s in list_length.groupby(level=0, observed=True)
+        },
+        "waitlist_final_per_port": _by(waiting[waiting["date"] == daily["date"].max()], "place"),
+        "waits_per_port": wait_stats(waits),
+        "admitted_at_ports": _total(flows, "admitted_at_port"),
+        "crossings_between_ports": _total(flows, "cross_between_ports"),
+        "apprehensions": _total(flows, "apprehended"),
+        "evasions": _total(flows, "evaded"),
+        "referred_for_prosecution": _total(flows, "referred_for_prosecution"),
+        "asylum_barred": _total(flows, "asylum_barred"),
+        "shelter_peak_per_city": {
+            str(c): int(s.max())
+            for c, s in sheltered.groupby(["city", "date"])["n"].sum().groupby(level=0)
+        },
+        "sheltered_person_days_per_city": _by(sheltered, "city"),
+        "unsheltered_person_days_per_city": _by(unsheltered, "city"),
+        "violence_incidents": int(violence["n"].sum()),
+        "violence_incidents_per_city": _by(violence, "city"),
+        "deported_by_mexico": _total(flows, "deported_by_mexico"),
+        "refuge_in_mexico": _total(flows, "refuge_in_mexico"),
+        "stayed_in_mexico": stayed,
+        "returned_home": _total(flows, "give_up"),
+        "final_state": _by(last_day, "state"),
+    }
+
+
+def summary_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    """The summary flattened to rows ``(indicator, key, value)`` for display."""
+    rows = []
+    for name, value in summary.items():
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if isinstance(inner, dict):
+                    for k2, v2 in inner.items():
+                        rows.append((name, f"{key}.{k2}", v2))
+                else:
+                    rows.append((name, key, inner))
+        else:
+            rows.append((name, "", value))
+    return pd.DataFrame(rows, columns=["indicator", "key", "value"])
