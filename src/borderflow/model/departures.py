@@ -9,9 +9,10 @@ import datetime as dt
 
 import numpy as np
 
-from borderflow.model import transit
+from borderflow.model import border, transit
 from borderflow.model.states import NATIONALITIES, OUTSIDE, State, Transition
-from borderflow.model.world import Group, World
+from borderflow.model.world import ALREADY_WAITING, Group, World
+from borderflow.scenario.schema import Caravan
 
 
 def new_people(world: World, g: int, n: int, origin: np.ndarray | int, day: int,
@@ -74,11 +75,16 @@ def caravans(world: World, day: int) -> None:
             continue
         if world.scenario.day_of(caravan.depart) == day and caravan.size > 0:
             origin = world.net.index(caravan.origin)
-            f = frag.add(origin, float(day), g, np.empty(0, np.int64))
+            f = frag.add(origin, float(day), g, np.empty(0, np.int64),
+                         riding=_rides_at_start(caravan))
             frag.members[f] = new_people(world, g, caravan.size, origin, day, rng, fragment=f)
         for joiner in caravan.joiners:
             if world.scenario.day_of(joiner.date) == day and joiner.n > 0:
                 _join(world, g, joiner.n, day, rng)
+
+
+def _rides_at_start(caravan: Caravan) -> bool:
+    return caravan.rides_from is None or caravan.walks_from not in (None, caravan.origin)
 
 
 def _join(world: World, g: int, n: int, day: int, rng: np.random.Generator) -> None:
@@ -88,7 +94,8 @@ def _join(world: World, g: int, n: int, day: int, rng: np.random.Generator) -> N
         caravan = world.groups[g].caravan
         assert caravan is not None
         origin = world.net.index(caravan.origin)
-        f = frag.add(origin, float(day), g, np.empty(0, np.int64))
+        f = frag.add(origin, float(day), g, np.empty(0, np.int64),
+                     riding=_rides_at_start(caravan))
         frag.members[f] = new_people(world, g, n, origin, day, rng, fragment=f,
                                      transition=Transition.JOIN_CARAVAN)
         return
@@ -98,10 +105,8 @@ def _join(world: World, g: int, n: int, day: int, rng: np.random.Generator) -> N
     frag.members[lead] = np.concatenate([frag.members[lead], idx])
     if frag.next_place[lead] < 0:
         return  # the fragment sets out today and plans every member's leg then
-    # Keep on the lead group's road only those whose destination lies that way.
-    hops = world.net.next_hop[frag.place[lead], world.people.dest[idx]]
-    off_road = hops != frag.next_place[lead]
-    world.people.dest[idx[off_road]] = world.people.dest[frag.members[lead][0]]
+    # Joiners walk with the lead group to its next place, then split off if their
+    # destination lies another way.
     transit.schedule_leg(world, idx, np.full(n, float(day)),
                          np.full(n, frag.arrive[lead]), day, alone=False, rng=rng)
 
@@ -120,8 +125,23 @@ def set_out_again(world: World, day: int) -> None:
     transit.start_alone(world, idx, float(day), day)
 
 
+def already_waiting(world: World, day: int) -> None:
+    """On the first day, put the people already on port lists in place (list order kept)."""
+    if day != 0 or not world.scenario.border.initial_waitlist:
+        return
+    g = [grp.name for grp in world.groups].index(ALREADY_WAITING)
+    rng = world.rng["departures"]
+    for port_id, n in world.scenario.border.initial_waitlist.items():
+        port = world.net.index(port_id)
+        city = int(world.net.city_of[port])
+        idx = new_people(world, g, n, city, day, rng)
+        world.people.dest[idx] = city
+        border.join_waitlist(world, idx, np.full(n, port, np.int64), day)
+
+
 def step(world: World, day: int) -> None:
     """Stage 1 for one day."""
+    already_waiting(world, day)
     set_out_again(world, day)
     background(world, day)
     caravans(world, day)

@@ -24,7 +24,7 @@ class Network:
         km: road distance between neighbours (0 where there is no road).
         modes: bit mask of modes per road (``MODE_BIT``).
         next_hop: ``next_hop[u, d]`` is the neighbour of ``u`` on the shortest road
-            to border city ``d`` (-1 if unreachable; ``d`` itself at ``d``).
+            to place ``d`` (-1 if unreachable; ``d`` itself at ``d``).
         city_of: for a port, its border city; for a city, itself; else -1.
         sector_of: for a border city (or its ports), the U.S. sector; else -1.
         asylum_port: for a border city, the port where asylum seekers queue; else -1.
@@ -53,7 +53,7 @@ class Network:
         return self.ids.index(place_id)
 
     def path(self, origin: int, dest: int) -> list[int]:
-        """The shortest road path from ``origin`` to border city ``dest``."""
+        """The shortest road path from ``origin`` to ``dest``."""
         path = [origin]
         while path[-1] != dest:
             step = int(self.next_hop[path[-1], dest])
@@ -78,12 +78,14 @@ def build_network(sc: Scenario) -> Network:
         modes[a, b] = modes[b, a] = mask
 
     cities = np.flatnonzero(kind == "border_city")
+    on_roads = np.flatnonzero(np.isin(kind, ["origin", "town", "border_city"]))
     next_hop = np.full((n, n), -1, np.int16)
-    if len(cities):
-        _, pred = dijkstra(csr_matrix(km), directed=False, indices=cities, return_predecessors=True)
-        # The tree rooted at city d: predecessor of u is u's next hop toward d.
-        next_hop[:, cities] = np.where(pred >= 0, pred, -1).T
-        next_hop[cities, cities] = cities
+    if len(on_roads):
+        _, pred = dijkstra(csr_matrix(km), directed=False, indices=on_roads,
+                           return_predecessors=True)
+        # The tree rooted at d: the predecessor of u is u's next hop toward d.
+        next_hop[:, on_roads] = np.where(pred >= 0, pred, -1).T
+        next_hop[on_roads, on_roads] = on_roads
 
     city_of = np.full(n, -1, np.int32)
     sector_of = np.full(n, -1, np.int32)

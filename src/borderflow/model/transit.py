@@ -27,12 +27,15 @@ def rate(p_daily: float) -> float:
 
 
 def leg_durations(
-    world: World, u: np.ndarray, v: np.ndarray, rng: np.random.Generator
+    world: World, u: np.ndarray, v: np.ndarray, rng: np.random.Generator, ride: bool = True
 ) -> np.ndarray:
-    """Days (fractional) to travel from ``u`` to neighbour ``v``, rest days included."""
+    """Days (fractional) to travel from ``u`` to neighbour ``v``, rest days included.
+
+    With ``ride`` false the travellers walk whatever the road offers.
+    """
     p, net = world.p, world.net
     km = net.km[u, v]
-    modes = net.modes[u, v]
+    modes = net.modes[u, v] if ride else np.zeros(len(u), np.uint8)
     speed = np.full(len(u), p["walk_km_per_day"])
     has_bus = (modes & MODE_BIT["bus"]) > 0
     has_train = (modes & MODE_BIT["train"]) > 0
@@ -227,18 +230,34 @@ def advance_fragment(world: World, f: int, day: int) -> None:
     if len(members) == 0:
         frag.active[f] = False
         return
-    hops = net.next_hop[here, people.dest[members]].astype(np.int64)
     group = frag.group[f]
+    via = world.groups[group].via
+    if here == world.groups[group].walks_from:
+        frag.riding[f] = False
+    if here == world.groups[group].rides_from:
+        frag.riding[f] = True
+    while frag.via_done[f] < len(via) and via[frag.via_done[f]] == here:
+        frag.via_done[f] += 1
+    if frag.via_done[f] < len(via):
+        hops = np.full(len(members), net.next_hop[here, via[frag.via_done[f]]], np.int64)
+    else:
+        hops = net.next_hop[here, people.dest[members]].astype(np.int64)
     arrived_at = frag.arrive[f]
-    set_off = arrived_at + world.groups[group].stops.get(here, 0)
-    for k, hop in enumerate(np.unique(hops)):
-        part = members[hops == hop]
-        g = f if k == 0 else frag.add(here, arrived_at, group, part)
+    first, last = world.groups[group].stops.get(here, (0, 0))
+    if last > first:  # leave in daily waves: a random share of the members each day
+        wave = rng.integers(first, last + 1, len(members))
+    else:
+        wave = np.full(len(members), first)
+    parts = [(int(w), int(hop)) for w in np.unique(wave) for hop in np.unique(hops[wave == w])]
+    for k, (w, hop) in enumerate(parts):
+        part = members[(wave == w) & (hops == hop)]
+        g = f if k == 0 else frag.add(here, arrived_at, group, part, frag.via_done[f],
+                                      frag.riding[f])
         people.fragment[part] = g
         frag.members[g] = part
-        frag.next_place[g] = int(hop)
-        duration = leg_durations(world, np.array([here]), np.array([hop]), rng)[0]
-        frag.arrive[g] = set_off + float(duration)
+        frag.next_place[g] = hop
+        duration = leg_durations(world, np.array([here]), np.array([hop]), rng, frag.riding[g])[0]
+        frag.arrive[g] = arrived_at + w + float(duration)
         schedule_leg(world, part, np.full(len(part), arrived_at), np.full(len(part), frag.arrive[g]),
                      day, alone=False, rng=rng)
 

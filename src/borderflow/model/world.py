@@ -35,6 +35,7 @@ class Event(IntEnum):
 
 
 TRANSIT_HAZARDS = (Event.DETAIN, Event.REFUGE, Event.GIVE_UP, Event.SETTLE)
+ALREADY_WAITING = "already_waiting"
 
 
 @dataclass
@@ -50,7 +51,10 @@ class Group:
     p_join_waitlist: float
     p_refuge_at_entry: float
     caravan: Caravan | None = None
-    stops: dict[int, int] = field(default_factory=dict)
+    stops: dict[int, tuple[int, int]] = field(default_factory=dict)
+    via: tuple[int, ...] = ()
+    walks_from: int = -1
+    rides_from: int = -1
 
 
 @dataclass
@@ -63,9 +67,14 @@ class Fragments:
     group: list[int] = field(default_factory=list)
     members: list[np.ndarray] = field(default_factory=list)
     active: list[bool] = field(default_factory=list)
+    via_done: list[int] = field(default_factory=list)
+    riding: list[bool] = field(default_factory=list)
 
-    def add(self, place: int, arrive: float, group: int, members: np.ndarray) -> int:
+    def add(self, place: int, arrive: float, group: int, members: np.ndarray,
+            via_done: int = 0, riding: bool = True) -> int:
         """Create a fragment resting at ``place`` from time ``arrive``; return its id."""
+        self.via_done.append(via_done)
+        self.riding.append(riding)
         self.place.append(place)
         self.next_place.append(-1)
         self.arrive.append(arrive)
@@ -122,7 +131,13 @@ def _group(name: str, mix: GroupMix, net: Network, p: dict[str, float],
             p["p_refuge_at_entry"] if mix.p_refuge_at_entry is None else mix.p_refuge_at_entry
         ),
         caravan=caravan,
-        stops={net.index(k): v for k, v in caravan.stops.items()} if caravan else {},
+        stops={
+            net.index(k): (v, v) if isinstance(v, int) else (v[0], v[1])
+            for k, v in caravan.stops.items()
+        } if caravan else {},
+        via=tuple(net.index(k) for k in caravan.via) if caravan else (),
+        walks_from=net.index(caravan.walks_from) if caravan and caravan.walks_from else -1,
+        rides_from=net.index(caravan.rides_from) if caravan and caravan.rides_from else -1,
     )
 
 
@@ -134,6 +149,11 @@ def build_world(sc: Scenario, seed: int) -> World:
     if sc.background is not None:
         groups.append(_group("background", sc.background, net, p))
     groups += [_group(c.name, c, net, p, caravan=c) for c in sc.caravans]
+    if sc.border.initial_waitlist:
+        cities = {net.ids[net.city_of[net.index(port)]] for port in sc.border.initial_waitlist}
+        mix = GroupMix(nationality={"OTH": 1.0}, destinations=dict.fromkeys(sorted(cities), 1.0),
+                       p_join_waitlist=1.0, p_refuge_at_entry=0.0)
+        groups.append(_group(ALREADY_WAITING, mix, net, p))
     people = People(capacity=4096)
     transit = Agenda(people, sc.n_days, tuple(int(k) for k in (Event.ARRIVE, *TRANSIT_HAZARDS)))
     return World(

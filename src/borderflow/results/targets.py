@@ -15,6 +15,7 @@ TRANSITION_NAMES = {t.label for t in Transition}
 def check_names(sc: Scenario, origin: str) -> list[Problem]:
     """Problems with the state, transition and group names the targets use."""
     groups = {c.name for c in sc.caravans} | ({"background"} if sc.background else set())
+    groups |= {"already_waiting"} if sc.border.initial_waitlist else set()
     problems = []
     for i, t in enumerate(sc.targets, start=1):
         for field, names, allowed in (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import tomllib
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -351,6 +352,11 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
         need(c.origin, f"caravan[{i}].origin", ["origin", "town", "border_city"])
         for stop in c.stops:
             need(stop, f"caravan[{i}].stops", ["origin", "town", "border_city"])
+        for via in c.via:
+            need(via, f"caravan[{i}].via", ["origin", "town", "border_city"])
+        for field in ("walks_from", "rides_from"):
+            if getattr(c, field) is not None:
+                need(getattr(c, field), f"caravan[{i}].{field}", ["origin", "town", "border_city"])
         if not sc.start <= c.depart <= sc.end:
             problems.append(Problem(label, f"caravan[{i}].depart", _outside(sc), c.depart))
         for j, joiner in enumerate(c.joiners, start=1):
@@ -396,6 +402,8 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
         need(port, f"border.asylum_port.{city}", ["port_of_entry"])
         if port in places and places[port].parent != city:
             problems.append(Problem(label, f"border.asylum_port.{city}", "the port does not serve this city", port))
+    for port in sc.border.initial_waitlist:
+        need(port, f"border.initial_waitlist.{port}", ["port_of_entry"])
     for i, t in enumerate(sc.targets, start=1):
         for pid in t.places:
             need(pid, f"target[{i}].places")
@@ -415,6 +423,8 @@ def _lever_value(lever: str, value: object, label: str, where: str) -> list[Prob
         return []
     if isinstance(value, bool) or not isinstance(value, int | float):
         return [Problem(label, where, "expected a number", value)]
+    if not math.isfinite(value):
+        return [Problem(label, where, "expected a finite number", value)]
     if value < 0:
         return [Problem(label, where, "must not be negative", value)]
     if lever.startswith("p_") and value > 1:

@@ -23,7 +23,7 @@ PLACE_KINDS: tuple[str, ...] = ("origin", "town", "border_city", "port_of_entry"
 MODES: tuple[str, ...] = ("walk", "bus", "train")
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0)]
 PlaceId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", min_length=1)]
 
@@ -84,9 +84,9 @@ class Parameter(Strict):
     carries its plausible range ``[low, high]``, which calibration searches.
     """
 
-    value: float
-    low: float
-    high: float
+    value: float = Field(allow_inf_nan=False)
+    low: float = Field(allow_inf_nan=False)
+    high: float = Field(allow_inf_nan=False)
     unit: str = ""
     source: str | None = None
     reason: str | None = None
@@ -230,14 +230,37 @@ def _shares(value: dict[str, float], allowed: tuple[str, ...], what: str) -> dic
 
 
 class Caravan(GroupMix):
-    """A caravan: a group that departs together and moves together."""
+    """A caravan: a group that departs together and moves together.
+
+    ``stops`` holds planned rests at a place: a number of days, or
+    ``[first, last]`` to leave in daily waves from ``first`` to ``last`` days
+    after arriving (the group splits into that many fragments). ``via`` lists
+    the places the caravan passes through in order before heading for its
+    members' destinations by the shortest roads (the route it was reported to
+    take). A caravan takes rides (buses, trains) where the road offers them,
+    except between ``walks_from`` (default: its origin, if ``rides_from`` is
+    set) and ``rides_from``, where it walks every leg.
+    """
+
+    @field_validator("stops")
+    @classmethod
+    def _ordered_waves(
+        cls, value: dict[str, int | tuple[int, int]]
+    ) -> dict[str, int | tuple[int, int]]:
+        for place, days in value.items():
+            if isinstance(days, tuple) and days[0] > days[1]:
+                raise ValueError(f"{place}: waves [first, last] need first <= last, got {list(days)}")
+        return value
 
     name: str = Field(pattern=r"^[a-z0-9_\-]+$")
     origin: PlaceId
     depart: dt.date
     size: Count
     joiners: list[Joiners] = []
-    stops: dict[PlaceId, Count] = {}
+    stops: dict[PlaceId, Count | tuple[Count, Count]] = {}
+    via: list[PlaceId] = []
+    walks_from: PlaceId | None = None
+    rides_from: PlaceId | None = None
     source: str | None = None
 
 
@@ -308,9 +331,25 @@ class Target(Strict):
 
 
 class Border(Strict):
-    """Which port each border city's asylum seekers queue at (default: its first port)."""
+    """Border set-up.
+
+    Attributes:
+        asylum_port: the port each border city's asylum seekers queue at
+            (default: the city's first port in places.csv).
+        initial_waitlist: people already on a port's list when the run starts
+            (group ``already_waiting``), by port id.
+        initial_waitlist_source: where that number comes from, or why it is assumed.
+    """
 
     asylum_port: dict[PlaceId, PlaceId] = {}
+    initial_waitlist: dict[PlaceId, Count] = {}
+    initial_waitlist_source: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Border:
+        if self.initial_waitlist and not self.initial_waitlist_source:
+            raise ValueError("initial_waitlist needs initial_waitlist_source (a fact id or a reason)")
+        return self
 
 
 class Scenario(Strict):
