@@ -45,8 +45,9 @@ routes = "routes.csv"
 """
 
 
-def write_scenario(folder: Path, body: str = "", places: str = PLACES, routes: str = ROUTES,
-                   head: str = BASE_TOML) -> Path:
+def write_scenario(
+    folder: Path, body: str = "", places: str = PLACES, routes: str = ROUTES, head: str = BASE_TOML
+) -> Path:
     """Write a scenario folder (TOML + CSVs) and return the TOML path."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "places.csv").write_text(places)
@@ -67,8 +68,9 @@ def tiny(tmp_path: Path):
     return make
 
 
-def single_port_body(arrivals: str = "poisson", per_day: float = 10.0, quota: int = 8,
-                     p_renege: float = 0.05) -> str:
+def single_port_body(
+    arrivals: str = "poisson", per_day: float = 10.0, quota: int = 8, p_renege: float = 0.05
+) -> str:
     """A single metered port: people appear at Tijuana and join the list at once."""
     return f"""
     [levers]

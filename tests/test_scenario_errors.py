@@ -261,6 +261,29 @@ def test_caravan_departs_outside_the_run(load: Load) -> None:
     assert p.value == dt.date(2019, 12, 1) and "within the run" in text
 
 
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("[levers]\nbeds = { tijuana = nan }\n", "levers.beds.tijuana"),
+        ("[levers]\nquota = { default = inf }\n", "levers.quota.default"),
+        ("[levers]\nmexico_enforcement = inf\n", "levers.mexico_enforcement"),
+        (
+            '[[policy]]\ndate = 2020-02-01\nset = { "quota.san_ysidro" = nan }\n',
+            "policy[1].set.quota.san_ysidro",
+        ),
+        (CARAVAN.replace("tijuana = 1.0", "tijuana = inf"), "caravan[1].destinations.tijuana"),
+        (
+            "[parameters]\np_renege = { value = inf, low = 0, high = 1 }\n",
+            "parameters.p_renege.value",
+        ),
+    ],
+)
+def test_non_finite_numbers(load: Load, body: str, where: str) -> None:
+    p, text = only(load, body)
+    assert p.where == where
+    assert "finite" in text
+
+
 def test_unknown_lever_in_policy(load: Load) -> None:
     p, text = only(load, "[[policy]]\ndate = 2020-02-01\nset = { nolever = 2 }\n")
     assert p.where == "policy[1].set.nolever"
@@ -278,8 +301,12 @@ def test_csv_row_with_too_few_cells(load: Load) -> None:
 
 
 def test_csv_row_with_too_many_cells(load: Load) -> None:
-    p, text = only(load, places=PLACES.replace("home,Home,HND,14.1,-87.2,origin,,",
-                                               "home,Home,HND,14.1,-87.2,origin,,,extra"))
+    p, text = only(
+        load,
+        places=PLACES.replace(
+            "home,Home,HND,14.1,-87.2,origin,,", "home,Home,HND,14.1,-87.2,origin,,,extra"
+        ),
+    )
     assert p.file.endswith("places.csv")
     assert p.where == "row 1" and "9 cells" in text and "header has 8" in text
 
@@ -294,8 +321,9 @@ def test_csv_missing_column(load: Load) -> None:
 
 def test_csv_unknown_column(load: Load) -> None:
     places = PLACES.replace("population\n", "population,colour\n", 1)
-    places = "\n".join(line + "," if i else line
-                       for i, line in enumerate(places.splitlines())) + "\n"
+    places = (
+        "\n".join(line + "," if i else line for i, line in enumerate(places.splitlines())) + "\n"
+    )
     p, text = only(load, places=places)
     assert p.file.endswith("places.csv")
     assert p.where == "header" and "unknown column" in text and "colour" in text
@@ -353,7 +381,8 @@ def test_widened_parameter_range_is_accepted(load: Load) -> None:
 
 def test_unreachable_destination(load: Load) -> None:
     routes = ROUTES.replace("middle,tijuana,960,walk;bus;train\n", "").replace(
-        "tijuana,mexicali,180,walk;bus\n", "")
+        "tijuana,mexicali,180,walk;bus\n", ""
+    )
     p, text = only(load, CARAVAN, routes=routes)
     assert p.where == "caravan[1].destinations"
     assert p.value == "tijuana" and "no route from home" in text
@@ -395,7 +424,10 @@ def test_three_cross_field_mistakes_give_three_problems(load: Load) -> None:
     """
     problems = problems_of(load, body)
     assert {p.where for p in problems} == {
-        "levers.beds.tijuana", "levers.quota.middle", "policy[1].date"}
+        "levers.beds.tijuana",
+        "levers.quota.middle",
+        "policy[1].date",
+    }
 
 
 def test_several_csv_rows_all_reported(load: Load) -> None:
@@ -423,9 +455,14 @@ def test_apply_settings(tiny: Load) -> None:
 
 @pytest.mark.parametrize(
     ("setting", "where"),
-    [("nolever=3", "nolever"), ("quota.san_ysidro=abc", "quota.san_ysidro"),
-     ("mexico_enforcement", "mexico_enforcement"), ("p_renege=0.9", "parameters.p_renege"),
-     ("quota.nowhere=3", "levers.quota.nowhere"), ("beds.tijuana=-2", "levers.beds.tijuana")],
+    [
+        ("nolever=3", "nolever"),
+        ("quota.san_ysidro=abc", "quota.san_ysidro"),
+        ("mexico_enforcement", "mexico_enforcement"),
+        ("p_renege=0.9", "parameters.p_renege"),
+        ("quota.nowhere=3", "levers.quota.nowhere"),
+        ("beds.tijuana=-2", "levers.beds.tijuana"),
+    ],
 )
 def test_bad_setting(tiny: Load, setting: str, where: str) -> None:
     sc = tiny()

@@ -74,18 +74,71 @@ source = "made up"
 VALID_TOML = BASE_TOML + VALID_BODY
 
 KEYS = st.sampled_from(
-    ["name", "title", "start", "end", "places", "routes", "levers", "policy", "caravan",
-     "size", "origin", "depart", "quota", "beds", "default", "tijuana", "san_ysidro",
-     "p_renege", "daily", "destinations", "set", "date", "value", "low", "high", "typo",
-     "x", "HND", "asylum_ban"]
+    [
+        "name",
+        "title",
+        "start",
+        "end",
+        "places",
+        "routes",
+        "levers",
+        "policy",
+        "caravan",
+        "size",
+        "origin",
+        "depart",
+        "quota",
+        "beds",
+        "default",
+        "tijuana",
+        "san_ysidro",
+        "p_renege",
+        "daily",
+        "destinations",
+        "set",
+        "date",
+        "value",
+        "low",
+        "high",
+        "typo",
+        "x",
+        "HND",
+        "asylum_ban",
+    ]
 )
 TOML_VALUES = st.one_of(
     st.sampled_from(
-        ['"many"', '""', '"places.csv"', '"routes.csv"', '"tijuana"', "-5", "0", "1e9", "1.5",
-         "-0.5", "nan", "inf", "true", "false", "2020-02-30", "2020-02-01", "1999-01-01",
-         "[]", "[1, 2]", '["a"]', "{}", "{ default = -1 }", "{ tijuana = 1.0 }",
-         '{ value = 5, low = 10, high = 1 }', "{ x = { y = 1 } }", '"2020-01-01"',
-         "12:00:00", "2020-01-01T00:00:00", "99999999999999999999"]
+        [
+            '"many"',
+            '""',
+            '"places.csv"',
+            '"routes.csv"',
+            '"tijuana"',
+            "-5",
+            "0",
+            "1e9",
+            "1.5",
+            "-0.5",
+            "nan",
+            "inf",
+            "true",
+            "false",
+            "2020-02-30",
+            "2020-02-01",
+            "1999-01-01",
+            "[]",
+            "[1, 2]",
+            '["a"]',
+            "{}",
+            "{ default = -1 }",
+            "{ tijuana = 1.0 }",
+            "{ value = 5, low = 10, high = 1 }",
+            "{ x = { y = 1 } }",
+            '"2020-01-01"',
+            "12:00:00",
+            "2020-01-01T00:00:00",
+            "99999999999999999999",
+        ]
     ),
     st.integers(-(10**12), 10**12).map(str),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
@@ -93,8 +146,27 @@ TOML_VALUES = st.one_of(
 )
 GARBAGE = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(["", "-1", "abc", "1e999", "nan", ";", ",", '"', "walk;fly", "USA", "0",
-                     "border_city", "tijuana", " ", "\t", "😀", "-91"]),
+    st.sampled_from(
+        [
+            "",
+            "-1",
+            "abc",
+            "1e999",
+            "nan",
+            ";",
+            ",",
+            '"',
+            "walk;fly",
+            "USA",
+            "0",
+            "border_city",
+            "tijuana",
+            " ",
+            "\t",
+            "😀",
+            "-91",
+        ]
+    ),
 )
 
 
@@ -105,6 +177,8 @@ def _assignment_lines(lines: list[str]) -> list[int]:
 @st.composite
 def toml_mutation(draw: st.DrawFn, text: str) -> str:
     lines = text.splitlines()
+    if not lines or not _assignment_lines(lines):
+        return text + f"{draw(KEYS)} = {draw(TOML_VALUES)}\n"
     kind = draw(st.sampled_from(["drop", "retype", "insert", "truncate", "bytes", "swap"]))
     if kind == "drop":
         del lines[draw(st.integers(0, len(lines) - 1))]
@@ -128,9 +202,13 @@ def toml_mutation(draw: st.DrawFn, text: str) -> str:
 
 @st.composite
 def csv_mutation(draw: st.DrawFn, text: str) -> str:
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        return draw(GARBAGE)
     kind = draw(st.sampled_from(["cell", "drop_cell", "add_cell", "drop_row", "truncate"]))
     r = draw(st.integers(0, len(rows) - 1))
+    if not rows[r] and kind in ("cell", "drop_cell"):
+        kind = "add_cell"
     if kind == "cell":
         rows[r][draw(st.integers(0, len(rows[r]) - 1))] = draw(GARBAGE)
     elif kind == "drop_cell":

@@ -5,13 +5,12 @@
 ``Results`` tables (``daily``, ``flows``, ``waits``, ``summary``, ``targets``).
 """
 
+from borderflow._version import __version__
 from borderflow.interfaces.api import load_scenario, run, scenarios
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import apply_settings
 from borderflow.scenario.schema import Scenario
-
-from borderflow._version import __version__
 
 __all__ = [
     "Results",

@@ -1,0 +1,1 @@
+"""WHEN: the day's ordered plan and the run loop."""

@@ -30,19 +30,36 @@ def _policies(world: World, day: int) -> None:
 
 
 DAY: tuple[Stage, ...] = (
-    Stage("policies", _policies,
-          "levers dated today take effect; road hazards are redrawn if a road lever changed"),
-    Stage("departures", departures.step,
-          "deported people set out again; background departures; caravans and joiners"),
-    Stage("transit", transit.step,
-          "hazards on the road, arrivals at places, caravan moves and splits; arrivals at a "
-          "border city join a waitlist or head to cross"),
-    Stage("shelter", border.shelter, "free beds go to unsheltered waiting people, in arrival order"),
+    Stage(
+        "policies",
+        _policies,
+        "levers dated today take effect; road hazards are redrawn if a road lever changed",
+    ),
+    Stage(
+        "departures",
+        departures.step,
+        "deported people set out again; background departures; caravans and joiners",
+    ),
+    Stage(
+        "transit",
+        transit.step,
+        "hazards on the road, arrivals at places, caravan moves and splits; arrivals at a "
+        "border city join a waitlist or head to cross",
+    ),
+    Stage(
+        "shelter", border.shelter, "free beds go to unsheltered waiting people, in arrival order"
+    ),
     Stage("metering", border.metering, "each port admits up to its quota, in list order"),
-    Stage("reneging", border.reneging,
-          "people whose patience ends leave the list: cross between ports, settle, or go home"),
-    Stage("crossing", crossing.step,
-          "crossings between ports: apprehended (prosecution referral, asylum ban) or evaded"),
+    Stage(
+        "reneging",
+        border.reneging,
+        "people whose patience ends leave the list: cross between ports, settle, or go home",
+    ),
+    Stage(
+        "crossing",
+        crossing.step,
+        "crossings between ports: apprehended (prosecution referral, asylum ban) or evaded",
+    ),
     Stage("violence", border.violence, "violent incidents among waiting people, by shelter status"),
 )
 

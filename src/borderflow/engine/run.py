@@ -94,10 +94,22 @@ def run(
         flows=np.concatenate(ledger.flows) if ledger.flows else EMPTY_FLOWS,
         waits=ledger.wait_table(),
         events=(np.concatenate(ledger.events) if ledger.events else np.empty((0, 7), np.int64))
-        if events else None,
-        people={name: getattr(people, name).copy() for name in
-                ("state", "place", "origin", "dest", "group", "nationality", "household",
-                 "flags", "ti_enter")},
+        if events
+        else None,
+        people={
+            name: getattr(people, name).copy()
+            for name in (
+                "state",
+                "place",
+                "origin",
+                "dest",
+                "group",
+                "nationality",
+                "household",
+                "flags",
+                "ti_enter",
+            )
+        },
         n_changes=ledger.n_changes,
         seconds=seconds,
         bytes_per_person=people.nbytes_per_person,

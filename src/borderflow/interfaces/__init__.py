@@ -1,0 +1,1 @@
+"""WHO asks: the Python API and the command line."""

@@ -15,29 +15,35 @@ from borderflow.engine.plan import describe
 from borderflow.interfaces import api
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
-from borderflow.scenario.load import apply_settings, bundled_names, load_scenario as _raw_load
+from borderflow.scenario.load import apply_settings, bundled_names
+from borderflow.scenario.load import load_scenario as _raw_load
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=False,
     help="Simulate the migration and asylum system at the U.S.-Mexico border.",
 )
-console = Console()
-errors = Console(stderr=True)
+# Wide enough for the tables when the output goes to a file or a pipe.
+console = Console(width=None if sys.stdout.isatty() else 140)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
 def _fail(exc: ScenarioError) -> None:
     errors.print(f"[bold red]The scenario has {len(exc.problems)} problem(s):[/]")
     for problem in exc.problems:
-        errors.print(f"  • {problem}", markup=False, highlight=False)
+        errors.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="bundled name or scenario file")] = api.DEFAULT_SCENARIO,
+    scenario: Annotated[
+        str, typer.Argument(help="bundled name or scenario file")
+    ] = api.DEFAULT_SCENARIO,
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same result")] = 1,
-    out: Annotated[Path | None, typer.Option(help="results folder [default: results/NAME-seedN]")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="results folder [default: results/NAME-seedN]")
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="lever=value or parameter=value, e.g. quota.san_ysidro=40"),
@@ -52,12 +58,22 @@ def run(
         _fail(exc)
     folder = out or Path("results") / f"{sc.name}-seed{seed}"
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("days"), TimeElapsedColumn(), console=console, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task(f"{sc.name} (seed {seed})", total=sc.n_days)
-        res = api.run(sc, seed, events=events, check=check,
-                      progress=lambda done, total: bar.update(task, completed=done))
+        res = api.run(
+            sc,
+            seed,
+            events=events,
+            check=check,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
         bar.update(task, description="writing results")
         res.write(folder)
     show_summary(res)
@@ -75,14 +91,19 @@ def show_summary(res: Results) -> None:
         ("people entered", s["people_entered"]),
         *[(f"arrivals at {k}", v) for k, v in s["arrivals_per_border_city"].items()],
         *[(f"waitlist peak at {k}", v) for k, v in s["waitlist_peak_per_port"].items()],
-        *[(f"mean wait at {k} (days)", round(v.get("mean_wait_days", 0), 1))
-          for k, v in s["waits_per_port"].items() if v["admitted"]],
+        *[
+            (f"mean wait at {k} (days)", round(v.get("mean_wait_days", 0), 1))
+            for k, v in s["waits_per_port"].items()
+            if v["admitted"]
+        ],
         ("admitted at ports", s["admitted_at_ports"]),
         ("crossings between ports", s["crossings_between_ports"]),
         ("apprehensions", s["apprehensions"]),
         ("evasions", s["evasions"]),
-        *[(f"unsheltered person-days in {k}", v)
-          for k, v in s["unsheltered_person_days_per_city"].items()],
+        *[
+            (f"unsheltered person-days in {k}", v)
+            for k, v in s["unsheltered_person_days_per_city"].items()
+        ],
         ("violence incidents", s["violence_incidents"]),
         ("deported by Mexico", s["deported_by_mexico"]),
         ("stayed in Mexico (refuge or settled)", s["stayed_in_mexico"]),
@@ -99,13 +120,22 @@ def show_targets(res: Results) -> None:
     if t.empty:
         return
     table = Table(title=f"Simulated against reported ({int(t['inside'].sum())} of {len(t)} inside)")
-    for col in ("target", "date", "simulated", "reported", "range", "inside", "source"):
-        table.add_column(col, justify="right" if col in ("simulated", "reported") else "left")
+    table.add_column("target", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("simulated", justify="right", no_wrap=True)
+    table.add_column("reported", justify="right", no_wrap=True)
+    table.add_column("range", no_wrap=True)
+    table.add_column("in", no_wrap=True)
+    table.add_column("quantity (source)", overflow="fold")
     for row in t.itertuples():
         table.add_row(
-            f"{row.id} {row.quantity}", str(row.date), f"{row.simulated:,.0f}",
-            f"{row.reported:,.0f}", f"{row.low:,.0f}–{row.high:,.0f}",
-            "[green]yes[/]" if row.inside else "[red]no[/]", str(row.source),
+            str(row.id),
+            str(row.date),
+            f"{row.simulated:,.0f}",
+            f"{row.reported:,.0f}",
+            f"{row.low:,.0f}–{row.high:,.0f}",
+            "[green]yes[/]" if row.inside else "[red]no[/]",
+            f"{row.quantity} ({row.source})",
         )
     console.print(table)
 
@@ -124,7 +154,9 @@ def scenarios() -> None:
 
 
 @app.command()
-def validate(scenario: Annotated[str, typer.Argument(help="scenario file or bundled name")]) -> None:
+def validate(
+    scenario: Annotated[str, typer.Argument(help="scenario file or bundled name")],
+) -> None:
     """Check a scenario and report every problem found."""
     try:
         sc = api.load_scenario(scenario)
@@ -139,7 +171,9 @@ def validate(scenario: Annotated[str, typer.Argument(help="scenario file or bund
 
 @app.command()
 def params(
-    scenario: Annotated[str, typer.Argument(help="bundled name or scenario file")] = api.DEFAULT_SCENARIO,
+    scenario: Annotated[
+        str, typer.Argument(help="bundled name or scenario file")
+    ] = api.DEFAULT_SCENARIO,
 ) -> None:
     """Print a scenario's parameters: value, range, and source or the reason for the assumption."""
     try:
@@ -147,11 +181,15 @@ def params(
     except ScenarioError as exc:
         _fail(exc)
     table = Table(title=f"Parameters of {sc.name}", show_lines=False)
-    for col in ("parameter", "value", "range", "unit", "status", "source or reason"):
-        table.add_column(col, overflow="fold")
+    for col in ("parameter", "value", "range", "unit", "status"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("source or reason", overflow="fold", min_width=20)
     for name, p in sorted(sc.parameters.items()):
         table.add_row(
-            name, f"{p.value:g}", f"{p.low:g}–{p.high:g}", p.unit,
+            name,
+            f"{p.value:g}",
+            f"{p.low:g}–{p.high:g}",
+            p.unit,
             "[yellow]assumption[/]" if p.is_assumption else "[green]sourced[/]",
             p.reason if p.is_assumption else str(p.source),
         )
@@ -159,8 +197,14 @@ def params(
         for field in ("p_join_waitlist", "p_refuge_at_entry"):
             value = getattr(c, field)
             if value is not None:
-                table.add_row(f"{c.name}: {field}", f"{value:g}", "", "share", "[cyan]caravan[/]",
-                              c.source or "")
+                table.add_row(
+                    f"{c.name}: {field}",
+                    f"{value:g}",
+                    "",
+                    "share",
+                    "[cyan]caravan[/]",
+                    c.source or "",
+                )
     console.print(table)
     lever_table = Table(title="Levers (initial values; dated policies follow)")
     lever_table.add_column("lever")

@@ -1,0 +1,1 @@
+"""WHAT happens: people arrays, agendas, queues, and the stages of the system."""

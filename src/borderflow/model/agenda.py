@@ -52,7 +52,7 @@ class Agenda:
         self.people.ti_next[idx] = -1
 
     def due(self, day: int) -> np.ndarray:
-        """Pop (and consume) the people whose event of these kinds falls on ``day``, in index order."""
+        """Pop and consume the people whose event of these kinds falls on ``day`` (index order)."""
         bucket = self._buckets[day]
         if not bucket:
             return np.empty(0, np.int64)

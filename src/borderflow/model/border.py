@@ -24,8 +24,15 @@ def arrive(world: World, idx: np.ndarray, day: int) -> None:
         return
     people, net = world.people, world.net
     city = people.place[idx].astype(np.int64)
-    world.ledger.record(Transition.REACH_BORDER_CITY, State.TRANSIT, State.TRANSIT, city, city,
-                        people.group[idx], who=idx)
+    world.ledger.record(
+        Transition.REACH_BORDER_CITY,
+        State.TRANSIT,
+        State.TRANSIT,
+        city,
+        city,
+        people.group[idx],
+        who=idx,
+    )
     port = net.asylum_port[city]
     p_join = np.array([g.p_join_waitlist for g in world.groups])[people.group[idx]]
     joins = (port >= 0) & (world.rng["border"].random(len(idx)) < p_join)
@@ -38,9 +45,15 @@ def join_waitlist(world: World, idx: np.ndarray, port: np.ndarray, day: int) -> 
     if len(idx) == 0:
         return
     people, net = world.people, world.net
-    world.ledger.record(Transition.ARRIVE_BORDER, people.state[idx].astype(np.int64),
-                        State.WAITING_UNSHELTERED, people.place[idx].astype(np.int64), port,
-                        people.group[idx], who=idx)
+    world.ledger.record(
+        Transition.ARRIVE_BORDER,
+        people.state[idx].astype(np.int64),
+        State.WAITING_UNSHELTERED,
+        people.place[idx].astype(np.int64),
+        port,
+        people.group[idx],
+        who=idx,
+    )
     people.state[idx] = State.WAITING_UNSHELTERED
     people.place[idx] = port
     people.ti_queue[idx] = day
@@ -70,8 +83,15 @@ def shelter(world: World, day: int) -> None:
         got = queue.take(free, lambda c: people.state[c] == State.WAITING_UNSHELTERED)
         if len(got):
             here = people.place[got].astype(np.int64)
-            ledger.record(Transition.GET_BED, State.WAITING_UNSHELTERED, State.WAITING_SHELTERED,
-                          here, here, people.group[got], who=got)
+            ledger.record(
+                Transition.GET_BED,
+                State.WAITING_UNSHELTERED,
+                State.WAITING_SHELTERED,
+                here,
+                here,
+                people.group[got],
+                who=got,
+            )
             people.state[got] = State.WAITING_SHELTERED
 
 
@@ -94,8 +114,15 @@ def metering(world: World, day: int) -> None:
         admitted = queue.take(quota, _waiting_at(world, port))
         if len(admitted) == 0:
             continue
-        ledger.record(Transition.ADMITTED_AT_PORT, people.state[admitted].astype(np.int64),
-                      State.IN_US_PROCESSING, port, port, people.group[admitted], who=admitted)
+        ledger.record(
+            Transition.ADMITTED_AT_PORT,
+            people.state[admitted].astype(np.int64),
+            State.IN_US_PROCESSING,
+            port,
+            port,
+            people.group[admitted],
+            who=admitted,
+        )
         ledger.record_wait(np.full(len(admitted), port), 0, day - people.ti_queue[admitted])
         people.state[admitted] = State.IN_US_PROCESSING
         world.waiting_agenda.cancel(admitted)
@@ -120,8 +147,15 @@ def reneging(world: World, day: int) -> None:
         (home, Transition.GIVE_UP, State.RETURNED_HOME, people.origin[idx].astype(np.int64)),
     ):
         sel = idx[mask]
-        ledger.record(transition, people.state[sel].astype(np.int64), state, port[mask],
-                      to_place[mask], people.group[sel], who=sel)
+        ledger.record(
+            transition,
+            people.state[sel].astype(np.int64),
+            state,
+            port[mask],
+            to_place[mask],
+            people.group[sel],
+            who=sel,
+        )
         people.state[sel] = state
         people.place[sel] = to_place[mask]
 
@@ -141,5 +175,6 @@ def violence(world: World, day: int) -> None:
         hits = rng.binomial(at_risk[port_i, group_i], world.p[p_name])
         keep = hits > 0
         place = ports[port_i[keep]]
-        ledger.record(Transition.VIOLENCE_INCIDENT, state, state, place, place, group_i[keep],
-                      n=hits[keep])
+        ledger.record(
+            Transition.VIOLENCE_INCIDENT, state, state, place, place, group_i[keep], n=hits[keep]
+        )

@@ -36,8 +36,9 @@ def step(world: World, day: int) -> None:
         (caught, Transition.APPREHENDED, State.IN_US_PROCESSING),
         (~caught, Transition.EVADED, State.EVADED),
     ):
-        ledger.record(transition, state[mask], to_state, here[mask], sector[mask], group[mask],
-                      who=idx[mask])
+        ledger.record(
+            transition, state[mask], to_state, here[mask], sector[mask], group[mask], who=idx[mask]
+        )
         people.state[idx[mask]] = to_state
         people.place[idx[mask]] = sector[mask]
     held = idx[caught]

@@ -15,9 +15,16 @@ from borderflow.model.world import ALREADY_WAITING, Group, World
 from borderflow.scenario.schema import Caravan
 
 
-def new_people(world: World, g: int, n: int, origin: np.ndarray | int, day: int,
-               rng: np.random.Generator, fragment: int = -1,
-               transition: Transition = Transition.DEPART) -> np.ndarray:
+def new_people(
+    world: World,
+    g: int,
+    n: int,
+    origin: np.ndarray | int,
+    day: int,
+    rng: np.random.Generator,
+    fragment: int = -1,
+    transition: Transition = Transition.DEPART,
+) -> np.ndarray:
     """Create ``n`` travellers of group ``g`` at ``origin``; count their entry."""
     group: Group = world.groups[g]
     origin = np.broadcast_to(np.asarray(origin, np.int16), n)
@@ -33,8 +40,15 @@ def new_people(world: World, g: int, n: int, origin: np.ndarray | int, day: int,
         fragment=fragment,
         ti_enter=day,
     )
-    world.ledger.record(transition, OUTSIDE, State.TRANSIT, origin.astype(np.int64),
-                        origin.astype(np.int64), np.full(n, g), who=idx)
+    world.ledger.record(
+        transition,
+        OUTSIDE,
+        State.TRANSIT,
+        origin.astype(np.int64),
+        origin.astype(np.int64),
+        np.full(n, g),
+        who=idx,
+    )
     return idx
 
 
@@ -75,8 +89,9 @@ def caravans(world: World, day: int) -> None:
             continue
         if world.scenario.day_of(caravan.depart) == day and caravan.size > 0:
             origin = world.net.index(caravan.origin)
-            f = frag.add(origin, float(day), g, np.empty(0, np.int64),
-                         riding=_rides_at_start(caravan))
+            f = frag.add(
+                origin, float(day), g, np.empty(0, np.int64), riding=_rides_at_start(caravan)
+            )
             frag.members[f] = new_people(world, g, caravan.size, origin, day, rng, fragment=f)
         for joiner in caravan.joiners:
             if world.scenario.day_of(joiner.date) == day and joiner.n > 0:
@@ -94,21 +109,23 @@ def _join(world: World, g: int, n: int, day: int, rng: np.random.Generator) -> N
         caravan = world.groups[g].caravan
         assert caravan is not None
         origin = world.net.index(caravan.origin)
-        f = frag.add(origin, float(day), g, np.empty(0, np.int64),
-                     riding=_rides_at_start(caravan))
-        frag.members[f] = new_people(world, g, n, origin, day, rng, fragment=f,
-                                     transition=Transition.JOIN_CARAVAN)
+        f = frag.add(origin, float(day), g, np.empty(0, np.int64), riding=_rides_at_start(caravan))
+        frag.members[f] = new_people(
+            world, g, n, origin, day, rng, fragment=f, transition=Transition.JOIN_CARAVAN
+        )
         return
     lead = max(live, key=lambda f: len(transit.fragment_members(world, f)))
-    idx = new_people(world, g, n, frag.place[lead], day, rng, fragment=lead,
-                     transition=Transition.JOIN_CARAVAN)
+    idx = new_people(
+        world, g, n, frag.place[lead], day, rng, fragment=lead, transition=Transition.JOIN_CARAVAN
+    )
     frag.members[lead] = np.concatenate([frag.members[lead], idx])
     if frag.next_place[lead] < 0:
         return  # the fragment sets out today and plans every member's leg then
     # Joiners walk with the lead group to its next place, then split off if their
     # destination lies another way.
-    transit.schedule_leg(world, idx, np.full(n, float(day)),
-                         np.full(n, frag.arrive[lead]), day, alone=False, rng=rng)
+    transit.schedule_leg(
+        world, idx, np.full(n, float(day)), np.full(n, frag.arrive[lead]), day, alone=False, rng=rng
+    )
 
 
 def set_out_again(world: World, day: int) -> None:
@@ -119,8 +136,15 @@ def set_out_again(world: World, day: int) -> None:
     if len(idx) == 0:
         return
     here = people.place[idx].astype(np.int64)
-    world.ledger.record(Transition.SET_OUT_AGAIN, State.DEPORTED_BY_MEXICO, State.TRANSIT,
-                        here, here, people.group[idx], who=idx)
+    world.ledger.record(
+        Transition.SET_OUT_AGAIN,
+        State.DEPORTED_BY_MEXICO,
+        State.TRANSIT,
+        here,
+        here,
+        people.group[idx],
+        who=idx,
+    )
     people.state[idx] = State.TRANSIT
     transit.start_alone(world, idx, float(day), day)
 

@@ -46,8 +46,8 @@ class Ledger:
         transition: int,
         from_state: int | np.ndarray,
         to_state: int | np.ndarray,
-        place: np.ndarray,
-        to_place: np.ndarray,
+        place: np.ndarray | int,
+        to_place: np.ndarray | int,
         group: np.ndarray,
         n: np.ndarray | None = None,
         who: np.ndarray | None = None,
@@ -68,9 +68,17 @@ class Ledger:
         key = self._pack(transition, from_state, to_state, place, to_place, group)
         if self.keep_events and who is not None:
             self.events.append(
-                np.column_stack([np.full(size, self.day, np.int64), np.asarray(who, np.int64),
-                                 np.full(size, transition, np.int64), place, to_place,
-                                 from_state, to_state])
+                np.column_stack(
+                    [
+                        np.full(size, self.day, np.int64),
+                        np.asarray(who, np.int64),
+                        np.full(size, transition, np.int64),
+                        place,
+                        to_place,
+                        from_state,
+                        to_state,
+                    ]
+                )
             )
         self._today.append(key)
         self._weights.append(weights)
@@ -84,8 +92,15 @@ class Ledger:
             flat = np.ravel_multi_index((to_place, to_state, group), shape)
             np.add.at(self.stock.reshape(-1), flat, weights)
 
-    def _pack(self, transition: int, from_state: np.ndarray, to_state: np.ndarray,
-              place: np.ndarray, to_place: np.ndarray, group: np.ndarray) -> np.ndarray:
+    def _pack(
+        self,
+        transition: int,
+        from_state: np.ndarray,
+        to_state: np.ndarray,
+        place: np.ndarray,
+        to_place: np.ndarray,
+        group: np.ndarray,
+    ) -> np.ndarray:
         key = np.full(len(group), transition, np.int64)
         key = key * N_STATES + (from_state + 1)
         key = key * N_STATES + (to_state + 1)
@@ -150,7 +165,11 @@ def _aggregate_waits(chunks: list[np.ndarray]) -> np.ndarray:
 def recount(people: People, n_places: int, n_groups: int) -> np.ndarray:
     """Stocks rebuilt from the people arrays, for the conservation check."""
     flat = np.ravel_multi_index(
-        (people.place.astype(np.int64), people.state.astype(np.int64), people.group.astype(np.int64)),
+        (
+            people.place.astype(np.int64),
+            people.state.astype(np.int64),
+            people.group.astype(np.int64),
+        ),
         (n_places, len(State), n_groups),
     )
     return np.bincount(flat, minlength=n_places * len(State) * n_groups).reshape(

@@ -81,8 +81,9 @@ def build_network(sc: Scenario) -> Network:
     on_roads = np.flatnonzero(np.isin(kind, ["origin", "town", "border_city"]))
     next_hop = np.full((n, n), -1, np.int16)
     if len(on_roads):
-        _, pred = dijkstra(csr_matrix(km), directed=False, indices=on_roads,
-                           return_predecessors=True)
+        _, pred = dijkstra(
+            csr_matrix(km), directed=False, indices=on_roads, return_predecessors=True
+        )
         # The tree rooted at d: the predecessor of u is u's next hop toward d.
         next_hop[:, on_roads] = np.where(pred >= 0, pred, -1).T
         next_hop[on_roads, on_roads] = on_roads
@@ -101,8 +102,8 @@ def build_network(sc: Scenario) -> Network:
             sector_of[i] = sector_of[city]
             if asylum_port[city] < 0:
                 asylum_port[city] = i
-    for city, port in sc.border.asylum_port.items():
-        asylum_port[pos[city]] = pos[port]
+    for city_id, port_id in sc.border.asylum_port.items():
+        asylum_port[pos[city_id]] = pos[port_id]
     return Network(
         ids=ids,
         kind=kind,

@@ -51,7 +51,9 @@ class People:
 
     def __init__(self, capacity: int = 1024):
         self.count = 0
-        self._buffers = {name: np.zeros(max(capacity, 1), dtype) for name, dtype in FIELDS.items()}
+        self._buffers: dict[str, np.ndarray] = {
+            name: np.zeros(max(capacity, 1), dtype) for name, dtype in FIELDS.items()
+        }
         self._expose()
 
     @property

@@ -108,11 +108,11 @@ TRANSITION_DOCS: dict[Transition, str] = {
     Transition.ADMITTED_AT_PORT: "admitted at a port of entry under the daily quota",
     Transition.APPREHENDED: "crossed between ports and was apprehended by Border Patrol",
     Transition.EVADED: "crossed between ports and was not apprehended",
-    Transition.VIOLENCE_INCIDENT: "event: a violent incident against a waiting person",
-    Transition.REFERRED_FOR_PROSECUTION: "event: an apprehended adult referred for prosecution",
-    Transition.ASYLUM_BARRED: "event: apprehended after an irregular entry while the ban is on",
-    Transition.CROSS_BETWEEN_PORTS: "event: a person set out to cross between ports",
-    Transition.REACH_BORDER_CITY: "event: a person reached their destination border city",
+    Transition.VIOLENCE_INCIDENT: "a violent incident against a waiting person",
+    Transition.REFERRED_FOR_PROSECUTION: "an apprehended adult referred for prosecution",
+    Transition.ASYLUM_BARRED: "apprehended after an irregular entry while the ban is on",
+    Transition.CROSS_BETWEEN_PORTS: "a person set out to cross between ports",
+    Transition.REACH_BORDER_CITY: "a person reached their destination border city",
 }
 
 
@@ -133,4 +133,3 @@ class Household(IntEnum):
     def is_adult(self) -> bool:
         """Whether this role is an adult."""
         return self in (Household.SINGLE_ADULT, Household.FAMILY_ADULT)
-

@@ -67,8 +67,13 @@ def hazard_rates(world: World, idx: np.ndarray, place: np.ndarray, day: int) -> 
 
 
 def schedule_leg(
-    world: World, idx: np.ndarray, start: np.ndarray, arrive: np.ndarray, day: int,
-    alone: bool, rng: np.random.Generator,
+    world: World,
+    idx: np.ndarray,
+    start: np.ndarray,
+    arrive: np.ndarray,
+    day: int,
+    alone: bool,
+    rng: np.random.Generator,
 ) -> None:
     """Draw each person's first hazard on a leg ``[start, arrive)``; else their arrival.
 
@@ -81,7 +86,7 @@ def schedule_leg(
     people.t_arrive[idx] = arrive
     rates = hazard_rates(world, idx, people.place[idx], day)
     total = rates.sum(axis=0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         t_hit = start + rng.exponential(1.0, len(idx)) / total
     hit = t_hit < arrive
     if hit.any():
@@ -112,15 +117,16 @@ def start_alone(world: World, idx: np.ndarray, clock: np.ndarray | float, day: i
     idx, here = idx[~arrived], here[~arrived]
     if len(idx) == 0:
         return
-    clock = np.broadcast_to(np.asarray(clock, float), len(arrived))[~arrived]
+    start = np.broadcast_to(np.asarray(clock, float), len(arrived))[~arrived]
     nxt = net.next_hop[here, people.dest[idx]].astype(np.int64)
     rng = world.rng["transit"]
-    arrive = clock + leg_durations(world, here, nxt, rng)
-    schedule_leg(world, idx, clock, arrive, day, alone=True, rng=rng)
+    arrive = start + leg_durations(world, here, nxt, rng)
+    schedule_leg(world, idx, start, arrive, day, alone=True, rng=rng)
 
 
-def refuge_on_entry(world: World, idx: np.ndarray, came_from: np.ndarray, rng: np.random.Generator,
-                    day: int) -> np.ndarray:
+def refuge_on_entry(
+    world: World, idx: np.ndarray, came_from: np.ndarray, rng: np.random.Generator, day: int
+) -> np.ndarray:
     """Those entering Mexico who ask for refuge at once leave; return the rest."""
     people, net = world.people, world.net
     entering = net.in_mexico[people.place[idx]] & ~net.in_mexico[came_from]
@@ -137,23 +143,41 @@ def move(world: World, idx: np.ndarray, to_place: np.ndarray) -> np.ndarray:
     people = world.people
     came_from = people.place[idx].astype(np.int64)
     world.ledger.record(
-        Transition.MOVE, State.TRANSIT, State.TRANSIT, came_from, to_place, people.group[idx],
+        Transition.MOVE,
+        State.TRANSIT,
+        State.TRANSIT,
+        came_from,
+        to_place,
+        people.group[idx],
         who=idx,
     )
     people.place[idx] = to_place
     return came_from
 
 
-def leave(world: World, idx: np.ndarray, transition: Transition, state: State, day: int,
-          to_place: np.ndarray | None = None) -> None:
+def leave(
+    world: World,
+    idx: np.ndarray,
+    transition: Transition,
+    state: State,
+    day: int,
+    to_place: np.ndarray | None = None,
+) -> None:
     """Take people off the road into ``state`` (at ``to_place``, default where they are)."""
     if len(idx) == 0:
         return
     people = world.people
     here = people.place[idx].astype(np.int64)
     there = here if to_place is None else to_place
-    world.ledger.record(transition, people.state[idx].astype(np.int64), state, here, there,
-                        people.group[idx], who=idx)
+    world.ledger.record(
+        transition,
+        people.state[idx].astype(np.int64),
+        state,
+        here,
+        there,
+        people.group[idx],
+        who=idx,
+    )
     people.state[idx] = state
     people.place[idx] = there
     people.fragment[idx] = -1
@@ -166,17 +190,31 @@ def hazards(world: World, idx: np.ndarray, day: int) -> None:
     kinds = people.next_kind[idx]
     origin = people.origin[idx].astype(np.int64)
     deported = idx[kinds == Event.DETAIN]
-    leave(world, deported, Transition.DEPORTED_BY_MEXICO, State.DEPORTED_BY_MEXICO, day,
-          to_place=origin[kinds == Event.DETAIN])
+    leave(
+        world,
+        deported,
+        Transition.DEPORTED_BY_MEXICO,
+        State.DEPORTED_BY_MEXICO,
+        day,
+        to_place=origin[kinds == Event.DETAIN],
+    )
     again = world.rng["deported"].random(len(deported)) < world.p["p_set_out_again"]
     if again.any():
         wait = world.rng["deported"].geometric(
             1.0 / max(world.p["dur_before_setting_out_again"], 1.0), int(again.sum())
         )
         world.deported_agenda.schedule(deported[again], day + wait, int(Event.SET_OUT_AGAIN))
-    leave(world, idx[kinds == Event.REFUGE], Transition.REFUGE_IN_MEXICO, State.REFUGE_IN_MEXICO, day)
-    leave(world, idx[kinds == Event.GIVE_UP], Transition.GIVE_UP, State.RETURNED_HOME, day,
-          to_place=origin[kinds == Event.GIVE_UP])
+    leave(
+        world, idx[kinds == Event.REFUGE], Transition.REFUGE_IN_MEXICO, State.REFUGE_IN_MEXICO, day
+    )
+    leave(
+        world,
+        idx[kinds == Event.GIVE_UP],
+        Transition.GIVE_UP,
+        State.RETURNED_HOME,
+        day,
+        to_place=origin[kinds == Event.GIVE_UP],
+    )
     leave(world, idx[kinds == Event.SETTLE], Transition.SETTLE, State.SETTLED_IN_MEXICO, day)
 
 
@@ -251,15 +289,25 @@ def advance_fragment(world: World, f: int, day: int) -> None:
     parts = [(int(w), int(hop)) for w in np.unique(wave) for hop in np.unique(hops[wave == w])]
     for k, (w, hop) in enumerate(parts):
         part = members[(wave == w) & (hops == hop)]
-        g = f if k == 0 else frag.add(here, arrived_at, group, part, frag.via_done[f],
-                                      frag.riding[f])
+        g = (
+            f
+            if k == 0
+            else frag.add(here, arrived_at, group, part, frag.via_done[f], frag.riding[f])
+        )
         people.fragment[part] = g
         frag.members[g] = part
         frag.next_place[g] = hop
         duration = leg_durations(world, np.array([here]), np.array([hop]), rng, frag.riding[g])[0]
         frag.arrive[g] = arrived_at + w + float(duration)
-        schedule_leg(world, part, np.full(len(part), arrived_at), np.full(len(part), frag.arrive[g]),
-                     day, alone=False, rng=rng)
+        schedule_leg(
+            world,
+            part,
+            np.full(len(part), arrived_at),
+            np.full(len(part), frag.arrive[g]),
+            day,
+            alone=False,
+            rng=rng,
+        )
 
 
 def step(world: World, day: int) -> None:

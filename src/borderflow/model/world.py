@@ -70,8 +70,15 @@ class Fragments:
     via_done: list[int] = field(default_factory=list)
     riding: list[bool] = field(default_factory=list)
 
-    def add(self, place: int, arrive: float, group: int, members: np.ndarray,
-            via_done: int = 0, riding: bool = True) -> int:
+    def add(
+        self,
+        place: int,
+        arrive: float,
+        group: int,
+        members: np.ndarray,
+        via_done: int = 0,
+        riding: bool = True,
+    ) -> int:
         """Create a fragment resting at ``place`` from time ``arrive``; return its id."""
         self.via_done.append(via_done)
         self.riding.append(riding)
@@ -115,8 +122,9 @@ def _shares(mapping: dict[str, float], names: tuple[str, ...]) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _group(name: str, mix: GroupMix, net: Network, p: dict[str, float],
-           caravan: Caravan | None = None) -> Group:
+def _group(
+    name: str, mix: GroupMix, net: Network, p: dict[str, float], caravan: Caravan | None = None
+) -> Group:
     dest_names = list(mix.destinations)
     dest_w = np.array([mix.destinations[d] for d in dest_names], float)
     return Group(
@@ -126,7 +134,9 @@ def _group(name: str, mix: GroupMix, net: Network, p: dict[str, float],
         household_p=_shares(mix.household, HOUSEHOLD_ROLES),
         dest_ids=np.array([net.index(d) for d in dest_names], np.int16),
         dest_p=dest_w / dest_w.sum(),
-        p_join_waitlist=p["p_join_waitlist"] if mix.p_join_waitlist is None else mix.p_join_waitlist,
+        p_join_waitlist=p["p_join_waitlist"]
+        if mix.p_join_waitlist is None
+        else mix.p_join_waitlist,
         p_refuge_at_entry=(
             p["p_refuge_at_entry"] if mix.p_refuge_at_entry is None else mix.p_refuge_at_entry
         ),
@@ -134,7 +144,9 @@ def _group(name: str, mix: GroupMix, net: Network, p: dict[str, float],
         stops={
             net.index(k): (v, v) if isinstance(v, int) else (v[0], v[1])
             for k, v in caravan.stops.items()
-        } if caravan else {},
+        }
+        if caravan
+        else {},
         via=tuple(net.index(k) for k in caravan.via) if caravan else (),
         walks_from=net.index(caravan.walks_from) if caravan and caravan.walks_from else -1,
         rides_from=net.index(caravan.rides_from) if caravan and caravan.rides_from else -1,
@@ -151,8 +163,12 @@ def build_world(sc: Scenario, seed: int) -> World:
     groups += [_group(c.name, c, net, p, caravan=c) for c in sc.caravans]
     if sc.border.initial_waitlist:
         cities = {net.ids[net.city_of[net.index(port)]] for port in sc.border.initial_waitlist}
-        mix = GroupMix(nationality={"OTH": 1.0}, destinations=dict.fromkeys(sorted(cities), 1.0),
-                       p_join_waitlist=1.0, p_refuge_at_entry=0.0)
+        mix = GroupMix(
+            nationality={"OTH": 1.0},
+            destinations=dict.fromkeys(sorted(cities), 1.0),
+            p_join_waitlist=1.0,
+            p_refuge_at_entry=0.0,
+        )
         groups.append(_group(ALREADY_WAITING, mix, net, p))
     people = People(capacity=4096)
     transit = Agenda(people, sc.n_days, tuple(int(k) for k in (Event.ARRIVE, *TRANSIT_HAZARDS)))

@@ -1,0 +1,1 @@
+"""WHAT came out: result tables, indicators, targets and files."""

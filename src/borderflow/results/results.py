@@ -100,7 +100,9 @@ class Results:
                 store.write_parquet(tmp / FILES["events"], self.events)
             self.targets.to_csv(tmp / FILES["targets"], index=False)
             store.write_json(tmp / FILES["summary"], self.summary_dict)
-            (tmp / FILES["scenario"]).write_text(self.scenario.model_dump_json(indent=2, by_alias=True))
+            (tmp / FILES["scenario"]).write_text(
+                self.scenario.model_dump_json(indent=2, by_alias=True)
+            )
             store.write_json(
                 tmp / FILES["manifest"],
                 {

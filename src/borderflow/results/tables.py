@@ -27,7 +27,10 @@ WAIT_OUTCOMES = ["admitted", "left_list"]
 
 
 def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
-    return pd.Series(np.datetime64(start, "D") + days.astype("timedelta64[D]"))
+    # Milliseconds: the unit Parquet stores, so tables read back unchanged.
+    return pd.Series(
+        (np.datetime64(start, "D") + days.astype("timedelta64[D]")).astype("datetime64[ms]")
+    )
 
 
 def _categorical(codes: np.ndarray, labels: list[str] | tuple[str, ...]) -> pd.Categorical:

@@ -26,8 +26,12 @@ def check_names(sc: Scenario, origin: str) -> list[Problem]:
             for name in names:
                 if name not in allowed:
                     problems.append(
-                        Problem(origin, f"target[{i}].{field}",
-                                f"unknown name; expected one of {sorted(allowed)}", name)
+                        Problem(
+                            origin,
+                            f"target[{i}].{field}",
+                            f"unknown name; expected one of {sorted(allowed)}",
+                            name,
+                        )
                     )
     return problems
 
@@ -53,7 +57,7 @@ def simulated_value(t: Target, daily: pd.DataFrame, flows: pd.DataFrame, sc: Sce
         rows = rows[rows["group"].isin(t.groups)]
     value = float(rows["n"].sum())
     if t.measure == "flow_per_day":
-        value /= ((t.date - (t.date_from or sc.start)).days + 1)
+        value /= (t.date - (t.date_from or sc.start)).days + 1
     return value
 
 
@@ -78,6 +82,18 @@ def target_table(sc: Scenario, daily: pd.DataFrame, flows: pd.DataFrame) -> pd.D
                 "note": t.note or "",
             }
         )
-    columns = ["id", "quantity", "date", "measure", "simulated", "reported", "low", "high",
-               "inside", "held_out", "source", "note"]
+    columns = [
+        "id",
+        "quantity",
+        "date",
+        "measure",
+        "simulated",
+        "reported",
+        "low",
+        "high",
+        "inside",
+        "held_out",
+        "source",
+        "note",
+    ]
     return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,1 @@
+"""INPUT: scenario files to validated, frozen objects."""

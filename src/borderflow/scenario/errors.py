@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 
@@ -15,7 +16,8 @@ class Problem:
     value: object = None
 
     def __str__(self) -> str:
-        shown = "" if self.value is None else f" (got {self.value!r})"
+        value = self.value.isoformat() if isinstance(self.value, dt.date) else self.value
+        shown = "" if value is None else f" (got {value!r})"
         return f"{self.file}: {self.where}: {self.message}{shown}"
 
 

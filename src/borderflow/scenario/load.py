@@ -135,9 +135,32 @@ def revalidate(data: Mapping[str, Any], origin: str) -> Scenario:
     scenario, problems = _validate(data, origin)
     if scenario is not None:
         problems += cross_check(scenario, origin)
+    else:
+        problems += _check_the_rest(data, origin, problems)
     if problems or scenario is None:
         raise ScenarioError(_unique(problems))
     return scenario
+
+
+def _check_the_rest(data: Mapping[str, Any], origin: str, found: list[Problem]) -> list[Problem]:
+    """Cross-check what is valid, leaving out the sections that already failed.
+
+    So that one run of ``validate`` reports every problem, not one section at a time.
+    """
+    failed = {p.where.split(".")[0].split("[")[0] for p in found}
+    fields = {_FIELD_TO_TOML.get(k, k): k for k in Scenario.model_fields}
+    dropped = {fields[f] for f in failed if f in fields}
+    if any(Scenario.model_fields[f].is_required() for f in dropped):
+        return []
+    rest = {k: v for k, v in data.items() if k not in dropped}
+    scenario, _ = _validate(rest, origin)
+    if scenario is None:
+        return []
+    return [
+        p
+        for p in cross_check(scenario, origin)
+        if p.where.split(".")[0].split("[")[0] not in failed
+    ]
 
 
 def _validate(
@@ -198,7 +221,9 @@ def _label(path: Path) -> str:
         return str(path)
 
 
-def read_csv_table(path: Path, model: type[BaseModel]) -> tuple[list[dict[str, Any]], list[Problem]]:
+def read_csv_table(
+    path: Path, model: type[BaseModel]
+) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Read a CSV table, validating each row against ``model``.
 
     Returns the rows (as validated dicts) and the problems found, each naming
@@ -249,7 +274,9 @@ def read_csv_table(path: Path, model: type[BaseModel]) -> tuple[list[dict[str, A
                 column = str(err["loc"][0]) if err["loc"] else "row"
                 column = "from" if column == "from_" else column
                 problems.append(
-                    Problem(label, f"row {number}, column {column}", _expected(err), record.get(column))
+                    Problem(
+                        label, f"row {number}, column {column}", _expected(err), record.get(column)
+                    )
                 )
             continue
         rows.append(row.model_dump(by_alias=True))
@@ -302,6 +329,11 @@ def merge_parameters(
                 )
                 continue
             merged[name].update(change)
+            # An override says its own status: a reason alone makes it an assumption.
+            if "reason" in change and "source" not in change:
+                merged[name]["source"] = None
+            if "source" in change and "reason" not in change:
+                merged[name]["reason"] = None
         else:
             merged[name]["value"] = change
     return merged
@@ -319,7 +351,12 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
             problems.append(Problem(label, where, "unknown place; not in places.csv", place_id))
         elif kinds and place.kind not in kinds:
             problems.append(
-                Problem(label, where, f"place is a {place.kind}; expected a {' or '.join(kinds)}", place_id)
+                Problem(
+                    label,
+                    where,
+                    f"place is a {place.kind}; expected a {' or '.join(kinds)}",
+                    place_id,
+                )
             )
 
     if sc.end < sc.start:
@@ -340,7 +377,9 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
             pid = r.from_ if end == "from" else r.to
             need(pid, f"routes.csv row {i}, column {end}", ["origin", "town", "border_city"])
         if r.from_ == r.to:
-            problems.append(Problem("routes.csv", f"row {i}", "a route must join two places", r.from_))
+            problems.append(
+                Problem("routes.csv", f"row {i}", "a route must join two places", r.from_)
+            )
 
     groups: list[tuple[str, Any]] = [(f"caravan[{i}]", c) for i, c in enumerate(sc.caravans, 1)]
     if sc.background is not None:
@@ -362,15 +401,23 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
         for j, joiner in enumerate(c.joiners, start=1):
             if not c.depart <= joiner.date <= sc.end:
                 problems.append(
-                    Problem(label, f"caravan[{i}].joiners[{j}].date",
-                            f"must lie between the caravan's departure ({c.depart}) and the end ({sc.end})",
-                            joiner.date)
+                    Problem(
+                        label,
+                        f"caravan[{i}].joiners[{j}].date",
+                        f"must lie between the caravan's departure ({c.depart}) "
+                        f"and the end ({sc.end})",
+                        joiner.date,
+                    )
                 )
     if len({c.name for c in sc.caravans}) != len(sc.caravans):
         problems.append(Problem(label, "caravan.name", "caravan names must be unique"))
     if sc.background is not None:
         for nat, origin in sc.background.origins.items():
             need(origin, f"background.origins.{nat}", ["origin", "town", "border_city"])
+        for field in ("start", "end"):
+            when = getattr(sc.background, field)
+            if when is not None and not sc.start <= when <= sc.end:
+                problems.append(Problem(label, f"background.{field}", _outside(sc), when))
 
     levers = sc.levers
     for lever, kind in PER_PLACE_LEVERS.items():
@@ -378,7 +425,9 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
         for pid, value in (getattr(levers, lever).model_extra or {}).items():
             need(pid, f"levers.{lever}.{pid}", [kind])
             problems += _lever_value(lever, value, label, f"levers.{lever}.{pid}")
-        problems += _lever_value(lever, getattr(levers, lever).default, label, f"levers.{lever}.default")
+        problems += _lever_value(
+            lever, getattr(levers, lever).default, label, f"levers.{lever}.default"
+        )
     for i, pol in enumerate(sc.policies, start=1):
         where = f"policy[{i}]"
         if not sc.start <= pol.date <= sc.end:
@@ -393,15 +442,24 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
                 problems += _lever_value(lever, value, label, f"{where}.set.{key}")
             else:
                 problems.append(
-                    Problem(label, f"{where}.set.{key}",
-                            "unknown lever; expected one of "
-                            + ", ".join([f"{k}.<place>" for k in PER_PLACE_LEVERS] + list(SCALAR_LEVERS)))
+                    Problem(
+                        label,
+                        f"{where}.set.{key}",
+                        "unknown lever; expected one of "
+                        + ", ".join(
+                            [f"{k}.<place>" for k in PER_PLACE_LEVERS] + list(SCALAR_LEVERS)
+                        ),
+                    )
                 )
     for city, port in sc.border.asylum_port.items():
         need(city, f"border.asylum_port.{city}", ["border_city"])
         need(port, f"border.asylum_port.{city}", ["port_of_entry"])
         if port in places and places[port].parent != city:
-            problems.append(Problem(label, f"border.asylum_port.{city}", "the port does not serve this city", port))
+            problems.append(
+                Problem(
+                    label, f"border.asylum_port.{city}", "the port does not serve this city", port
+                )
+            )
     for port in sc.border.initial_waitlist:
         need(port, f"border.initial_waitlist.{port}", ["port_of_entry"])
     for i, t in enumerate(sc.targets, start=1):
@@ -410,7 +468,14 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
         if not sc.start <= t.date <= sc.end:
             problems.append(Problem(label, f"target[{i}].date", _outside(sc), t.date))
         if t.date_from is not None and not sc.start <= t.date_from <= t.date:
-            problems.append(Problem(label, f"target[{i}].date_from", f"must lie between {sc.start} and the target's date", t.date_from))
+            problems.append(
+                Problem(
+                    label,
+                    f"target[{i}].date_from",
+                    f"must lie between {sc.start} and the target's date",
+                    t.date_from,
+                )
+            )
     if not problems:
         problems += _reachability(sc, groups, label)
     return problems
@@ -449,7 +514,12 @@ def _reachability(sc: Scenario, groups: list[tuple[str, Any]], label: str) -> li
             for dest in g.destinations:
                 if dest not in reach:
                     problems.append(
-                        Problem(label, f"{where}.destinations", f"no route from {origin} to this city", dest)
+                        Problem(
+                            label,
+                            f"{where}.destinations",
+                            f"no route from {origin} to this city",
+                            dest,
+                        )
                     )
     return problems
 
@@ -474,14 +544,18 @@ def parse_setting(text: str) -> tuple[str, float | bool]:
     """Parse ``lever=value`` from the command line (``true``/``false`` for switches)."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise ScenarioError([Problem("--set", text, "expected lever=value, e.g. quota.san_ysidro=40")])
+        raise ScenarioError(
+            [Problem("--set", text, "expected lever=value, e.g. quota.san_ysidro=40")]
+        )
     raw = raw.strip().lower()
     if raw in ("true", "false", "on", "off", "yes", "no"):
         return key.strip(), raw in ("true", "on", "yes")
     try:
         return key.strip(), float(raw)
     except ValueError:
-        raise ScenarioError([Problem("--set", key, "expected a number or true/false", raw)]) from None
+        raise ScenarioError(
+            [Problem("--set", key, "expected a number or true/false", raw)]
+        ) from None
 
 
 def apply_settings(sc: Scenario, settings: Iterable[str]) -> Scenario:

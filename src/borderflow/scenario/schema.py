@@ -249,7 +249,9 @@ class Caravan(GroupMix):
     ) -> dict[str, int | tuple[int, int]]:
         for place, days in value.items():
             if isinstance(days, tuple) and days[0] > days[1]:
-                raise ValueError(f"{place}: waves [first, last] need first <= last, got {list(days)}")
+                raise ValueError(
+                    f"{place}: waves [first, last] need first <= last, got {list(days)}"
+                )
         return value
 
     name: str = Field(pattern=r"^[a-z0-9_\-]+$")
@@ -280,7 +282,9 @@ class Background(GroupMix):
     def _daily_known(cls, value: dict[str, float]) -> dict[str, float]:
         unknown = sorted(set(value) - set(NATIONALITIES))
         if unknown:
-            raise ValueError(f"unknown nationality {unknown}; expected some of {list(NATIONALITIES)}")
+            raise ValueError(
+                f"unknown nationality {unknown}; expected some of {list(NATIONALITIES)}"
+            )
         return value
 
     @model_validator(mode="after")
@@ -348,7 +352,9 @@ class Border(Strict):
     @model_validator(mode="after")
     def _sourced(self) -> Border:
         if self.initial_waitlist and not self.initial_waitlist_source:
-            raise ValueError("initial_waitlist needs initial_waitlist_source (a fact id or a reason)")
+            raise ValueError(
+                "initial_waitlist needs initial_waitlist_source (a fact id or a reason)"
+            )
         return self
 
 
@@ -396,7 +402,7 @@ class Scenario(Strict):
         plain number sets every place. Dated policies that would change the same
         lever (at the same place) are dropped, so the value holds from start to end.
         """
-        from borderflow.scenario.load import revalidate  # noqa: PLC0415 (avoid a cycle)
+        from borderflow.scenario.load import revalidate
 
         data = self.model_dump(by_alias=True)
         fixed: set[str] = set()
@@ -413,19 +419,24 @@ class Scenario(Strict):
                 fixed.add(key)
         policies = []
         for policy in data["policies"]:
-            kept = {k: v for k, v in policy["set"].items()
-                    if k not in fixed and k.partition(".")[0] not in fixed}
+            kept = {
+                k: v
+                for k, v in policy["set"].items()
+                if k not in fixed and k.partition(".")[0] not in fixed
+            }
             if kept:
                 policies.append({**policy, "set": kept})
         data["policies"] = policies
         return revalidate(data, origin=f"{self.name} (with_levers)")
 
-    def with_policy(self, date: dt.date, note: str | None = None, **changes: float | bool) -> Scenario:
+    def with_policy(
+        self, date: dt.date, note: str | None = None, **changes: float | bool
+    ) -> Scenario:
         """A copy with one more dated lever change (dotted keys as ``quota__san_ysidro``).
 
         Python names cannot hold dots, so ``quota__san_ysidro=40`` means ``quota.san_ysidro``.
         """
-        from borderflow.scenario.load import revalidate  # noqa: PLC0415
+        from borderflow.scenario.load import revalidate
 
         data = self.model_dump(by_alias=True)
         change = {k.replace("__", "."): v for k, v in changes.items()}
@@ -434,7 +445,7 @@ class Scenario(Strict):
 
     def with_parameters(self, **values: float) -> Scenario:
         """A copy with some parameter values changed (each must stay in its range)."""
-        from borderflow.scenario.load import revalidate  # noqa: PLC0415
+        from borderflow.scenario.load import revalidate
 
         data = self.model_dump(by_alias=True)
         for key, value in values.items():
