@@ -1,0 +1,151 @@
+"""Scale: a year of background flow to the whole border at growing volume.
+
+Each size runs in its own process (so peak memory is that run's own) and the table
+shows wall time, state changes, time per state change and bytes of state per person.
+Cost should grow with the number of state changes, not with people × days: the time
+per change should stay flat as the volume grows.
+
+    python benchmarks/scale.py            # 10k, 100k, 1M people a year
+    python benchmarks/scale.py --sizes 10000 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+NETWORK = Path(__file__).resolve().parents[1] / "src/borderflow/scenario/bundled/network"
+
+SCENARIO = """
+name = "scale"
+title = "A year of background flow at {per_year} people"
+start = 2018-10-01
+end = 2019-09-30
+places = "{network}/places.csv"
+routes = "{network}/routes.csv"
+
+[levers]
+quota = {{ default = {quota} }}
+beds = {{ default = {beds} }}
+
+[background]
+daily = {{ HND = {hnd}, GTM = {gtm}, SLV = {slv}, MEX = {mex}, OTH = {oth} }}
+origins = {{ HND = "san_pedro_sula", GTM = "guatemala_city", SLV = "san_salvador", \
+MEX = "morelia", OTH = "tapachula" }}
+destinations = {{ tijuana = 0.15, mexicali = 0.05, nogales = 0.05, ciudad_juarez = 0.2, \
+piedras_negras = 0.05, nuevo_laredo = 0.1, reynosa = 0.3, matamoros = 0.1 }}
+household = {{ single_adult = 0.5, family_adult = 0.25, family_child = 0.23, \
+unaccompanied_child = 0.02 }}
+"""
+
+
+def write(folder: Path, per_year: int) -> Path:
+    per_day = per_year / 365
+    shares = {"hnd": 0.35, "gtm": 0.35, "slv": 0.1, "mex": 0.15, "oth": 0.05}
+    text = SCENARIO.format(
+        per_year=per_year,
+        network=NETWORK,
+        quota=max(1, int(per_day * 0.05)),
+        beds=max(1, int(per_day)),
+        **{k: round(per_day * v, 3) for k, v in shares.items()},
+    )
+    path = folder / f"scale-{per_year}.toml"
+    path.write_text(text.replace(" \\\n", " "))
+    return path
+
+
+def one(path: str) -> None:
+    """Run one size and print a JSON line (called in a subprocess)."""
+    import borderflow
+    from borderflow.engine.run import run
+
+    sc = borderflow.load_scenario(path)
+    t0 = time.perf_counter()
+    out = run(sc, seed=1)
+    seconds = time.perf_counter() - t0
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "people": len(out.people["state"]),
+                "seconds": seconds,
+                "changes": out.n_changes,
+                "bytes_per_person": out.bytes_per_person,
+                "peak_mib": peak_mib,
+                "stages": out.seconds,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--csv", type=Path, default=Path("benchmarks/scale.csv"))
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one(args.one)
+        return
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            path = write(Path(tmp), size)
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row["per_year"] = size
+            rows.append(row)
+    base = rows[0]["seconds"] / rows[0]["changes"]
+    table = Table(title="borderflow scale: a year of background flow (one core)")
+    for col in (
+        "people a year",
+        "people",
+        "state changes",
+        "seconds",
+        "µs per change",
+        "vs smallest",
+        "bytes/person (state)",
+        "peak MiB",
+    ):
+        table.add_column(col, justify="right")
+    for r in rows:
+        per_change = r["seconds"] / r["changes"]
+        table.add_row(
+            f"{r['per_year']:,}",
+            f"{r['people']:,}",
+            f"{r['changes']:,}",
+            f"{r['seconds']:.2f}",
+            f"{per_change * 1e6:.2f}",
+            f"{per_change / base:.2f}×",
+            str(r["bytes_per_person"]),
+            f"{r['peak_mib']:.0f}",
+        )
+    Console().print(table)
+    args.csv.parent.mkdir(parents=True, exist_ok=True)
+    with args.csv.open("w", newline="") as handle:
+        writer = csv.DictWriter(
+            handle,
+            fieldnames=["per_year", "people", "changes", "seconds", "bytes_per_person", "peak_mib"],
+        )
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r[k] for k in writer.fieldnames})
+
+
+if __name__ == "__main__":
+    main()
