@@ -144,7 +144,12 @@ def reneging(world: World, day: int) -> None:
     world.crossers.append(idx[cross])
     for mask, transition, state, to_place in (
         (settle, Transition.SETTLE, State.SETTLED_IN_MEXICO, net.city_of[port]),
-        (home, Transition.GIVE_UP, State.RETURNED_HOME, people.origin[idx].astype(np.int64)),
+        (
+            home,
+            Transition.GIVE_UP,
+            State.RETURNED_HOME,
+            net.home_of(people.nationality[idx], people.origin[idx]),
+        ),
     ):
         sel = idx[mask]
         ledger.record(

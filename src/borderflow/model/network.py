@@ -8,7 +8,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from borderflow.scenario.schema import MODES, Scenario
+from borderflow.scenario.schema import MODES, NATIONALITIES, Scenario
 
 MODE_BIT = {mode: np.uint8(1 << i) for i, mode in enumerate(MODES)}
 
@@ -29,6 +29,9 @@ class Network:
         sector_of: for a border city (or its ports), the U.S. sector; else -1.
         asylum_port: for a border city, the port where asylum seekers queue; else -1.
         ports: indices of ports of entry; cities: indices of border cities.
+        home: per nationality (``NATIONALITIES`` order), the first origin place in
+            that country: where Mexico deports people to and where those who give
+            up go back to (-1 where none: such people go back to their own origin).
     """
 
     ids: tuple[str, ...]
@@ -42,6 +45,7 @@ class Network:
     asylum_port: np.ndarray
     ports: np.ndarray
     cities: np.ndarray
+    home: np.ndarray
 
     @property
     def n(self) -> int:
@@ -51,6 +55,11 @@ class Network:
     def index(self, place_id: str) -> int:
         """Position of a place id."""
         return self.ids.index(place_id)
+
+    def home_of(self, nationality: np.ndarray, origin: np.ndarray) -> np.ndarray:
+        """Each person's home place: their country's home, else their own origin."""
+        home = self.home[nationality.astype(np.int64)]
+        return np.where(home >= 0, home, origin.astype(np.int64))
 
     def path(self, origin: int, dest: int) -> list[int]:
         """The shortest road path from ``origin`` to ``dest``."""
@@ -116,4 +125,14 @@ def build_network(sc: Scenario) -> Network:
         asylum_port=asylum_port,
         ports=np.flatnonzero(kind == "port_of_entry"),
         cities=cities,
+        home=np.array(
+            [
+                next(
+                    (i for i, p in enumerate(sc.places) if p.kind == "origin" and p.country == nat),
+                    -1,
+                )
+                for nat in NATIONALITIES
+            ],
+            np.int64,
+        ),
     )

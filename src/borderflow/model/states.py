@@ -47,7 +47,7 @@ STATE_DOCS: dict[State, str] = {
     State.DEPORTED_BY_MEXICO: "detained and sent home by Mexico; some set out again later",
     State.REFUGE_IN_MEXICO: "accepted refugee status or a humanitarian visa in Mexico",
     State.SETTLED_IN_MEXICO: "stopped trying and stayed in Mexico",
-    State.RETURNED_HOME: "gave up and went home (place = origin)",
+    State.RETURNED_HOME: "gave up and went home (place = home country's origin city)",
     State.EVADED: "crossed between ports and was not apprehended (place = U.S. sector)",
     State.IN_US_PROCESSING: "in U.S. custody after a port admission or an apprehension",
 }

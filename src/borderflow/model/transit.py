@@ -17,8 +17,10 @@ import numpy as np
 
 from borderflow.model import border
 from borderflow.model.network import MODE_BIT
-from borderflow.model.states import State, Transition
+from borderflow.model.states import NATIONALITIES, State, Transition
 from borderflow.model.world import TRANSIT_HAZARDS, Event, World
+
+MEXICAN = NATIONALITIES.index("MEX")
 
 
 def rate(p_daily: float) -> float:
@@ -57,10 +59,12 @@ def hazard_rates(world: World, idx: np.ndarray, place: np.ndarray, day: int) -> 
     """Per-person rates (rows: detain, refuge, give up, settle) on the road at ``place``."""
     p, lev = world.p, world.levers
     in_mex = world.net.in_mexico[place].astype(float)
+    # Mexico neither deports its own nationals nor offers them refuge.
+    foreign = (world.people.nationality[idx] != MEXICAN).astype(float)
     caravan = np.array([g.caravan is not None for g in world.groups])[world.people.group[idx]]
-    detain = rate(p["p_detain_mexico"]) * lev.mexico_enforcement[day] * in_mex
+    detain = rate(p["p_detain_mexico"]) * lev.mexico_enforcement[day] * in_mex * foreign
     detain = detain * np.where(caravan, p["caravan_detention_factor"], 1.0)
-    refuge = rate(p["p_refuge_mexico"]) * lev.mexico_refuge_offer[day] * in_mex
+    refuge = rate(p["p_refuge_mexico"]) * lev.mexico_refuge_offer[day] * in_mex * foreign
     give_up = np.full(len(idx), rate(p["p_give_up_transit"]))
     settle = rate(p["p_settle_transit"]) * in_mex
     return np.vstack([detain, refuge, give_up, settle])
@@ -130,6 +134,7 @@ def refuge_on_entry(
     """Those entering Mexico who ask for refuge at once leave; return the rest."""
     people, net = world.people, world.net
     entering = net.in_mexico[people.place[idx]] & ~net.in_mexico[came_from]
+    entering &= people.nationality[idx] != MEXICAN
     if not entering.any():
         return idx
     p_entry = np.array([g.p_refuge_at_entry for g in world.groups])[people.group[idx]]
@@ -188,7 +193,7 @@ def hazards(world: World, idx: np.ndarray, day: int) -> None:
     """Apply the hazards due today."""
     people = world.people
     kinds = people.next_kind[idx]
-    origin = people.origin[idx].astype(np.int64)
+    origin = world.net.home_of(people.nationality[idx], people.origin[idx])
     deported = idx[kinds == Event.DETAIN]
     leave(
         world,
