@@ -29,7 +29,7 @@ def test_every_transition_is_documented_with_its_kind() -> None:
 
 def test_the_day_order_in_the_readme_matches_the_plan() -> None:
     section = README.split("## The order of events within a day", 1)[1].split("##", 1)[0]
-    named = re.findall(r"^\d+\. \*\*([a-z]+)\*\*", section, flags=re.MULTILINE)
+    named = re.findall(r"^\d+\. \*\*([a-z_]+)\*\*", section, flags=re.MULTILINE)
     assert named == [stage.name for stage in DAY]
 
 

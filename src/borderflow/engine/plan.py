@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from borderflow.model import border, crossing, departures, transit
+from borderflow.model import border, courts, crossing, departures, processing, removal, transit
 from borderflow.model.world import World
 
 
@@ -56,11 +56,43 @@ DAY: tuple[Stage, ...] = (
         "people whose patience ends leave the list: cross between ports, settle, or go home",
     ),
     Stage(
+        "mpp",
+        processing.mpp_hazards,
+        "people waiting in Mexico under MPP give up, settle, or set out to cross again",
+    ),
+    Stage(
         "crossing",
         crossing.step,
         "crossings between ports: apprehended (prosecution referral, asylum ban) or evaded",
     ),
-    Stage("violence", border.violence, "violent incidents among waiting people, by shelter status"),
+    Stage(
+        "detention",
+        processing.release_from_detention,
+        "detention stays that end today: released to await hearings (frees beds first)",
+    ),
+    Stage(
+        "custody",
+        processing.custody,
+        "processing decisions: prosecution, MPP return, release of families with a notice to "
+        "appear, a credible-fear claim, or removal without a hearing",
+    ),
+    Stage(
+        "credible_fear",
+        processing.credible_fear,
+        "interviews up to the day's capacity, in order: a notice to appear and a detention bed "
+        "if one is free (else release), or a removal order",
+    ),
+    Stage(
+        "courts",
+        courts.step,
+        "decisions on finished cases, then free judge places take the next cases in order",
+    ),
+    Stage("removals", removal.removals, "removals carried out in order, up to the day's capacity"),
+    Stage(
+        "violence",
+        border.violence,
+        "violent incidents among people waiting at ports (by shelter status) and under MPP",
+    ),
 )
 
 

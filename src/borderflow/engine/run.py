@@ -29,6 +29,9 @@ class RunOutput:
         stocks: rows ``(day, place, state, group, n)`` of nonzero end-of-day stocks.
         flows: rows ``(day, place, to_place, transition, from_state, to_state, group, n)``.
         waits: rows ``(port, outcome, waited_days, n)``; outcome 0 admitted, 1 left.
+        decisions: rows ``(docket, outcome, days, n)`` (``borderflow.model.courts.OUTCOMES``):
+            days from custody to each decision, and from filing to the start of hearings.
+        courts: rows ``(day, docket, waiting, in_hearings, pending_from_start)``.
         events: rows ``(day, person, transition, place, to_place, from_state, to_state)``
             when the event log was asked for, else ``None``.
         people: final per-person arrays (state, place, group, nationality, household, flags…).
@@ -41,6 +44,8 @@ class RunOutput:
     stocks: np.ndarray
     flows: np.ndarray
     waits: np.ndarray
+    decisions: np.ndarray
+    courts: np.ndarray
     events: np.ndarray | None
     people: dict[str, np.ndarray]
     n_changes: int
@@ -73,6 +78,7 @@ def run(
     world.ledger.keep_events = events
     seconds = {stage.name: 0.0 for stage in DAY}
     n_days = scenario.n_days
+    court_log = np.zeros((n_days, len(world.dockets), 5), np.int64)
     for day in range(n_days):
         world.ledger.day = day
         for stage in DAY:
@@ -80,6 +86,14 @@ def run(
             stage.run(world, day)
             seconds[stage.name] += time.perf_counter() - t0
         world.ledger.close_day(day)
+        for k, docket in enumerate(world.dockets.values()):
+            court_log[day, k] = (
+                day,
+                k,
+                len(docket.queue),
+                docket.in_service,
+                docket.anonymous_waiting,
+            )
         if check:
             _check(world, day)
         if progress is not None:
@@ -93,6 +107,8 @@ def run(
         stocks=np.concatenate(ledger.stocks) if ledger.stocks else EMPTY_STOCKS,
         flows=np.concatenate(ledger.flows) if ledger.flows else EMPTY_FLOWS,
         waits=ledger.wait_table(),
+        decisions=ledger.decision_table(),
+        courts=court_log.reshape(-1, 5),
         events=(np.concatenate(ledger.events) if ledger.events else np.empty((0, 7), np.int64))
         if events
         else None,
@@ -108,6 +124,7 @@ def run(
                 "household",
                 "flags",
                 "ti_enter",
+                "ti_custody",
             )
         },
         n_changes=ledger.n_changes,

@@ -17,10 +17,13 @@ from borderflow.model.people import People
 class Agenda:
     """Events of some kinds (e.g. the transit hazards), bucketed by day."""
 
-    def __init__(self, people: People, n_days: int, kinds: tuple[int, ...]):
+    def __init__(self, people: People, n_days: int, kinds: tuple[int, ...], clock: str = "ti_next"):
         self.people = people
         self.n_days = n_days
         self.kinds = np.array(kinds, dtype=np.int8)
+        #: The person field holding the day of the pending event; a separate field
+        #: (``ti_court``) lets a court decision be pending beside a personal event.
+        self.clock = clock
         self._buckets: list[list[np.ndarray]] = [[] for _ in range(n_days)]
 
     def schedule(self, idx: np.ndarray, days: np.ndarray, kinds: np.ndarray | int) -> None:
@@ -31,8 +34,9 @@ class Agenda:
         if len(idx) == 0:
             return
         days = np.asarray(days, dtype=np.int64)
-        self.people.ti_next[idx] = np.minimum(days, np.iinfo(np.int32).max)
-        self.people.next_kind[idx] = kinds
+        getattr(self.people, self.clock)[idx] = np.minimum(days, np.iinfo(np.int32).max)
+        if self.clock == "ti_next":
+            self.people.next_kind[idx] = kinds
         inside = days < self.n_days
         idx, days = idx[inside], days[inside]
         if len(idx) == 0:
@@ -49,7 +53,7 @@ class Agenda:
 
     def cancel(self, idx: np.ndarray) -> None:
         """Drop the pending events of ``idx`` (their bucket entries become stale)."""
-        self.people.ti_next[idx] = -1
+        getattr(self.people, self.clock)[idx] = -1
 
     def due(self, day: int) -> np.ndarray:
         """Pop and consume the people whose event of these kinds falls on ``day`` (index order)."""
@@ -59,9 +63,12 @@ class Agenda:
         idx = np.unique(np.concatenate(bucket))
         bucket.clear()
         p = self.people
-        valid = (p.ti_next[idx] == day) & np.isin(p.next_kind[idx], self.kinds)
+        clock = getattr(p, self.clock)
+        valid = clock[idx] == day
+        if self.clock == "ti_next":
+            valid &= np.isin(p.next_kind[idx], self.kinds)
         idx = idx[valid]
-        p.ti_next[idx] = -1  # consumed
+        clock[idx] = -1  # consumed
         return idx
 
     def pending(self, day: int) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from borderflow.model import processing
 from borderflow.model.states import WAITING, State, Transition
 from borderflow.model.world import Event, World
 
@@ -117,15 +118,16 @@ def metering(world: World, day: int) -> None:
         ledger.record(
             Transition.ADMITTED_AT_PORT,
             people.state[admitted].astype(np.int64),
-            State.IN_US_PROCESSING,
+            State.IN_CUSTODY,
             port,
             port,
             people.group[admitted],
             who=admitted,
         )
         ledger.record_wait(np.full(len(admitted), port), 0, day - people.ti_queue[admitted])
-        people.state[admitted] = State.IN_US_PROCESSING
+        people.state[admitted] = State.IN_CUSTODY
         world.waiting_agenda.cancel(admitted)
+        processing.enter_custody(world, admitted, day)
 
 
 def reneging(world: World, day: int) -> None:
@@ -166,20 +168,21 @@ def reneging(world: World, day: int) -> None:
 
 
 def violence(world: World, day: int) -> None:
-    """Count violent incidents among waiting people (more without a bed)."""
-    ledger, ports = world.ledger, world.net.ports
+    """Count violent incidents among people waiting at ports (more without a bed) and in MPP."""
+    ledger, net = world.ledger, world.net
     rng = world.rng["violence"]
-    for state, p_name in (
-        (State.WAITING_SHELTERED, "p_violence_sheltered"),
-        (State.WAITING_UNSHELTERED, "p_violence_unsheltered"),
+    for places, state, p_name in (
+        (net.ports, State.WAITING_SHELTERED, "p_violence_sheltered"),
+        (net.ports, State.WAITING_UNSHELTERED, "p_violence_unsheltered"),
+        (net.cities, State.MPP_WAITING, "p_violence_mpp"),
     ):
-        at_risk = ledger.stock[ports, state, :]
+        at_risk = ledger.stock[places, state, :]
         if not at_risk.any():
             continue
-        port_i, group_i = np.nonzero(at_risk)
-        hits = rng.binomial(at_risk[port_i, group_i], world.p[p_name])
+        place_i, group_i = np.nonzero(at_risk)
+        hits = rng.binomial(at_risk[place_i, group_i], world.p[p_name])
         keep = hits > 0
-        place = ports[port_i[keep]]
+        place = places[place_i[keep]]
         ledger.record(
             Transition.VIOLENCE_INCIDENT, state, state, place, place, group_i[keep], n=hits[keep]
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from borderflow.model import processing
 from borderflow.model.people import FLAG_ASYLUM_BARRED, FLAG_IRREGULAR_ENTRY, FLAG_PROSECUTED
 from borderflow.model.states import Household, State, Transition
 from borderflow.model.world import World
@@ -33,7 +34,7 @@ def step(world: World, day: int) -> None:
     caught = rng.random(len(idx)) < lev.p_apprehend[day, city]
     people.flags[idx] |= FLAG_IRREGULAR_ENTRY
     for mask, transition, to_state in (
-        (caught, Transition.APPREHENDED, State.IN_US_PROCESSING),
+        (caught, Transition.APPREHENDED, State.IN_CUSTODY),
         (~caught, Transition.EVADED, State.EVADED),
     ):
         ledger.record(
@@ -42,6 +43,7 @@ def step(world: World, day: int) -> None:
         people.state[idx[mask]] = to_state
         people.place[idx[mask]] = sector[mask]
     held = idx[caught]
+    processing.enter_custody(world, held, day)
     adult = (people.household[held] == Household.SINGLE_ADULT) | (
         people.household[held] == Household.FAMILY_ADULT
     )

@@ -14,7 +14,6 @@ from borderflow.model.people import People
 from borderflow.model.states import OUTSIDE, State
 
 N_STATES = len(State) + 1  # state codes shifted by one so OUTSIDE (-1) is 0
-N_TRANSITIONS = 32
 
 
 class Ledger:
@@ -39,6 +38,7 @@ class Ledger:
         self.flows: list[np.ndarray] = []
         self.stocks: list[np.ndarray] = []
         self.waits: list[np.ndarray] = []
+        self.decisions: list[np.ndarray] = []
         self.n_changes = 0
 
     def record(
@@ -118,18 +118,15 @@ class Ledger:
 
     def record_wait(self, port: np.ndarray, outcome: int, waited: np.ndarray) -> None:
         """Count finished waits at ports (outcome 0: admitted, 1: left the list)."""
-        if len(waited):
-            self.waits.append(
-                np.stack(
-                    [
-                        np.asarray(port, np.int64),
-                        np.full(len(waited), outcome, np.int64),
-                        np.asarray(waited, np.int64),
-                        np.ones(len(waited), np.int64),
-                    ],
-                    axis=1,
-                )
-            )
+        _append_duration(self.waits, port, outcome, waited)
+
+    def record_duration(self, outcome: int, docket: int, days: np.ndarray) -> None:
+        """Count court durations: days to an outcome (or to the start of hearings)."""
+        _append_duration(self.decisions, np.full(len(days), docket), outcome, days)
+
+    def decision_table(self) -> np.ndarray:
+        """Rows ``(docket, outcome, days, n)``."""
+        return _aggregate_waits(self.decisions)
 
     def close_day(self, day: int) -> None:
         """Aggregate the day's flows and snapshot the stocks."""
@@ -147,10 +144,29 @@ class Ledger:
         )
         if len(self.waits) > 64:
             self.waits = [_aggregate_waits(self.waits)]
+        if len(self.decisions) > 64:
+            self.decisions = [_aggregate_waits(self.decisions)]
 
     def wait_table(self) -> np.ndarray:
         """Rows ``(port, outcome, waited_days, n)``."""
         return _aggregate_waits(self.waits)
+
+
+def _append_duration(
+    chunks: list[np.ndarray], key: np.ndarray, outcome: int, days: np.ndarray
+) -> None:
+    if len(days):
+        chunks.append(
+            np.stack(
+                [
+                    np.asarray(key, np.int64),
+                    np.full(len(days), outcome, np.int64),
+                    np.asarray(days, np.int64),
+                    np.ones(len(days), np.int64),
+                ],
+                axis=1,
+            )
+        )
 
 
 def _aggregate_waits(chunks: list[np.ndarray]) -> np.ndarray:

@@ -19,12 +19,21 @@ FIELDS: dict[str, type] = {
     "ti_queue": np.int32,
     "ti_next": np.int32,
     "next_kind": np.int8,
+    "ti_custody": np.int32,
+    "ti_case": np.int32,
+    "ti_court": np.int32,
     "t_arrive": np.float32,
 }
+
+UNSET_IS_MINUS_ONE = frozenset({"ti_next", "fragment", "ti_custody", "ti_case", "ti_court"})
 
 FLAG_IRREGULAR_ENTRY = np.uint8(1)
 FLAG_ASYLUM_BARRED = np.uint8(2)
 FLAG_PROSECUTED = np.uint8(4)
+FLAG_PROSECUTION_DONE = np.uint8(8)
+FLAG_LAWYER = np.uint8(16)
+FLAG_MPP = np.uint8(32)
+FLAG_HAS_CASE = np.uint8(64)
 
 
 class People:
@@ -47,6 +56,9 @@ class People:
     ti_queue: np.ndarray
     ti_next: np.ndarray
     next_kind: np.ndarray
+    ti_custody: np.ndarray
+    ti_case: np.ndarray
+    ti_court: np.ndarray
     t_arrive: np.ndarray
 
     def __init__(self, capacity: int = 1024):
@@ -79,7 +91,7 @@ class People:
                 grown[:start] = buf[:start]
                 self._buffers[name] = grown
         for name, buf in self._buffers.items():
-            buf[start:stop] = values.get(name, -1 if name in ("ti_next", "fragment") else 0)
+            buf[start:stop] = values.get(name, -1 if name in UNSET_IS_MINUS_ONE else 0)
         self.count = stop
         self._expose()
         return np.arange(start, stop, dtype=np.int64)

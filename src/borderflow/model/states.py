@@ -29,7 +29,18 @@ class State(IntEnum):
     SETTLED_IN_MEXICO = 5
     RETURNED_HOME = 6
     EVADED = 7
-    IN_US_PROCESSING = 8
+    IN_CUSTODY = 8
+    PROSECUTION = 9
+    AWAITING_CREDIBLE_FEAR = 10
+    DETAINED = 11
+    RELEASED_PENDING_HEARING = 12
+    MPP_WAITING = 13
+    AWAITING_REMOVAL = 14
+    REMOVED = 15
+    ASYLUM_GRANTED = 16
+    OTHER_RELIEF = 17
+    ORDERED_REMOVED_IN_ABSENTIA = 18
+    VOLUNTARY_DEPARTURE = 19
 
     @property
     def label(self) -> str:
@@ -49,8 +60,22 @@ STATE_DOCS: dict[State, str] = {
     State.SETTLED_IN_MEXICO: "stopped trying and stayed in Mexico",
     State.RETURNED_HOME: "gave up and went home (place = home country's origin city)",
     State.EVADED: "crossed between ports and was not apprehended (place = U.S. sector)",
-    State.IN_US_PROCESSING: "in U.S. custody after a port admission or an apprehension",
+    State.IN_CUSTODY: "in CBP custody after a port admission or an apprehension, being processed",
+    State.PROSECUTION: "held for prosecution for illegal entry",
+    State.AWAITING_CREDIBLE_FEAR: "held until an asylum officer's credible-fear interview",
+    State.DETAINED: "in ICE detention with a notice to appear, until release",
+    State.RELEASED_PENDING_HEARING: "released in the U.S. (parole, bond) with a court case",
+    State.MPP_WAITING: "returned to a Mexican border city to await hearings (place = the city)",
+    State.AWAITING_REMOVAL: "ordered removed (expedited or by a judge), waiting to be removed",
+    State.REMOVED: "removed to the home country",
+    State.ASYLUM_GRANTED: "granted asylum by an immigration judge",
+    State.OTHER_RELIEF: "granted another form of relief (withholding, cancellation…)",
+    State.ORDERED_REMOVED_IN_ABSENTIA: "ordered removed after missing a hearing; not removed",
+    State.VOLUNTARY_DEPARTURE: "granted voluntary departure and left",
 }
+
+#: People with a pending court case who can attend its hearings.
+AWAITING_HEARING = (State.DETAINED, State.RELEASED_PENDING_HEARING, State.MPP_WAITING)
 
 WAITING = (State.WAITING_SHELTERED, State.WAITING_UNSHELTERED)
 
@@ -76,6 +101,24 @@ class Transition(IntEnum):
     ASYLUM_BARRED = 15
     CROSS_BETWEEN_PORTS = 16
     REACH_BORDER_CITY = 17
+    HELD_FOR_PROSECUTION = 18
+    BACK_TO_CUSTODY = 19
+    RETURNED_TO_MEXICO = 20
+    TO_CREDIBLE_FEAR = 21
+    CREDIBLE_FEAR_PASSED = 22
+    CREDIBLE_FEAR_FAILED = 23
+    EXPEDITED_REMOVAL = 24
+    DETAINED = 25
+    RELEASED = 26
+    RELEASED_NO_BED = 27
+    CASE_FILED = 28
+    ASYLUM_GRANTED = 29
+    OTHER_RELIEF = 30
+    REMOVAL_ORDERED = 31
+    REMOVED_IN_ABSENTIA = 32
+    VOLUNTARY_DEPARTURE = 33
+    REMOVED = 34
+    HEARING = 35
 
     @property
     def label(self) -> str:
@@ -91,6 +134,9 @@ EVENTS = frozenset(
         Transition.ASYLUM_BARRED,
         Transition.CROSS_BETWEEN_PORTS,
         Transition.REACH_BORDER_CITY,
+        Transition.CREDIBLE_FEAR_PASSED,
+        Transition.CASE_FILED,
+        Transition.HEARING,
     }
 )
 
@@ -113,6 +159,24 @@ TRANSITION_DOCS: dict[Transition, str] = {
     Transition.ASYLUM_BARRED: "apprehended after an irregular entry while the ban is on",
     Transition.CROSS_BETWEEN_PORTS: "a person set out to cross between ports",
     Transition.REACH_BORDER_CITY: "a person reached their destination border city",
+    Transition.HELD_FOR_PROSECUTION: "an adult referred for prosecution is held for it",
+    Transition.BACK_TO_CUSTODY: "back in custody after prosecution",
+    Transition.RETURNED_TO_MEXICO: "returned to a Mexican border city under MPP",
+    Transition.TO_CREDIBLE_FEAR: "claimed fear: held for a credible-fear interview",
+    Transition.CREDIBLE_FEAR_PASSED: "an asylum officer found a credible fear",
+    Transition.CREDIBLE_FEAR_FAILED: "no credible fear found: ordered removed",
+    Transition.EXPEDITED_REMOVAL: "no fear claim: ordered removed without a hearing",
+    Transition.DETAINED: "a person with a notice to appear took a detention bed",
+    Transition.RELEASED: "released from detention at the end of the stay",
+    Transition.RELEASED_NO_BED: "released with a notice to appear because no bed was free",
+    Transition.CASE_FILED: "a notice to appear opened a court case",
+    Transition.ASYLUM_GRANTED: "an immigration judge granted asylum",
+    Transition.OTHER_RELIEF: "an immigration judge granted other relief",
+    Transition.REMOVAL_ORDERED: "an immigration judge ordered removal on the merits",
+    Transition.REMOVED_IN_ABSENTIA: "ordered removed after missing a hearing",
+    Transition.VOLUNTARY_DEPARTURE: "granted voluntary departure",
+    Transition.REMOVED: "removed to the home country (removal capacity permitting)",
+    Transition.HEARING: "hearings held in decided cases (counted at the decision)",
 }
 
 

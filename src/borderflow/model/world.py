@@ -32,6 +32,12 @@ class Event(IntEnum):
     SETTLE = 5
     RENEGE = 6
     SET_OUT_AGAIN = 7
+    CUSTODY_DONE = 8
+    PROSECUTION_DONE = 9
+    RELEASE = 10
+    MPP_GIVE_UP = 11
+    MPP_SETTLE = 12
+    MPP_CROSS = 13
 
 
 TRANSIT_HAZARDS = (Event.DETAIN, Event.REFUGE, Event.GIVE_UP, Event.SETTLE)
@@ -91,6 +97,27 @@ class Fragments:
         return len(self.place) - 1
 
 
+REGULAR = "regular"
+MPP_DOCKET = "mpp"
+
+
+@dataclass
+class Docket:
+    """A court docket: a FIFO backlog of cases heard by a number of judge slots.
+
+    ``anonymous_waiting`` counts cases pending at the start of the run whose
+    people are not simulated; they are heard first. ``anonymous_done[day]``
+    counts those finishing on ``day``.
+    """
+
+    name: str
+    queue: FifoQueue
+    agenda: Agenda
+    anonymous_waiting: int
+    anonymous_done: np.ndarray
+    in_service: int = 0
+
+
 @dataclass
 class World:
     """Everything a run changes, plus what it reads each day."""
@@ -109,6 +136,12 @@ class World:
     bed_queues: dict[int, FifoQueue]
     fragments: Fragments
     rng: Streams
+    custody_agenda: Agenda
+    detention_agenda: Agenda
+    mpp_agenda: Agenda
+    credible_fear_queue: FifoQueue
+    removal_queue: FifoQueue
+    dockets: dict[str, Docket]
     crossers: list[np.ndarray] = field(default_factory=list)
 
     @property
@@ -187,4 +220,25 @@ def build_world(sc: Scenario, seed: int) -> World:
         bed_queues={int(city): FifoQueue() for city in net.cities},
         fragments=Fragments(),
         rng=Streams(seed),
+        custody_agenda=Agenda(
+            people, sc.n_days, (int(Event.CUSTODY_DONE), int(Event.PROSECUTION_DONE))
+        ),
+        detention_agenda=Agenda(people, sc.n_days, (int(Event.RELEASE),)),
+        mpp_agenda=Agenda(
+            people,
+            sc.n_days,
+            (int(Event.MPP_GIVE_UP), int(Event.MPP_SETTLE), int(Event.MPP_CROSS)),
+        ),
+        credible_fear_queue=FifoQueue(),
+        removal_queue=FifoQueue(),
+        dockets={
+            name: Docket(
+                name=name,
+                queue=FifoQueue(),
+                agenda=Agenda(people, sc.n_days, (), clock="ti_court"),
+                anonymous_waiting=sc.courts.initial_backlog if name == REGULAR else 0,
+                anonymous_done=np.zeros(sc.n_days + 1, np.int64),
+            )
+            for name in (REGULAR, MPP_DOCKET)
+        },
     )

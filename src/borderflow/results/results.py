@@ -12,14 +12,23 @@ import pandas as pd
 from borderflow._version import __version__
 from borderflow.engine.run import RunOutput
 from borderflow.results import store
-from borderflow.results.summary import summarise, summary_frame
-from borderflow.results.tables import daily_table, event_table, flow_table, wait_table
+from borderflow.results.summary import summarise, summary_frame, us_processing
+from borderflow.results.tables import (
+    court_table,
+    daily_table,
+    decision_table,
+    event_table,
+    flow_table,
+    wait_table,
+)
 from borderflow.results.targets import target_table
 
 FILES = {
     "daily": "daily.parquet",
     "flows": "flows.parquet",
     "waits": "waits.parquet",
+    "decisions": "decisions.parquet",
+    "courts": "courts.parquet",
     "summary": "summary.json",
     "targets": "targets.csv",
     "events": "events.parquet",
@@ -35,6 +44,8 @@ class Results:
         daily: end-of-day stocks per (date, place, state, group).
         flows: flows per (date, place, to_place, transition, from_state, to_state, group).
         waits: finished waits per port.
+        decisions: court durations (custody to decision; filing to hearings).
+        courts: each docket's backlog per day.
         summary: headline indicators as rows (``summary_dict`` as a dict).
         targets: each observed target, simulated against reported.
         events: the per-person event log, when asked for.
@@ -61,6 +72,16 @@ class Results:
         return wait_table(self.output)
 
     @cached_property
+    def decisions(self) -> pd.DataFrame:
+        """Court durations: days from custody to each decision; filing to hearings."""
+        return decision_table(self.output)
+
+    @cached_property
+    def courts(self) -> pd.DataFrame:
+        """Each docket's backlog at the end of each day."""
+        return court_table(self.output)
+
+    @cached_property
     def events(self) -> pd.DataFrame | None:
         """Per-person event log (``None`` unless the run kept it)."""
         return event_table(self.output)
@@ -73,6 +94,7 @@ class Results:
         city_of_port |= {p.id: p.id for p in places if p.kind == "border_city"}
         kinds = {p.id: p.kind for p in places}
         data = summarise(self.scenario, self.daily, self.flows, self.waits, city_of_port, kinds)
+        data["us_processing"] = us_processing(self.daily, self.flows, self.decisions, self.courts)
         inside = self.targets["inside"]
         data["seed"] = self.seed
         data["targets_inside"] = f"{int(inside.sum())} of {len(inside)}"
@@ -96,6 +118,8 @@ class Results:
             store.write_parquet(tmp / FILES["daily"], self.daily)
             store.write_parquet(tmp / FILES["flows"], self.flows)
             store.write_parquet(tmp / FILES["waits"], self.waits)
+            store.write_parquet(tmp / FILES["decisions"], self.decisions)
+            store.write_parquet(tmp / FILES["courts"], self.courts)
             if self.events is not None:
                 store.write_parquet(tmp / FILES["events"], self.events)
             self.targets.to_csv(tmp / FILES["targets"], index=False)
@@ -122,7 +146,7 @@ def read_folder(folder: str | Path) -> dict[str, Any]:
     if not store.is_complete(folder):
         raise FileNotFoundError(f"{folder} is not a complete results folder (no {store.MANIFEST})")
     data: dict[str, Any] = {}
-    for key in ("daily", "flows", "waits", "events"):
+    for key in ("daily", "flows", "waits", "decisions", "courts", "events"):
         path = folder / FILES[key]
         if path.exists():
             data[key] = pd.read_parquet(path)

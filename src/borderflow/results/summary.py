@@ -43,6 +43,76 @@ def wait_stats(waits: pd.DataFrame) -> dict[str, dict[str, float]]:
     return stats
 
 
+def _stock(daily: pd.DataFrame, state: str) -> pd.Series:
+    rows = daily[daily["state"] == state]
+    return rows.groupby("date")["n"].sum()
+
+
+def _distribution(rows: pd.DataFrame) -> dict[str, float]:
+    if rows.empty or rows["n"].sum() == 0:
+        return {"n": 0}
+    rows = rows.sort_values("days")
+    days, n = rows["days"].to_numpy(), rows["n"].to_numpy()
+    cum = np.cumsum(n) / n.sum()
+    return {
+        "n": int(n.sum()),
+        "mean_days": float(np.average(days, weights=n)),
+        "median_days": float(days[np.searchsorted(cum, 0.5)]),
+        "p90_days": float(days[np.searchsorted(cum, 0.9)]),
+    }
+
+
+def us_processing(
+    daily: pd.DataFrame, flows: pd.DataFrame, decisions: pd.DataFrame, courts: pd.DataFrame
+) -> dict[str, Any]:
+    """Indicators of custody, detention, MPP, credible fear and the courts."""
+    custody = _stock(daily, "in_custody")
+    detained = _stock(daily, "detained")
+    released = _stock(daily, "released_pending_hearing")
+    mpp = daily[daily["state"] == "mpp_waiting"]
+    interviews = _total(flows, "credible_fear_passed", "credible_fear_failed")
+    passed = _total(flows, "credible_fear_passed")
+    violence = flows[
+        (flows["transition"] == "violence_incident") & (flows["from_state"] == "mpp_waiting")
+    ]
+    decided = decisions[decisions["outcome"] != "hearings_began"]
+    backlog = courts.groupby("date")["backlog"].sum() if len(courts) else pd.Series(dtype=int)
+    last = lambda series: int(series.iloc[-1]) if len(series) else 0  # noqa: E731
+    peak = lambda series: int(series.max()) if len(series) else 0  # noqa: E731
+    return {
+        "in_custody_peak": peak(custody),
+        "in_detention_peak": peak(detained),
+        "in_detention_mean": float(detained.mean()) if len(detained) else 0.0,
+        "detention_bed_days": int(detained.sum()),
+        "released_pending_hearing_final": last(released),
+        "mpp_returned": _total(flows, "returned_to_mexico"),
+        "mpp_waiting_peak_per_city": {
+            str(c): int(s.max())
+            for c, s in mpp.groupby(["place", "date"], observed=True)["n"]
+            .sum()
+            .groupby(level=0, observed=True)
+        },
+        "mpp_violence_incidents": int(violence["n"].sum()),
+        "credible_fear_interviews": interviews,
+        "credible_fear_pass_rate": passed / interviews if interviews else None,
+        "released_no_bed": _total(flows, "released_no_bed"),
+        "court_backlog_start": int(backlog.iloc[0]) if len(backlog) else 0,
+        "court_backlog_final": last(backlog),
+        "court_backlog_peak": peak(backlog),
+        "asylum_granted": _total(flows, "asylum_granted"),
+        "other_relief": _total(flows, "other_relief"),
+        "removal_orders_merits": _total(flows, "removal_ordered"),
+        "removal_orders_in_absentia": _total(flows, "removed_in_absentia"),
+        "voluntary_departures": _total(flows, "voluntary_departure"),
+        "expedited_removal_orders": _total(flows, "expedited_removal", "credible_fear_failed"),
+        "removals_carried_out": _total(flows, "removed"),
+        "time_to_decision": _distribution(decided),
+        "time_to_decision_per_docket": {
+            str(d): _distribution(rows) for d, rows in decided.groupby("docket", observed=True)
+        },
+    }
+
+
 def summarise(
     sc: Scenario,
     daily: pd.DataFrame,

@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 
 from borderflow.engine.run import RunOutput
+from borderflow.model.courts import OUTCOMES
 from borderflow.model.states import State, Transition
 
 STATE_LABELS = ["outside"] + [s.label for s in State]  # code -1 → "outside"
 TRANSITION_LABELS = {t.value: t.label for t in Transition}
 WAIT_OUTCOMES = ["admitted", "left_list"]
+DOCKETS = ["regular", "mpp"]
 
 
 def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
@@ -78,6 +80,38 @@ def wait_table(out: RunOutput) -> pd.DataFrame:
             "outcome": _categorical(w[:, 1], WAIT_OUTCOMES),
             "waited_days": w[:, 2],
             "n": w[:, 3],
+        }
+    )
+
+
+def decision_table(out: RunOutput) -> pd.DataFrame:
+    """Court durations per docket and outcome.
+
+    ``days`` runs from custody to the decision, or, for ``hearings_began``, from
+    the filing of the case to the start of its hearings.
+    """
+    d = out.decisions
+    return pd.DataFrame(
+        {
+            "docket": _categorical(d[:, 0], DOCKETS),
+            "outcome": _categorical(d[:, 1], OUTCOMES),
+            "days": d[:, 2],
+            "n": d[:, 3],
+        }
+    )
+
+
+def court_table(out: RunOutput) -> pd.DataFrame:
+    """Each docket's backlog at the end of each day."""
+    c = out.courts
+    return pd.DataFrame(
+        {
+            "date": _dates(out.scenario.start, c[:, 0]),
+            "docket": _categorical(c[:, 1], DOCKETS),
+            "waiting": c[:, 2],
+            "in_hearings": c[:, 3],
+            "pending_from_start": c[:, 4],
+            "backlog": c[:, 2] + c[:, 3] + c[:, 4],
         }
     )
 

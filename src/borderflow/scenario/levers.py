@@ -21,10 +21,18 @@ class LeverSchedule:
     quota: np.ndarray
     beds: np.ndarray
     p_apprehend: np.ndarray
+    mpp: np.ndarray
     mexico_enforcement: np.ndarray
     mexico_refuge_offer: np.ndarray
     p_prosecute: np.ndarray
     asylum_ban: np.ndarray
+    cf_interviews_per_day: np.ndarray
+    p_credible_fear_pass: np.ndarray
+    detention_beds: np.ndarray
+    judges: np.ndarray
+    mpp_judges: np.ndarray
+    removals_per_day: np.ndarray
+    p_lawyer: np.ndarray
     changed: dict[int, set[str]] = field(default_factory=dict)
 
 

@@ -46,6 +46,8 @@ _TOML_KEYS = {
     "caravan": "caravans",
     "background": "background",
     "border": "border",
+    "mpp": "mpp",
+    "courts": "courts",
     "target": "targets",
 }
 _FIELD_TO_TOML = {v: k for k, v in _TOML_KEYS.items()}

@@ -143,33 +143,61 @@ class Levers(Strict):
         beds: shelter beds in each border city; by city id.
         p_apprehend: Border Patrol apprehension probability for a crossing between
             ports; by border city id.
+        mpp: share of MPP-eligible people in custody who are returned to this
+            border city to await their hearings (0: MPP off); by border city id.
         mexico_enforcement: multiplier on the daily hazard of detention and
             deportation by Mexico while in transit.
         mexico_refuge_offer: multiplier on the daily hazard of accepting refuge or
             a humanitarian visa in Mexico.
         p_prosecute: share of apprehended adults referred for prosecution.
         asylum_ban: whether an irregular entry bars asylum.
+        cf_interviews_per_day: credible-fear interviews asylum officers hold a day.
+        p_credible_fear_pass: share of interviews finding a credible fear (P12: 0.89
+            in FY2017-FY2018, about 0.65 by September 2019).
+        detention_beds: ICE detention beds (P19: an average daily population of
+            42,150 in FY2018 and 50,165 in FY2019).
+        judges: immigration judges on the regular docket (P17: about 330 in July
+            2018, 442 in September 2019).
+        mpp_judges: judges hearing MPP cases (the MPP docket).
+        removals_per_day: removals ICE can carry out a day.
+        p_lawyer: share of people outside MPP with a lawyer in court.
     """
 
     quota: PerPlace = PerPlace(default=1e9)
     beds: PerPlace = PerPlace(default=0)
     p_apprehend: PerPlace = PerPlace(default=0.75)
+    mpp: PerPlace = PerPlace(default=0)
     mexico_enforcement: NonNegative = 1.0
     mexico_refuge_offer: NonNegative = 1.0
     p_prosecute: Probability = 0.0
     asylum_ban: bool = False
+    cf_interviews_per_day: NonNegative = 1e9
+    p_credible_fear_pass: Probability = 0.89
+    detention_beds: NonNegative = 1e9
+    judges: NonNegative = 442
+    mpp_judges: NonNegative = 0
+    removals_per_day: NonNegative = 1e9
+    p_lawyer: Probability = 0.3
 
 
 PER_PLACE_LEVERS: dict[str, str] = {
     "quota": "port_of_entry",
     "beds": "border_city",
     "p_apprehend": "border_city",
+    "mpp": "border_city",
 }
 SCALAR_LEVERS: tuple[str, ...] = (
     "mexico_enforcement",
     "mexico_refuge_offer",
     "p_prosecute",
     "asylum_ban",
+    "cf_interviews_per_day",
+    "p_credible_fear_pass",
+    "detention_beds",
+    "judges",
+    "mpp_judges",
+    "removals_per_day",
+    "p_lawyer",
 )
 
 
@@ -358,6 +386,51 @@ class Border(Strict):
         return self
 
 
+class Mpp(Strict):
+    """Who Remain in Mexico applies to (where and when: the dated ``mpp`` lever).
+
+    Attributes:
+        nationalities: nationalities that can be returned (Mexicans never are).
+        households: household roles that can be returned.
+    """
+
+    nationalities: list[str] = ["HND", "GTM", "SLV", "NIC", "OTH"]
+    households: list[str] = list(HOUSEHOLD_ROLES[:3])
+
+    @field_validator("nationalities")
+    @classmethod
+    def _nationalities(cls, value: list[str]) -> list[str]:
+        _shares(dict.fromkeys(value, 1.0), NATIONALITIES, "nationality")
+        if "MEX" in value:
+            raise ValueError("Mexican nationals are never returned to Mexico under MPP")
+        return value
+
+    @field_validator("households")
+    @classmethod
+    def _households(cls, value: list[str]) -> list[str]:
+        _shares(dict.fromkeys(value, 1.0), HOUSEHOLD_ROLES, "household role")
+        return value
+
+
+class Courts(Strict):
+    """The immigration courts' starting point.
+
+    Attributes:
+        initial_backlog: cases pending on the regular docket when the run starts,
+            of people not simulated; they are heard first and take judges' time.
+        initial_backlog_source: a fact id, or why the number is assumed.
+    """
+
+    initial_backlog: Count = 0
+    initial_backlog_source: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Courts:
+        if self.initial_backlog and not self.initial_backlog_source:
+            raise ValueError("initial_backlog needs initial_backlog_source (a fact id or a reason)")
+        return self
+
+
 class Scenario(Strict):
     """A validated scenario: network, levers, dated policies, people, parameters, targets."""
 
@@ -374,6 +447,8 @@ class Scenario(Strict):
     caravans: tuple[Caravan, ...] = ()
     background: Background | None = None
     border: Border = Border()
+    mpp: Mpp = Mpp()
+    courts: Courts = Courts()
     targets: tuple[Target, ...] = ()
 
     @property

@@ -1,0 +1,52 @@
+"""Removal orders and removals carried out with finite capacity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderflow.model.states import State, Transition
+from borderflow.model.world import World
+
+
+def order_removal(world: World, idx: np.ndarray, transition: Transition) -> None:
+    """Put people at the end of the removal queue."""
+    if len(idx) == 0:
+        return
+    people = world.people
+    here = people.place[idx].astype(np.int64)
+    world.ledger.record(
+        transition,
+        people.state[idx].astype(np.int64),
+        State.AWAITING_REMOVAL,
+        here,
+        here,
+        people.group[idx],
+        who=idx,
+    )
+    people.state[idx] = State.AWAITING_REMOVAL
+    world.removal_queue.push(idx)
+
+
+def removals(world: World, day: int) -> None:
+    """Carry out removals in order, up to the day's capacity."""
+    people, net = world.people, world.net
+    capacity = int(min(world.levers.removals_per_day[day], 2**31 - 1))
+    if capacity <= 0 or not len(world.removal_queue):
+        return
+    idx = world.removal_queue.take(
+        capacity, lambda chunk: people.state[chunk] == State.AWAITING_REMOVAL
+    )
+    if len(idx) == 0:
+        return
+    home = net.home_of(people.nationality[idx], people.origin[idx])
+    world.ledger.record(
+        Transition.REMOVED,
+        State.AWAITING_REMOVAL,
+        State.REMOVED,
+        people.place[idx].astype(np.int64),
+        home,
+        people.group[idx],
+        who=idx,
+    )
+    people.state[idx] = State.REMOVED
+    people.place[idx] = home
