@@ -58,6 +58,17 @@ def simulated_value(t: Target, daily: pd.DataFrame, flows: pd.DataFrame, sc: Sce
     value = float(rows["n"].sum())
     if t.measure == "flow_per_day":
         value /= (t.date - (t.date_from or sc.start)).days + 1
+    if t.measure == "flow_per_person":
+        start = pd.Timestamp(t.date_from or sc.start)
+        stock = daily[(daily["date"] >= start) & (daily["date"] <= pd.Timestamp(t.date))]
+        stock = stock[stock["state"].isin(t.states)]
+        if t.places:
+            stock = stock[stock["place"].isin(t.places)]
+        if t.groups:
+            stock = stock[stock["group"].isin(t.groups)]
+        days = (t.date - (t.date_from or sc.start)).days + 1
+        mean_stock = float(stock["n"].sum()) / days
+        value = value / mean_stock if mean_stock > 0 else float("nan")
     return value
 
 

@@ -462,6 +462,22 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
                     label, f"border.asylum_port.{city}", "the port does not serve this city", port
                 )
             )
+    mpp_on = any(v > 0 for v in [levers.mpp.default, *levers.mpp.overrides().values()]) or any(
+        k.partition(".")[0] == "mpp" and isinstance(v, int | float) and v > 0
+        for pol in sc.policies
+        for k, v in pol.set.items()
+    )
+    mpp_judged = levers.mpp_judges > 0 or any(
+        "mpp_judges" in pol.set and pol.set["mpp_judges"] > 0 for pol in sc.policies
+    )
+    if mpp_on and not mpp_judged:
+        problems.append(
+            Problem(
+                label,
+                "levers.mpp_judges",
+                "MPP is on somewhere but no judge ever hears MPP cases; set mpp_judges > 0",
+            )
+        )
     for port in sc.border.initial_waitlist:
         need(port, f"border.initial_waitlist.{port}", ["port_of_entry"])
     for i, t in enumerate(sc.targets, start=1):

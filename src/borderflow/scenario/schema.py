@@ -328,7 +328,9 @@ class Target(Strict):
 
     ``measure = "stock"`` sums people on ``date`` in ``states`` at ``places``;
     ``"flow"`` sums ``transitions`` from ``date_from`` (default: the run's start)
-    to ``date``; ``"flow_per_day"`` is that sum divided by the number of days.
+    to ``date``; ``"flow_per_day"`` is that sum divided by the number of days;
+    ``"flow_per_person"`` divides it by the mean stock in ``states`` at ``places``
+    over those days (e.g. violence incidents per MPP returnee in a month).
     Flows are matched on ``to_place`` (where people are after the flow) unless
     ``at = "place"`` (where they were). Empty lists match everything. The target
     is met when the simulated value lies in ``[low, high]``.
@@ -338,7 +340,7 @@ class Target(Strict):
     quantity: str
     date: dt.date
     date_from: dt.date | None = None
-    measure: Literal["stock", "flow", "flow_per_day"]
+    measure: Literal["stock", "flow", "flow_per_day", "flow_per_person"]
     places: list[PlaceId] = []
     states: list[str] = []
     transitions: list[str] = []
@@ -355,8 +357,8 @@ class Target(Strict):
     def _check(self) -> Target:
         if not self.low <= self.reported <= self.high:
             raise ValueError(f"reported {self.reported} must lie within [{self.low}, {self.high}]")
-        if self.measure == "stock" and not self.states:
-            raise ValueError("a stock target needs 'states'")
+        if self.measure in ("stock", "flow_per_person") and not self.states:
+            raise ValueError(f"a {self.measure} target needs 'states'")
         if self.measure != "stock" and not self.transitions:
             raise ValueError("a flow target needs 'transitions'")
         return self
