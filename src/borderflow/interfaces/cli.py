@@ -109,6 +109,26 @@ def show_summary(res: Results) -> None:
         ("stayed in Mexico (refuge or settled)", s["stayed_in_mexico"]),
         ("went home", s["returned_home"]),
     ]
+    us = s["us_processing"]
+    decided = us["time_to_decision"]
+    rows += [
+        ("in custody (peak)", us["in_custody_peak"]),
+        ("in detention (peak)", us["in_detention_peak"]),
+        ("detention bed-days", us["detention_bed_days"]),
+        ("released for lack of a bed", us["released_no_bed"]),
+        ("returned to Mexico (MPP)", us["mpp_returned"]),
+        ("violence incidents among MPP returnees", us["mpp_violence_incidents"]),
+        ("credible-fear interviews", us["credible_fear_interviews"]),
+        ("court backlog at the end", us["court_backlog_final"]),
+        ("asylum granted", us["asylum_granted"]),
+        (
+            "removal orders (merits / in absentia)",
+            f"{us['removal_orders_merits']:,} / {us['removal_orders_in_absentia']:,}",
+        ),
+        ("removals carried out", us["removals_carried_out"]),
+    ]
+    if decided["n"]:
+        rows.append(("mean days from custody to a decision", round(decided["mean_days"], 1)))
     for name, value in rows:
         table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
     console.print(table)
