@@ -135,7 +135,7 @@ def main() -> None:
             str(r["bytes_per_person"]),
             f"{r['peak_mib']:.0f}",
         )
-    Console().print(table)
+    Console(width=160).print(table)
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     with args.csv.open("w", newline="") as handle:
         writer = csv.DictWriter(

@@ -21,10 +21,16 @@ class Problem:
         return f"{self.file}: {self.where}: {self.message}{shown}"
 
 
+#: Problems spelled out in the message (all stay in ``problems``).
+SHOWN = 40
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be run; ``problems`` lists every problem found."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{len(problems)} problem(s) in the scenario:\n{lines}")
+        shown = problems[:SHOWN]
+        lines = "\n".join(f"  - {p}" for p in shown)
+        more = f"\n  … and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+        super().__init__(f"{len(problems)} problem(s) in the scenario:\n{lines}{more}")

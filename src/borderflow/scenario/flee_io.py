@@ -1,0 +1,634 @@
+"""Read a Flee 3.1 scenario folder into validated objects.
+
+Flee (the forced-migration model) keeps a scenario in CSV files read by
+position; a line is a header or a comment only if its first character is ``#``,
+so a header without ``#`` would be read as data. These readers follow the 3.1
+formats (see the design notes) and report every problem with the file, the row
+and the field, where Flee would crash or silently misread:
+
+* ``locations.csv``: ``name, region, country, lat, lon, location_type,
+  conflict_date, population/capacity[, attributes…]``;
+* ``routes.csv``: ``name1, name2, distance[, forced_redirection, attributes…]``;
+* ``closures.csv``: ``closure_type, name1, name2, start, end``;
+* ``conflicts.csv``: ``#Day, <location>…`` then one row per day (row k is day k);
+* ``sim_period.csv`` or ``conflict_period.csv``: ``StartDate,YYYY-MM-DD`` and
+  ``Length,N``;
+* ``registration_corrections.csv`` (optional): ``<camp>,YYYY-MM-DD[,…]``;
+* ``simsetting.yml`` (optional): the keys Flee 3.1 reads; an unknown key is an
+  error, unlike Flee, which ignores it;
+* the validation folder: ``data_layout.csv`` (first row ``total,<file>``) and
+  each series ``YYYY-MM-DD,count``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from borderflow.scenario.errors import Problem, ScenarioError
+
+LOCATION_TYPES = (
+    "conflict_zone",
+    "conflict",
+    "town",
+    "default",
+    "camp",
+    "idpcamp",
+    "marker",
+    "forward",
+)
+HEADER_WORDS = frozenset(
+    {
+        "name",
+        "name1",
+        "name2",
+        "distance",
+        "region",
+        "country",
+        "lat",
+        "lon",
+        "latitude",
+        "longitude",
+        "location_type",
+        "conflict_date",
+        "population",
+        "forced_redirection",
+    }
+)
+CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
+
+#: simsetting.yml keys Flee 3.1 reads, by section (``camps_are_sicks`` is Flee's spelling).
+SETTING_KEYS: dict[str, frozenset[str]] = {
+    "log_levels": frozenset({"agent", "link", "camp", "conflict", "init", "idp_totals"}),
+    "spawn_rules": frozenset(
+        {
+            "take_from_population",
+            "insert_day0",
+            "conflict_zone_spawning_only",
+            "flood_zone_spawning_only",
+            "camps_are_sicks",
+            "camps_are_sinks",
+            "read_from_agents_csv_file",
+            "conflict_driven_spawning",
+            "conflict_spawn_decay",
+        }
+    ),
+    "move_rules": frozenset(
+        {
+            "max_move_speed",
+            "max_walk_speed",
+            "max_crossing_speed",
+            "foreign_weight",
+            "camp_weight",
+            "conflict_weight",
+            "conflict_movechance",
+            "camp_movechance",
+            "idpcamp_movechance",
+            "default_movechance",
+            "awareness_level",
+            "capacity_buffer",
+            "avoid_short_stints",
+            "start_on_foot",
+            "use_v1_rules",
+            "softening",
+            "weight_softening",
+            "weight_power",
+            "distance_power",
+            "stay_close_to_home",
+            "home_distance_power",
+            "use_pop_for_loc_weight",
+            "pop_power_for_loc_weight",
+            "movechance_pop_base",
+            "movechance_pop_scale_factor",
+            "ChildrenAvoidHazards",
+            "BoysTakeRisk",
+            "MatchCampEthnicity",
+            "MatchTownEthnicity",
+            "MatchConflictEthnicity",
+        }
+    ),
+    "flood_rules": frozenset(),  # DFlee; accepted as a whole, not used
+    "optimisations": frozenset({"hasten"}),
+}
+
+MOVE_DEFAULTS: dict[str, Any] = {
+    "max_move_speed": 360.0,
+    "max_walk_speed": 35.0,
+    "foreign_weight": 1.0,
+    "camp_weight": 1.0,
+    "conflict_weight": 0.316,
+    "conflict_movechance": 1.0,
+    "camp_movechance": 0.001,
+    "idpcamp_movechance": 0.1,
+    "default_movechance": 0.3,
+    "awareness_level": 1,
+    "capacity_buffer": 0.9,
+    "softening": 10.0,
+    "weight_softening": 0.0,
+    "weight_power": 1.0,
+    "distance_power": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class FleeLocation:
+    """A row of ``locations.csv``."""
+
+    name: str
+    region: str
+    country: str
+    latitude: float
+    longitude: float
+    location_type: str
+    conflict_date: int
+    population: int
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """Flee's location kind (substring match, in Flee's order)."""
+        t = self.location_type.lower()
+        for kind in ("camp", "idp", "conflict", "forward", "marker"):
+            if kind in t:
+                return "idpcamp" if kind == "idp" else kind
+        return "town"
+
+
+@dataclass(frozen=True)
+class FleeRoute:
+    """A row of ``routes.csv``: a road both ways."""
+
+    name1: str
+    name2: str
+    distance: float
+    forced_redirection: int = 0
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FleeClosure:
+    """A row of ``closures.csv``; ``end == -1`` never reopens."""
+
+    closure_type: str
+    name1: str
+    name2: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class FleeScenario:
+    """A Flee scenario folder, validated."""
+
+    folder: Path
+    start_date: dt.date
+    length: int
+    locations: tuple[FleeLocation, ...]
+    routes: tuple[FleeRoute, ...]
+    closures: tuple[FleeClosure, ...]
+    conflict_names: tuple[str, ...]
+    conflict_intensity: tuple[tuple[float, ...], ...]
+    corrections: tuple[tuple[str, dt.date], ...]
+    settings: dict[str, dict[str, Any]]
+    validation: dict[str, list[tuple[dt.date, float]]]
+    warnings: tuple[Problem, ...] = ()
+
+    def move_rule(self, key: str) -> Any:
+        """A ``move_rules`` value, or Flee 3.1's default."""
+        return self.settings.get("move_rules", {}).get(key, MOVE_DEFAULTS.get(key))
+
+    @property
+    def camps(self) -> list[str]:
+        """Names of the camps (the validation series are per camp)."""
+        return [loc.name for loc in self.locations if loc.kind == "camp"]
+
+
+class _Reader:
+    """Collects problems while reading the files of one folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def warn(self, file: str, where: str, message: str, value: object = None) -> None:
+        self.warnings.append(Problem(file, where, message, value))
+
+    def fail(self, file: str, where: str, message: str, value: object = None) -> None:
+        self.problems.append(Problem(file, where, message, value))
+
+    def rows(self, path: Path, optional: bool = False) -> list[tuple[int, list[str]]] | None:
+        """Data rows (line number, cells), headers and comments (``#``) left out."""
+        if not path.is_file():
+            if not optional:
+                self.fail(self._name(path), "file", "missing")
+            return None
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.fail(self._name(path), "file", f"cannot be read: {exc}")
+            return None
+        out = []
+        for number, cells in enumerate(csv.reader(text.splitlines()), start=1):
+            if not cells or not "".join(cells).strip():
+                continue
+            if cells[0].strip().startswith("#"):
+                continue
+            if not cells[0].strip():
+                self.fail(
+                    self._name(path),
+                    f"line {number}",
+                    "the first cell is empty (Flee 3.1 crashes on such a row)",
+                )
+                continue
+            out.append((number, [c.strip() for c in cells]))
+        return out
+
+    def _name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.folder.parent))
+        except ValueError:
+            return str(path)
+
+    def number(
+        self, file: str, line: int, column: str, text: str, kind: type, empty: Any = None
+    ) -> Any:
+        if text == "" and empty is not None:
+            return empty
+        try:
+            return kind(float(text)) if kind is int and "." in text else kind(text)
+        except ValueError:
+            self.fail(
+                file,
+                f"line {line}, column {column}",
+                f"expected {'an integer' if kind is int else 'a number'}",
+                text,
+            )
+            return empty if empty is not None else 0
+
+    def header_as_data(self, file: str, line: int, cells: list[str]) -> bool:
+        """A header written without ``#``: Flee would read it as a row of data."""
+        words = {c.strip().strip('"').lower() for c in cells}
+        if len(words & HEADER_WORDS) >= 2:
+            self.fail(
+                file,
+                f"line {line}",
+                "looks like a header without '#': Flee would read it as data; "
+                "start the line with '#'",
+                ",".join(cells),
+            )
+            return True
+        return False
+
+
+def load_flee(folder: str | Path, validation: str | Path | None = None) -> FleeScenario:
+    """Read a Flee scenario folder (and optionally its validation folder).
+
+    ``folder`` holds the CSV files directly, or in ``input_csv/`` (FabFlee layout, with
+    ``source_data/`` as the validation folder and ``simsetting.yml`` beside them).
+
+    Raises:
+        ScenarioError: listing every problem, each naming the file, the line and the field.
+    """
+    root = Path(folder)
+    inputs = root / "input_csv" if (root / "input_csv").is_dir() else root
+    if validation is None and (root / "source_data").is_dir():
+        validation = root / "source_data"
+    r = _Reader(inputs)
+    if not inputs.is_dir():
+        raise ScenarioError([Problem(str(root), "folder", "no such folder")])
+
+    start, length = _period(r, inputs)
+    locations = _locations(r, inputs)
+    names = {loc.name for loc in locations}
+    routes = _routes(r, inputs, names)
+    closures = _closures(r, inputs, names, {loc.country for loc in locations})
+    conflict_names, intensity = _conflicts(r, inputs, names, length)
+    corrections = _corrections(r, inputs, names)
+    settings = _settings(r, root / "simsetting.yml", inputs / "simsetting.yml")
+    series = _validation(r, Path(validation), names) if validation is not None else {}
+    if r.problems:
+        raise ScenarioError(r.problems)
+    return FleeScenario(
+        folder=root,
+        start_date=start,
+        length=length,
+        locations=tuple(locations),
+        routes=tuple(routes),
+        closures=tuple(closures),
+        conflict_names=tuple(conflict_names),
+        conflict_intensity=tuple(intensity),
+        corrections=tuple(corrections),
+        settings=settings,
+        validation=series,
+        warnings=tuple(r.warnings),
+    )
+
+
+def _period(r: _Reader, folder: Path) -> tuple[dt.date, int]:
+    path = next(
+        (folder / n for n in ("sim_period.csv", "conflict_period.csv") if (folder / n).is_file()),
+        folder / "sim_period.csv",
+    )
+    file = r._name(path)
+    rows = r.rows(path)
+    values = {cells[0].lower(): (line, cells[1:]) for line, cells in rows or []}
+    start, length = dt.date(2000, 1, 1), 0
+    if rows is None:
+        return start, length
+    for key in ("startdate", "length"):
+        if key not in values or not values[key][1]:
+            r.fail(file, key, "missing: expected rows 'StartDate,YYYY-MM-DD' and 'Length,N'")
+    if "startdate" in values and values["startdate"][1]:
+        line, cells = values["startdate"]
+        try:
+            start = dt.date.fromisoformat(cells[0])
+        except ValueError:
+            r.fail(file, f"line {line}, StartDate", "expected a date YYYY-MM-DD", cells[0])
+    if "length" in values and values["length"][1]:
+        line, cells = values["length"]
+        length = r.number(file, line, "Length", cells[0], int)
+        if length <= 0:
+            r.fail(file, f"line {line}, Length", "must be a positive number of days", length)
+    return start, length
+
+
+def _locations(r: _Reader, folder: Path) -> list[FleeLocation]:
+    path = folder / "locations.csv"
+    file = r._name(path)
+    rows = r.rows(path)
+    out: list[FleeLocation] = []
+    seen: set[str] = set()
+    header = _header(path)
+    for line, cells in rows or []:
+        if r.header_as_data(file, line, cells):
+            continue
+        if len(cells) < 6:
+            r.fail(
+                file,
+                f"line {line}",
+                "expected at least 6 cells: name, region, country, "
+                "lat, lon, location_type[, conflict_date, population]",
+                ",".join(cells),
+            )
+            continue
+        cells = cells + [""] * (8 - len(cells))
+        name, region, country, lat, lon, kind, conflict_date, population = cells[:8]
+        if name in seen:
+            r.fail(file, f"line {line}, name", "duplicate location name", name)
+        seen.add(name)
+        if not any(t in kind.lower() for t in LOCATION_TYPES):
+            r.fail(
+                file,
+                f"line {line}, location_type",
+                f"unknown type; expected one of {list(LOCATION_TYPES)}",
+                kind,
+            )
+        is_conflict = "conflict" in kind.lower()
+        if is_conflict and conflict_date == "":
+            r.fail(file, f"line {line}, conflict_date", "required for a conflict zone")
+        attributes = {header[i]: c for i, c in enumerate(cells[8:], start=8) if i < len(header)}
+        out.append(
+            FleeLocation(
+                name=name,
+                region=region,
+                country=country,
+                latitude=r.number(file, line, "lat", lat, float, 0.0),
+                longitude=r.number(file, line, "lon", lon, float, 0.0),
+                location_type=kind,
+                conflict_date=r.number(file, line, "conflict_date", conflict_date, int, 0),
+                population=r.number(file, line, "population", population, int, 0),
+                attributes=attributes,
+            )
+        )
+    if rows is not None and not out:
+        r.fail(file, "rows", "no locations")
+    return out
+
+
+def _header(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    for cells in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()):
+        if cells and cells[0].strip().startswith("#"):
+            return [c.strip().lstrip("#") for c in cells]
+    return []
+
+
+def _routes(r: _Reader, folder: Path, names: set[str]) -> list[FleeRoute]:
+    path = folder / "routes.csv"
+    file = r._name(path)
+    out = []
+    header = _header(path)
+    for line, cells in r.rows(path) or []:
+        if r.header_as_data(file, line, cells):
+            continue
+        if len(cells) < 3:
+            r.fail(
+                file,
+                f"line {line}",
+                "expected name1, name2, distance[, forced_redirection]",
+                ",".join(cells),
+            )
+            continue
+        for column, name in (("name1", cells[0]), ("name2", cells[1])):
+            if name not in names:
+                r.fail(
+                    file,
+                    f"line {line}, {column}",
+                    "unknown location (names are matched exactly, case and spaces included)",
+                    name,
+                )
+        distance = r.number(file, line, "distance", cells[2], float, 0.0)
+        if distance <= 0:
+            r.fail(file, f"line {line}, distance", "must be a positive number of km", cells[2])
+        forced = r.number(
+            file, line, "forced_redirection", cells[3] if len(cells) > 3 else "", int, 0
+        )
+        attributes = {header[i]: c for i, c in enumerate(cells[4:], start=4) if i < len(header)}
+        out.append(FleeRoute(cells[0], cells[1], distance, forced, attributes))
+    return out
+
+
+def _closures(r: _Reader, folder: Path, names: set[str], countries: set[str]) -> list[FleeClosure]:
+    path = folder / "closures.csv"
+    file = r._name(path)
+    out = []
+    for line, cells in r.rows(path, optional=True) or []:
+        if len(cells) < 5:
+            r.fail(
+                file,
+                f"line {line}",
+                "expected closure_type, name1, name2, start, end",
+                ",".join(cells),
+            )
+            continue
+        kind, name1, name2 = cells[0], cells[1], cells[2]
+        if kind not in CLOSURE_TYPES:
+            r.fail(
+                file, f"line {line}, closure_type", f"expected one of {list(CLOSURE_TYPES)}", kind
+            )
+        elif kind == "country":
+            for column, name in (("name1", name1), ("name2", name2)):
+                if name not in countries:
+                    r.fail(file, f"line {line}, {column}", "unknown country", name)
+        else:
+            needed = [("name1", name1)] + ([("name2", name2)] if kind == "link" else [])
+            for column, name in needed:
+                if name not in names:
+                    r.fail(file, f"line {line}, {column}", "unknown location", name)
+        start = r.number(file, line, "closure_start", cells[3], int, 0)
+        end = r.number(file, line, "closure_end", cells[4], int, 0)
+        if end != -1 and end < start:
+            r.warn(
+                file,
+                f"line {line}, closure_end",
+                "ends before it starts, so it is never reverted (-1 says so plainly)",
+                end,
+            )
+        out.append(FleeClosure(kind, name1, name2, start, end))
+    return out
+
+
+def _conflicts(
+    r: _Reader, folder: Path, names: set[str], length: int
+) -> tuple[list[str], list[tuple[float, ...]]]:
+    path = folder / "conflicts.csv"
+    file = r._name(path)
+    rows = r.rows(path)
+    header = _header(path)
+    if rows is None:
+        return [], []
+    if not header:
+        r.fail(file, "header", "missing '#Day,<location>,…' header line")
+        return [], []
+    while header and header[-1] == "":  # a trailing comma on the header line
+        header = header[:-1]
+    columns = header[1:]
+    for name in columns:
+        if name not in names:
+            r.warn(file, "header", "not a location in locations.csv: the column is ignored", name)
+    intensity = []
+    for line, cells in rows:
+        while len(cells) > len(header) and cells[-1] == "":
+            cells = cells[:-1]
+        if len(cells) != len(header):
+            r.fail(file, f"line {line}", f"has {len(cells)} cells; the header has {len(header)}")
+            continue
+        intensity.append(
+            tuple(r.number(file, line, columns[i], c, float, 0.0) for i, c in enumerate(cells[1:]))
+        )
+    if length and len(intensity) < length:
+        r.fail(file, "rows", f"{len(intensity)} day rows for a {length}-day run (row k is day k)")
+    return columns, intensity
+
+
+def _corrections(r: _Reader, folder: Path, names: set[str]) -> list[tuple[str, dt.date]]:
+    path = folder / "registration_corrections.csv"
+    file = r._name(path)
+    out = []
+    for line, cells in r.rows(path, optional=True) or []:
+        if len(cells) < 2:
+            r.fail(file, f"line {line}", "expected <camp>,YYYY-MM-DD", ",".join(cells))
+            continue
+        if cells[0] not in names:
+            r.fail(file, f"line {line}, camp", "unknown location", cells[0])
+        try:
+            out.append((cells[0], dt.date.fromisoformat(cells[1])))
+        except ValueError:
+            r.fail(file, f"line {line}, date", "expected a date YYYY-MM-DD", cells[1])
+    return out
+
+
+def _settings(r: _Reader, *candidates: Path) -> dict[str, dict[str, Any]]:
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        return {}
+    import yaml
+
+    file = r._name(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        r.fail(file, "YAML syntax", str(exc))
+        return {}
+    if not isinstance(data, dict):
+        r.fail(file, "top level", "expected sections such as move_rules: and spawn_rules:")
+        return {}
+    for section, values in data.items():
+        if section not in SETTING_KEYS:
+            r.fail(file, section, f"unknown section; expected one of {sorted(SETTING_KEYS)}")
+            continue
+        if not isinstance(values, dict):
+            r.fail(file, section, "expected a table of key: value")
+            continue
+        if section == "flood_rules":
+            continue
+        for key in values:
+            if key not in SETTING_KEYS[section]:
+                r.fail(file, f"{section}.{key}", "unknown key (Flee would ignore it silently)")
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def _validation(
+    r: _Reader, folder: Path, names: set[str]
+) -> dict[str, list[tuple[dt.date, float]]]:
+    layout = folder / "data_layout.csv"
+    file = r._name(layout)
+    out: dict[str, list[tuple[dt.date, float]]] = {}
+    rows = r.rows(layout)
+    for k, (line, cells) in enumerate(rows or []):
+        if len(cells) < 2:
+            r.fail(file, f"line {line}", "expected <series>,<file>[,<file>…]", ",".join(cells))
+            continue
+        name = cells[0]
+        if k == 0 and name != "total":
+            r.fail(file, f"line {line}", "the first row must be the total: total,<file>", name)
+        if k > 0 and name not in names:
+            r.warn(file, f"line {line}", "not a location in locations.csv: series unused", name)
+        parts = [_series(r, folder / f) for f in cells[1:]]
+        out[name] = _sum_series([p for p in parts if p])
+    return out
+
+
+def _series(r: _Reader, path: Path) -> list[tuple[dt.date, float]]:
+    file = r._name(path)
+    out = []
+    rows = r.rows(path)
+    for i, (line, cells) in enumerate(rows or []):
+        if i == 0 and cells[0] in ("Date", "DateTime"):
+            continue
+        if len(cells) < 2:
+            r.fail(file, f"line {line}", "expected YYYY-MM-DD,count", ",".join(cells))
+            continue
+        try:
+            day = dt.date.fromisoformat(cells[0])
+        except ValueError:
+            r.fail(file, f"line {line}, date", "expected a date YYYY-MM-DD", cells[0])
+            continue
+        out.append((day, r.number(file, line, "count", cells[1], float, 0.0)))
+    return sorted(out)
+
+
+def _sum_series(parts: list[list[tuple[dt.date, float]]]) -> list[tuple[dt.date, float]]:
+    if len(parts) <= 1:
+        return parts[0] if parts else []
+    dates = sorted({d for p in parts for d, _ in p})
+    return [(d, sum(interpolate(p, d) for p in parts)) for d in dates]
+
+
+def interpolate(series: list[tuple[dt.date, float]], day: dt.date) -> float:
+    """A series' value on ``day``: linear between dates, flat outside them (as Flee)."""
+    if not series:
+        return 0.0
+    if day <= series[0][0]:
+        return series[0][1]
+    for (d0, v0), (d1, v1) in itertools.pairwise(series):
+        if d0 <= day <= d1:
+            span = (d1 - d0).days
+            return v0 if span == 0 else v0 + (v1 - v0) * (day - d0).days / span
+    return series[-1][1]
