@@ -115,7 +115,10 @@ def custody(world: World, day: int) -> None:
     detention_request(world, idx[has_case], day)  # back again with a pending case
     idx = idx[~has_case]
 
+    # Admitted people are at a port (its city); apprehended ones at a sector: they
+    # crossed from their destination city.
     city = net.city_of[people.place[idx]]
+    city = np.where(city >= 0, city, net.city_of[people.dest[idx]])
     mpp_share = np.where(city >= 0, lev.mpp[day, np.maximum(city, 0)], 0.0)
     mpp = (
         _eligible_for_mpp(world, idx)
