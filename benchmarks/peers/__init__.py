@@ -1,0 +1,1 @@
+"""Peer implementations of borderflow's benchmark models (SimPy, Ciw)."""
