@@ -13,6 +13,8 @@ hearing (``p_absentia_*`` per case, spread over ``hearings_per_case``
 hearings) and be ordered removed in absentia. Otherwise the judge grants
 asylum with the nationality's rate (``1 - p_deny_*``), raised for people with a
 lawyer and lowered in MPP; an irregular entry under the asylum ban bars asylum.
+The nationality's rate is that of people with the reference lawyer share
+(``p_lawyer_reference``), so more lawyers (the ``p_lawyer`` lever) win more.
 The rest get other relief, voluntary departure, or a removal order.
 """
 
@@ -115,7 +117,9 @@ def decide(world: World, docket: Docket, idx: np.ndarray, day: int) -> None:
     absent = ~present | missed
 
     deny = np.array([p[f"p_deny_{nat.lower()}"] for nat in NATIONALITIES])[people.nationality[idx]]
-    share_lawyer = p["p_lawyer_mpp"] if mpp else float(world.levers.p_lawyer[day])
+    # Split the reported rate between people with and without a lawyer at the share
+    # behind it, never at the day's lever value, which would cancel the lever.
+    share_lawyer = p["p_lawyer_mpp"] if mpp else p["p_lawyer_reference"]
     factor = p["lawyer_grant_factor"]
     base = (1.0 - deny) / (share_lawyer * factor + 1.0 - share_lawyer)
     lawyer = (people.flags[idx] & FLAG_LAWYER) > 0

@@ -34,7 +34,7 @@ from borderflow.model.people import (
 )
 from borderflow.model.removal import order_removal
 from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES, Household, State, Transition
-from borderflow.model.world import MPP_DOCKET, REGULAR, Event, World
+from borderflow.model.world import MPP_DOCKET, REGULAR, Event, World, change
 
 MEXICAN = NATIONALITIES.index("MEX")
 MPP_HAZARDS = (Event.MPP_GIVE_UP, Event.MPP_SETTLE, Event.MPP_CROSS)
@@ -43,31 +43,6 @@ MPP_HAZARDS = (Event.MPP_GIVE_UP, Event.MPP_SETTLE, Event.MPP_CROSS)
 def _geometric_days(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
     """Whole days >= 1 with the given mean (a discrete-time exponential)."""
     return rng.geometric(1.0 / max(mean, 1.0), n)
-
-
-def _change(
-    world: World,
-    idx: np.ndarray,
-    transition: Transition,
-    state: State,
-    to_place: np.ndarray | None = None,
-) -> None:
-    if len(idx) == 0:
-        return
-    people = world.people
-    here = people.place[idx].astype(np.int64)
-    there = here if to_place is None else to_place
-    world.ledger.record(
-        transition,
-        people.state[idx].astype(np.int64),
-        state,
-        here,
-        there,
-        people.group[idx],
-        who=idx,
-    )
-    people.state[idx] = state
-    people.place[idx] = there
 
 
 def enter_custody(world: World, idx: np.ndarray, day: int) -> None:
@@ -85,7 +60,7 @@ def release_from_detention(world: World, day: int) -> None:
     """Detention stays that end today: released to await hearings."""
     idx = world.detention_agenda.due(day)
     idx = idx[world.people.state[idx] == State.DETAINED]
-    _change(world, idx, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
+    change(world, idx, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
 
 
 def custody(world: World, day: int) -> None:
@@ -94,7 +69,7 @@ def custody(world: World, day: int) -> None:
     rng = world.rng["custody"]
     idx = world.custody_agenda.due(day)
     back = idx[people.state[idx] == State.PROSECUTION]
-    _change(world, back, Transition.BACK_TO_CUSTODY, State.IN_CUSTODY)
+    change(world, back, Transition.BACK_TO_CUSTODY, State.IN_CUSTODY)
     people.flags[back] |= FLAG_PROSECUTION_DONE
     idx = idx[people.state[idx] == State.IN_CUSTODY]
     if len(idx) == 0:
@@ -103,7 +78,7 @@ def custody(world: World, day: int) -> None:
 
     prosecute = ((flags & FLAG_PROSECUTED) > 0) & ((flags & FLAG_PROSECUTION_DONE) == 0)
     held = idx[prosecute]
-    _change(world, held, Transition.HELD_FOR_PROSECUTION, State.PROSECUTION)
+    change(world, held, Transition.HELD_FOR_PROSECUTION, State.PROSECUTION)
     world.custody_agenda.schedule(
         held,
         day + _geometric_days(rng, p["dur_prosecution_days"], len(held)),
@@ -132,7 +107,7 @@ def custody(world: World, day: int) -> None:
     family = household != Household.SINGLE_ADULT
     release = family & (rng.random(len(idx)) < p["p_release_family"])
     released = idx[release]
-    _change(world, released, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
+    change(world, released, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
     courts.file(world, released, REGULAR, day, p_lawyer=float(lev.p_lawyer[day]))
     idx = idx[~release]
 
@@ -145,7 +120,7 @@ def custody(world: World, day: int) -> None:
     )
     fear = rng.random(len(idx)) < p_fear
     to_interview = idx[fear]
-    _change(world, to_interview, Transition.TO_CREDIBLE_FEAR, State.AWAITING_CREDIBLE_FEAR)
+    change(world, to_interview, Transition.TO_CREDIBLE_FEAR, State.AWAITING_CREDIBLE_FEAR)
     world.credible_fear_queue.push(to_interview)
     order_removal(world, idx[~fear], Transition.EXPEDITED_REMOVAL)
 
@@ -165,7 +140,7 @@ def return_to_mexico(world: World, idx: np.ndarray, city: np.ndarray, day: int) 
     if len(idx) == 0:
         return
     people, p = world.people, world.p
-    _change(world, idx, Transition.RETURNED_TO_MEXICO, State.MPP_WAITING, to_place=city)
+    change(world, idx, Transition.RETURNED_TO_MEXICO, State.MPP_WAITING, to_place=city)
     people.flags[idx] |= FLAG_MPP
     courts.file(world, idx, MPP_DOCKET, day, p_lawyer=p["p_lawyer_mpp"])
     schedule_mpp_hazards(world, idx, day)
@@ -192,14 +167,14 @@ def mpp_hazards(world: World, day: int) -> None:
     idx = idx[people.state[idx] == State.MPP_WAITING]
     kinds = people.next_kind[idx]
     home = idx[kinds == Event.MPP_GIVE_UP]
-    _change(
+    change(
         world,
         home,
         Transition.GIVE_UP,
         State.RETURNED_HOME,
         to_place=net.home_of(people.nationality[home], people.origin[home]),
     )
-    _change(world, idx[kinds == Event.MPP_SETTLE], Transition.SETTLE, State.SETTLED_IN_MEXICO)
+    change(world, idx[kinds == Event.MPP_SETTLE], Transition.SETTLE, State.SETTLED_IN_MEXICO)
     world.crossers.append(idx[kinds == Event.MPP_CROSS])
 
 
@@ -211,10 +186,10 @@ def detention_request(world: World, idx: np.ndarray, day: int) -> None:
     occupied = int(ledger.stock[:, State.DETAINED, :].sum())
     free = max(int(world.levers.detention_beds[day]) - occupied, 0)
     detained, released = idx[:free], idx[free:]
-    _change(world, detained, Transition.DETAINED, State.DETAINED)
+    change(world, detained, Transition.DETAINED, State.DETAINED)
     stay = _geometric_days(world.rng["detention"], world.p["dur_detention_days"], len(detained))
     world.detention_agenda.schedule(detained, day + stay, int(Event.RELEASE))
-    _change(world, released, Transition.RELEASED_NO_BED, State.RELEASED_PENDING_HEARING)
+    change(world, released, Transition.RELEASED_NO_BED, State.RELEASED_PENDING_HEARING)
     new = idx[(people.flags[idx] & FLAG_HAS_CASE) == 0]
     courts.file(world, new, REGULAR, day, p_lawyer=float(world.levers.p_lawyer[day]))
 

@@ -18,7 +18,7 @@ import numpy as np
 from borderflow.model import border
 from borderflow.model.network import MODE_BIT
 from borderflow.model.states import NATIONALITIES, State, Transition
-from borderflow.model.world import TRANSIT_HAZARDS, Event, World
+from borderflow.model.world import TRANSIT_HAZARDS, Event, World, change
 
 MEXICAN = NATIONALITIES.index("MEX")
 
@@ -169,23 +169,8 @@ def leave(
     to_place: np.ndarray | None = None,
 ) -> None:
     """Take people off the road into ``state`` (at ``to_place``, default where they are)."""
-    if len(idx) == 0:
-        return
-    people = world.people
-    here = people.place[idx].astype(np.int64)
-    there = here if to_place is None else to_place
-    world.ledger.record(
-        transition,
-        people.state[idx].astype(np.int64),
-        state,
-        here,
-        there,
-        people.group[idx],
-        who=idx,
-    )
-    people.state[idx] = state
-    people.place[idx] = there
-    people.fragment[idx] = -1
+    change(world, idx, transition, state, to_place)
+    world.people.fragment[idx] = -1
     world.transit_agenda.cancel(idx)
 
 

@@ -150,6 +150,32 @@ class World:
         return self.scenario.n_days
 
 
+def change(
+    world: World,
+    idx: np.ndarray,
+    transition: int,
+    state: int,
+    to_place: np.ndarray | None = None,
+) -> None:
+    """Move people to ``state`` (at ``to_place``, default where they are) and count it."""
+    if len(idx) == 0:
+        return
+    people = world.people
+    here = people.place[idx].astype(np.int64)
+    there = here if to_place is None else np.asarray(to_place, np.int64)
+    world.ledger.record(
+        transition,
+        people.state[idx].astype(np.int64),
+        state,
+        here,
+        there,
+        people.group[idx],
+        who=idx,
+    )
+    people.state[idx] = state
+    people.place[idx] = there
+
+
 def _shares(mapping: dict[str, float], names: tuple[str, ...]) -> np.ndarray:
     weights = np.array([mapping.get(n, 0.0) for n in names], float)
     return weights / weights.sum()

@@ -462,7 +462,8 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
                     label, f"border.asylum_port.{city}", "the port does not serve this city", port
                 )
             )
-    mpp_on = any(v > 0 for v in [levers.mpp.default, *levers.mpp.overrides().values()]) or any(
+    mpp_values = [levers.mpp.default, *(levers.mpp.model_extra or {}).values()]
+    mpp_on = any(isinstance(v, int | float) and v > 0 for v in mpp_values) or any(
         k.partition(".")[0] == "mpp" and isinstance(v, int | float) and v > 0
         for pol in sc.policies
         for k, v in pol.set.items()
@@ -499,6 +500,10 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
     return problems
 
 
+#: Per-place levers that are shares in [0, 1] without a ``p_`` prefix.
+SHARE_LEVERS = frozenset({"mpp"})
+
+
 def _lever_value(lever: str, value: object, label: str, where: str) -> list[Problem]:
     if lever == "asylum_ban":
         if not isinstance(value, bool):
@@ -510,8 +515,8 @@ def _lever_value(lever: str, value: object, label: str, where: str) -> list[Prob
         return [Problem(label, where, "expected a finite number", value)]
     if value < 0:
         return [Problem(label, where, "must not be negative", value)]
-    if lever.startswith("p_") and value > 1:
-        return [Problem(label, where, "a probability must lie in [0, 1]", value)]
+    if (lever.startswith("p_") or lever in SHARE_LEVERS) and value > 1:
+        return [Problem(label, where, "a probability or share must lie in [0, 1]", value)]
     return []
 
 
