@@ -13,6 +13,10 @@ import numpy as np
 
 from borderflow.model.people import People
 
+#: Kinds of personal events there are (see ``borderflow.model.world.Event``); an agenda
+#: that takes them all need not check the kind.
+N_KINDS = 64
+
 
 class Agenda:
     """Events of some kinds (e.g. the transit hazards), bucketed by day."""
@@ -25,6 +29,7 @@ class Agenda:
         #: (``ti_court``) lets a court decision be pending beside a personal event.
         self.clock = clock
         self._buckets: list[list[np.ndarray]] = [[] for _ in range(n_days)]
+        self._scratch = np.empty(0, np.int64)
 
     def schedule(self, idx: np.ndarray, days: np.ndarray, kinds: np.ndarray | int) -> None:
         """Give each person in ``idx`` its next event: kind ``kinds`` on ``days``.
@@ -45,7 +50,9 @@ class Agenda:
         if first == int(days.max()):
             self._buckets[first].append(idx)
             return
-        order = np.argsort(days, kind="stable")
+        # Days fit in 16 bits, which numpy sorts stably in linear time (radix sort).
+        small = np.int16 if self.n_days < 2**15 else np.int32
+        order = np.argsort(days.astype(small), kind="stable")
         days, idx = days[order], idx[order]
         cuts = np.flatnonzero(np.diff(days)) + 1
         for chunk_days, chunk in zip(np.split(days, cuts), np.split(idx, cuts), strict=True):
@@ -56,20 +63,35 @@ class Agenda:
         getattr(self.people, self.clock)[idx] = -1
 
     def due(self, day: int) -> np.ndarray:
-        """Pop and consume the people whose event of these kinds falls on ``day`` (index order)."""
+        """Pop and consume the people whose event of these kinds falls on ``day``.
+
+        They come in the order they were scheduled, each once.
+        """
         bucket = self._buckets[day]
         if not bucket:
             return np.empty(0, np.int64)
-        idx = np.unique(np.concatenate(bucket))
+        idx = np.concatenate(bucket) if len(bucket) > 1 else bucket[0]
         bucket.clear()
         p = self.people
         clock = getattr(p, self.clock)
         valid = clock[idx] == day
-        if self.clock == "ti_next":
+        if self.clock == "ti_next" and len(self.kinds) < N_KINDS:
             valid &= np.isin(p.next_kind[idx], self.kinds)
         idx = idx[valid]
+        # A person rescheduled to the same day is in the bucket twice: keep the first entry,
+        # in O(k) with a scratch array rather than a sort.
+        if len(idx) > 1:
+            slot = self._slot(p.count)
+            where = np.arange(len(idx))
+            slot[idx[::-1]] = where[::-1]
+            idx = idx[slot[idx] == where]
         clock[idx] = -1  # consumed
         return idx
+
+    def _slot(self, n: int) -> np.ndarray:
+        if len(self._scratch) < n:
+            self._scratch = np.empty(max(n, 2 * len(self._scratch)), np.int64)
+        return self._scratch
 
     def pending(self, day: int) -> bool:
         """Whether anything (possibly stale) is still in ``day``'s bucket."""

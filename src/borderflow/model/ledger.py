@@ -84,13 +84,18 @@ class Ledger:
         self._weights.append(weights)
         if np.any(from_state != to_state) or np.any(place != to_place):
             self.n_changes += int(weights.sum())
-            shape = self.stock.shape
+            stock = self.stock.reshape(-1)
+            size_all = stock.size
             left = from_state >= 0
             if left.any():
-                flat = np.ravel_multi_index((place[left], from_state[left], group[left]), shape)
-                np.subtract.at(self.stock.reshape(-1), flat, weights[left])
-            flat = np.ravel_multi_index((to_place, to_state, group), shape)
-            np.add.at(self.stock.reshape(-1), flat, weights)
+                flat = self._cell(place[left], from_state[left], group[left])
+                stock -= np.bincount(flat, weights[left], minlength=size_all).astype(np.int64)
+            flat = self._cell(to_place, to_state, group)
+            stock += np.bincount(flat, weights, minlength=size_all).astype(np.int64)
+
+    def _cell(self, place: np.ndarray, state: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Flat index of (place, state, group) in :attr:`stock`."""
+        return (place * self.stock.shape[1] + state) * self.n_groups + group
 
     def _pack(
         self,

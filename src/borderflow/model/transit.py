@@ -47,12 +47,12 @@ def leg_durations(
     speed[take_train] = p["train_km_per_day"]
     speed[take_bus] = p["bus_km_per_day"]
     moving = km / speed
-    rest = np.zeros(len(u))
     p_rest = p["p_rest_day"]
-    if p_rest > 0:
-        # Rest days before completing `moving` travel days: negative binomial.
-        rest = rng.negative_binomial(np.maximum(moving, 1e-9), 1.0 - p_rest).astype(float)
-    return moving + rest
+    if p_rest <= 0:
+        return moving
+    # Each day is a rest day with probability p_rest, so `moving` travel days come with
+    # moving * p / (1 - p) rest days on average; Poisson, which numpy draws fast.
+    return moving + rng.poisson(moving * (p_rest / (1.0 - p_rest)))
 
 
 def hazard_rates(world: World, idx: np.ndarray, place: np.ndarray, day: int) -> np.ndarray:
