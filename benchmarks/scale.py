@@ -7,6 +7,10 @@ per change should stay flat as the volume grows.
 
     python benchmarks/scale.py            # 10k, 100k, 1M people a year
     python benchmarks/scale.py --sizes 10000 100000
+    python benchmarks/scale.py --scenario national-fy2019 --sizes 10000 100000 1000000 10000000
+
+With ``--scenario`` a bundled scenario is scaled (``Scenario.scaled``: departures and
+capacities together) so that about that many people set out.
 """
 
 from __future__ import annotations
@@ -64,12 +68,14 @@ def write(folder: Path, per_year: int) -> Path:
     return path
 
 
-def one(path: str) -> None:
+def one(path: str, factor: float | None = None) -> None:
     """Run one size and print a JSON line (called in a subprocess)."""
     import borderflow
     from borderflow.engine.run import run
 
     sc = borderflow.load_scenario(path)
+    if factor is not None:
+        sc = sc.scaled(factor)
     t0 = time.perf_counter()
     out = run(sc, seed=1)
     seconds = time.perf_counter() - t0
@@ -92,26 +98,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--csv", type=Path, default=Path("benchmarks/scale.csv"))
+    parser.add_argument("--scenario", help="scale this bundled scenario instead")
+    parser.add_argument(
+        "--base-people",
+        type=float,
+        default=1_551_276,
+        help="people who set out in the unscaled scenario",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--factor", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        one(args.one)
+        one(args.one, args.factor)
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
-            path = write(Path(tmp), size)
-            done = subprocess.run(
-                [sys.executable, __file__, "--one", str(path)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
+            command = [sys.executable, __file__]
+            if args.scenario:
+                command += ["--one", args.scenario, "--factor", str(size / args.base_people)]
+            else:
+                command += ["--one", str(write(Path(tmp), size))]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
             row = json.loads(done.stdout.strip().splitlines()[-1])
             row["per_year"] = size
             rows.append(row)
     base = rows[0]["seconds"] / rows[0]["changes"]
-    table = Table(title="borderflow scale: a year of background flow (one core)")
+    what = args.scenario or "a year of background flow"
+    table = Table(title=f"borderflow scale: {what} (one core)")
     for col in (
         "people a year",
         "people",

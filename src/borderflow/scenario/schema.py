@@ -520,6 +520,54 @@ class Scenario(Strict):
         data["policies"] = [*data["policies"], {"date": date, "set": change, "note": note}]
         return revalidate(data, origin=f"{self.name} (with_policy)")
 
+    def scaled(self, factor: float) -> Scenario:
+        """A copy with every volume multiplied by ``factor``: people and capacities.
+
+        Departures, caravans and joiners, initial waitlists and court backlogs scale,
+        and so do the capacities (quotas, beds, detention beds, judges, interviews and
+        removals a day, in the levers and in dated policies); probabilities do not.
+        Useful for a quick small run, or to measure how cost grows with scale.
+        """
+        from borderflow.scenario.load import revalidate
+
+        if not factor > 0:
+            raise ValueError(f"factor must be positive, got {factor}")
+        data = self.model_dump(by_alias=True)
+        volume = {
+            "quota",
+            "beds",
+            "detention_beds",
+            "judges",
+            "mpp_judges",
+            "cf_interviews_per_day",
+            "removals_per_day",
+        }
+        for lever in volume:
+            value = data["levers"][lever]
+            if isinstance(value, dict):
+                data["levers"][lever] = {k: v * factor for k, v in value.items()}
+            else:
+                data["levers"][lever] = value * factor
+        for policy in data["policies"]:
+            policy["set"] = {
+                k: v * factor if k.partition(".")[0] in volume else v
+                for k, v in policy["set"].items()
+            }
+        for caravan in data["caravans"]:
+            caravan["size"] = round(caravan["size"] * factor)
+            for joiner in caravan["joiners"]:
+                joiner["n"] = round(joiner["n"] * factor)
+        if data["background"] is not None:
+            data["background"]["daily"] = {
+                k: v * factor for k, v in data["background"]["daily"].items()
+            }
+        border = data["border"]
+        border["initial_waitlist"] = {
+            k: round(v * factor) for k, v in border["initial_waitlist"].items()
+        }
+        data["courts"]["initial_backlog"] = round(data["courts"]["initial_backlog"] * factor)
+        return revalidate(data, origin=f"{self.name} (scaled ×{factor:g})")
+
     def with_parameters(self, **values: float) -> Scenario:
         """A copy with some parameter values changed (each must stay in its range)."""
         from borderflow.scenario.load import revalidate
