@@ -63,20 +63,23 @@ def background(world: World, day: int) -> None:
     rng = world.rng["departures"]
     season = bg.seasonality[date.month - 1]
     since = day - (world.scenario.day_of(bg.start) if bg.start else 0)
-    for nat in NATIONALITIES:
+    counts = np.zeros(len(NATIONALITIES), np.int64)
+    origins = np.zeros(len(NATIONALITIES), np.int64)
+    for k, nat in enumerate(NATIONALITIES):
         mean = bg.daily.get(nat, 0.0) * season
         if mean <= 0:
             continue
         if bg.arrivals == "poisson":
-            n = int(rng.poisson(mean))
+            counts[k] = rng.poisson(mean)
         else:  # evenly spread: exactly floor(k * mean) by day k
-            n = int(np.floor((since + 1) * mean + 1e-9) - np.floor(since * mean + 1e-9))
-        if n == 0:
-            continue
-        origin = world.net.index(bg.origins[nat])
-        idx = new_people(world, 0, n, origin, day, rng)
-        world.people.nationality[idx] = NATIONALITIES.index(nat)
-        transit.start_alone(world, idx, float(day), day)
+            counts[k] = np.floor((since + 1) * mean + 1e-9) - np.floor(since * mean + 1e-9)
+        origins[k] = world.net.index(bg.origins[nat])
+    n = int(counts.sum())
+    if n == 0:
+        return
+    idx = new_people(world, 0, n, np.repeat(origins, counts), day, rng)
+    world.people.nationality[idx] = np.repeat(np.arange(len(NATIONALITIES)), counts)
+    transit.start_alone(world, idx, float(day), day)
 
 
 def caravans(world: World, day: int) -> None:

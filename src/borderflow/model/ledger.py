@@ -32,7 +32,11 @@ class Ledger:
         self.events: list[np.ndarray] = []
         self.n_places = n_places
         self.n_groups = n_groups
-        self.stock = np.zeros((n_places, len(State), n_groups), np.int64)
+        self._stock = np.zeros((n_places, len(State), n_groups), np.int64)
+        # Stock changes are kept as (cell, ±n) and applied in one go when the stock is
+        # read: a few times a day, instead of at every record.
+        self._cells: list[np.ndarray] = []
+        self._deltas: list[np.ndarray] = []
         self._today: list[np.ndarray] = []
         self._weights: list[np.ndarray] = []
         self.flows: list[np.ndarray] = []
@@ -40,6 +44,18 @@ class Ledger:
         self.waits: list[np.ndarray] = []
         self.decisions: list[np.ndarray] = []
         self.n_changes = 0
+
+    @property
+    def stock(self) -> np.ndarray:
+        """People now in each (place, state, group) cell."""
+        if self._cells:
+            cells = np.concatenate(self._cells)
+            deltas = np.concatenate(self._deltas)
+            self._cells.clear()
+            self._deltas.clear()
+            flat = self._stock.reshape(-1)
+            flat += np.bincount(cells, deltas, minlength=flat.size).astype(np.int64)
+        return self._stock
 
     def record(
         self,
@@ -56,62 +72,55 @@ class Ledger:
 
         ``who`` (the people concerned) feeds the optional per-person event log.
         """
+        group = np.asarray(group, np.int64)
         size = len(group)
         if size == 0:
             return
-        place = np.broadcast_to(np.asarray(place, np.int64), size)
-        to_place = np.broadcast_to(np.asarray(to_place, np.int64), size)
-        from_state = np.broadcast_to(np.asarray(from_state, np.int64), size)
-        to_state = np.broadcast_to(np.asarray(to_state, np.int64), size)
-        group = np.asarray(group, np.int64)
+        place = np.asarray(place, np.int64)
+        to_place = np.asarray(to_place, np.int64)
+        from_state = np.asarray(from_state, np.int64)
+        to_state = np.asarray(to_state, np.int64)
         weights = np.ones(size, np.int64) if n is None else np.asarray(n, np.int64)
-        key = self._pack(transition, from_state, to_state, place, to_place, group)
+        key = (transition * N_STATES + from_state + 1) * N_STATES + to_state + 1
+        key = ((key * self.n_places + place) * self.n_places + to_place) * self.n_groups + group
+        self._today.append(key)
+        self._weights.append(weights)
         if self.keep_events and who is not None:
             self.events.append(
                 np.column_stack(
                     [
-                        np.full(size, self.day, np.int64),
-                        np.asarray(who, np.int64),
-                        np.full(size, transition, np.int64),
-                        place,
-                        to_place,
-                        from_state,
-                        to_state,
+                        np.broadcast_to(a, size)
+                        for a in (
+                            np.int64(self.day),
+                            np.asarray(who, np.int64),
+                            np.int64(transition),
+                            place,
+                            to_place,
+                            from_state,
+                            to_state,
+                        )
                     ]
                 )
             )
-        self._today.append(key)
-        self._weights.append(weights)
-        if np.any(from_state != to_state) or np.any(place != to_place):
-            self.n_changes += int(weights.sum())
-            stock = self.stock.reshape(-1)
-            size_all = stock.size
-            left = from_state >= 0
-            if left.any():
-                flat = self._cell(place[left], from_state[left], group[left])
-                stock -= np.bincount(flat, weights[left], minlength=size_all).astype(np.int64)
-            flat = self._cell(to_place, to_state, group)
-            stock += np.bincount(flat, weights, minlength=size_all).astype(np.int64)
-
-    def _cell(self, place: np.ndarray, state: np.ndarray, group: np.ndarray) -> np.ndarray:
-        """Flat index of (place, state, group) in :attr:`stock`."""
-        return (place * self.stock.shape[1] + state) * self.n_groups + group
-
-    def _pack(
-        self,
-        transition: int,
-        from_state: np.ndarray,
-        to_state: np.ndarray,
-        place: np.ndarray,
-        to_place: np.ndarray,
-        group: np.ndarray,
-    ) -> np.ndarray:
-        key = np.full(len(group), transition, np.int64)
-        key = key * N_STATES + (from_state + 1)
-        key = key * N_STATES + (to_state + 1)
-        key = key * self.n_places + place
-        key = key * self.n_places + to_place
-        return key * self.n_groups + group
+        changed = (from_state != to_state) | (place != to_place)
+        if not np.any(changed):
+            return
+        self.n_changes += int(weights.sum())
+        states = self._stock.shape[1]
+        arrive = (to_place * states + to_state) * self.n_groups + group
+        left = from_state >= 0
+        if np.all(left):
+            leave = (place * states + from_state) * self.n_groups + group
+            self._cells += [np.broadcast_to(leave, size), arrive]
+            self._deltas += [-weights, weights]
+        elif np.any(left):
+            leave = (place * states + from_state) * self.n_groups + group
+            mask = np.broadcast_to(left, size)
+            self._cells += [np.broadcast_to(leave, size)[mask], arrive]
+            self._deltas += [-weights[mask], weights]
+        else:
+            self._cells.append(np.broadcast_to(arrive, size))
+            self._deltas.append(weights)
 
     def _unpack(self, key: np.ndarray) -> tuple[np.ndarray, ...]:
         key, group = np.divmod(key, self.n_groups)
@@ -136,17 +145,24 @@ class Ledger:
     def close_day(self, day: int) -> None:
         """Aggregate the day's flows and snapshot the stocks."""
         if self._today:
-            keys, inverse = np.unique(np.concatenate(self._today), return_inverse=True)
+            keys, inverse = np.unique(
+                np.concatenate(
+                    [
+                        np.broadcast_to(k, len(w))
+                        for k, w in zip(self._today, self._weights, strict=True)
+                    ]
+                ),
+                return_inverse=True,
+            )
             counts = np.bincount(inverse, weights=np.concatenate(self._weights)).astype(np.int64)
             cols = self._unpack(keys)
             rows = np.column_stack([np.full(len(keys), day, np.int64), *cols, counts])
             self.flows.append(rows)
             self._today.clear()
             self._weights.clear()
-        nz = np.nonzero(self.stock)
-        self.stocks.append(
-            np.column_stack([np.full(len(nz[0]), day, np.int64), *nz, self.stock[nz]])
-        )
+        stock = self.stock
+        nz = np.nonzero(stock)
+        self.stocks.append(np.column_stack([np.full(len(nz[0]), day, np.int64), *nz, stock[nz]]))
         if len(self.waits) > 64:
             self.waits = [_aggregate_waits(self.waits)]
         if len(self.decisions) > 64:

@@ -176,6 +176,8 @@ def leave(
 
 def hazards(world: World, idx: np.ndarray, day: int) -> None:
     """Apply the hazards due today."""
+    if len(idx) == 0:
+        return
     people = world.people
     kinds = people.next_kind[idx]
     origin = world.net.home_of(people.nationality[idx], people.origin[idx])
@@ -210,6 +212,8 @@ def hazards(world: World, idx: np.ndarray, day: int) -> None:
 
 def arrivals_alone(world: World, idx: np.ndarray, day: int) -> None:
     """People travelling alone reach the next place, then plan the next leg."""
+    if len(idx) == 0:
+        return
     people, net = world.people, world.net
     nxt = net.next_hop[people.place[idx], people.dest[idx]].astype(np.int64)
     came_from = move(world, idx, nxt)
