@@ -3,10 +3,11 @@
 ``load_scenario`` a bundled scenario or a file, change levers with
 ``Scenario.with_levers`` / ``with_policy``, ``run`` it, and read the
 ``Results`` tables (``daily``, ``flows``, ``waits``, ``summary``, ``targets``).
+``load_flee`` reads a Flee 3.1 scenario folder and ``run_flee_rules`` runs it with Flee's rules.
 """
 
 from borderflow._version import __version__
-from borderflow.interfaces.api import load_scenario, run, scenarios
+from borderflow.interfaces.api import load_flee, load_scenario, run, run_flee_rules, scenarios
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import apply_settings
@@ -18,7 +19,9 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "apply_settings",
+    "load_flee",
     "load_scenario",
     "run",
+    "run_flee_rules",
     "scenarios",
 ]

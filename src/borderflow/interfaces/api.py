@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from borderflow.engine.flee_run import FleeOutput, run_flee
 from borderflow.engine.run import run as run_engine
 from borderflow.results.results import Results
 from borderflow.results.targets import check_names
+from borderflow.scenario import flee_io
 from borderflow.scenario import load as _load
 from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.flee_io import FleeScenario
 from borderflow.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "caravan-2018-fall"
@@ -44,3 +47,29 @@ def run(
 def scenarios() -> list[str]:
     """Names of the bundled scenarios."""
     return _load.bundled_names()
+
+
+def is_flee_folder(path: str | Path) -> bool:
+    """Whether ``path`` is a Flee scenario folder (``locations.csv`` or ``input_csv/`` inside)."""
+    p = Path(path)
+    return p.is_dir() and ((p / "locations.csv").is_file() or (p / "input_csv").is_dir())
+
+
+def load_flee(path: str | Path, validation: str | Path | None = None) -> FleeScenario:
+    """Read and check a Flee 3.1 scenario folder (validation: ``source_data/`` unless given).
+
+    Raises:
+        ScenarioError: listing every problem, each naming the file, the line and the field.
+    """
+    return flee_io.load_flee(path, validation)
+
+
+def run_flee_rules(
+    scenario: FleeScenario | str | Path,
+    seed: int = 1,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> FleeOutput:
+    """Run a Flee scenario (object or folder) with borderflow's vectorized Flee 3.1 rules."""
+    sc = scenario if isinstance(scenario, FleeScenario) else load_flee(scenario)
+    return run_flee(sc, seed, progress=progress)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from borderflow.engine.plan import describe
 from borderflow.interfaces import api
+from borderflow.results.flee_out import write_out
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import apply_settings, bundled_names
@@ -50,8 +51,19 @@ def run(
     ] = None,
     events: Annotated[bool, typer.Option(help="also write the per-person event log")] = False,
     check: Annotated[bool, typer.Option(help="recount every stock each day (slow)")] = False,
+    validation: Annotated[
+        Path | None,
+        typer.Option(help="Flee scenarios: validation folder [default: source_data/ inside]"),
+    ] = None,
 ) -> None:
-    """Run a scenario and write its results (daily, flows, waits, summary, targets)."""
+    """Run a scenario and write its results (daily, flows, waits, summary, targets).
+
+    A folder with ``locations.csv`` (or ``input_csv/``) is a Flee scenario: it runs with
+    Flee 3.1's rules and writes Flee's ``out.csv`` and a summary.
+    """
+    if api.is_flee_folder(scenario):
+        run_flee_folder(Path(scenario), seed, out, validation)
+        return
     try:
         sc = apply_settings(api.load_scenario(scenario), set_ or [])
     except ScenarioError as exc:
@@ -79,6 +91,36 @@ def run(
     show_summary(res)
     show_targets(res)
     console.print(f"Results in [bold]{folder}[/]")
+
+
+def run_flee_folder(folder: Path, seed: int, out: Path | None, validation: Path | None) -> None:
+    """Run a Flee scenario folder with Flee's rules; write ``out.csv`` and ``summary.json``."""
+    try:
+        sc = api.load_flee(folder, validation)
+    except ScenarioError as exc:
+        _fail(exc)
+    target = out or Path("results") / f"flee-{folder.resolve().name}-seed{seed}"
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{folder.name} (Flee rules, seed {seed})", total=sc.length)
+        res = api.run_flee_rules(
+            sc, seed, progress=lambda done, total: bar.update(task, completed=done)
+        )
+        figures = write_out(res, target)
+    ard = figures["averaged_relative_difference"]
+    console.print(
+        f"{folder.name}: {sc.length} days, {len(res.camp_names)} camps, "
+        f"{figures['agents_at_end']:,} agents ({figures['in_camps_at_end']:,} in camps) at the end"
+    )
+    console.print(f"Averaged relative difference (Flee validation): [bold]{ard:.4f}[/]")
+    console.print(f"Results in [bold]{target}[/]")
 
 
 def show_summary(res: Results) -> None:
