@@ -34,7 +34,7 @@ def test_the_day_order_in_the_readme_matches_the_plan() -> None:
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    command = 'pip install -e ".[test]" && pytest'
+    command = 'pip install -e ".[test,bench]" && pytest'
     assert command in README
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert command in ci
