@@ -6,8 +6,11 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from borderflow.engine.run import RunOutput
+from borderflow.model.states import State
 from borderflow.scenario.load import load_scenario
 from borderflow.scenario.schema import Scenario
 
@@ -87,3 +90,25 @@ def single_port_body(
     origins = {{ OTH = "tijuana" }}
     destinations = {{ tijuana = 1.0 }}
     """
+
+
+def dense_stocks(out: RunOutput) -> np.ndarray:
+    """``stock[day, place, state, group]`` from the stocks rows."""
+    n = out.scenario.n_days, len(out.place_ids), len(State), max(len(out.group_names), 1)
+    stock = np.zeros(n, np.int64)
+    if len(out.stocks):
+        d, p, s, g, k = out.stocks.T
+        np.add.at(stock, (d, p, s, g), k)
+    return stock
+
+
+def dense_changes(out: RunOutput) -> np.ndarray:
+    """The day's change of each stock cell, from the flows rows alone."""
+    n = out.scenario.n_days, len(out.place_ids), len(State), max(len(out.group_names), 1)
+    change = np.zeros(n, np.int64)
+    if len(out.flows):
+        d, place, to_place, _, from_s, to_s, g, k = out.flows.T
+        np.add.at(change, (d, to_place, to_s, g), k)
+        left = from_s >= 0
+        np.subtract.at(change, (d[left], place[left], from_s[left], g[left]), k[left])
+    return change

@@ -16,11 +16,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from borderflow.engine.run import RunOutput, run
+from borderflow.engine.run import run
 from borderflow.model.states import State
 from borderflow.scenario.load import PARAMETERS_FILE, load_scenario, revalidate
 from borderflow.scenario.schema import Scenario
-from conftest import write_scenario
+from conftest import dense_changes, dense_stocks, write_scenario
 
 START = dt.date(2020, 1, 1)
 N_DAYS = 60
@@ -144,28 +144,6 @@ def scenarios(draw: st.DrawFn, busy: bool = False) -> Scenario:
         )
     data["caravans"] = caravans
     return revalidate(data, origin="hypothesis")
-
-
-def dense_stocks(out: RunOutput) -> np.ndarray:
-    """``stock[day, place, state, group]`` from the stocks rows."""
-    n = out.scenario.n_days, len(out.place_ids), len(State), max(len(out.group_names), 1)
-    stock = np.zeros(n, np.int64)
-    if len(out.stocks):
-        d, p, s, g, k = out.stocks.T
-        np.add.at(stock, (d, p, s, g), k)
-    return stock
-
-
-def dense_changes(out: RunOutput) -> np.ndarray:
-    """The day's change of each stock cell, from the flows rows alone."""
-    n = out.scenario.n_days, len(out.place_ids), len(State), max(len(out.group_names), 1)
-    change = np.zeros(n, np.int64)
-    if len(out.flows):
-        d, place, to_place, _, from_s, to_s, g, k = out.flows.T
-        np.add.at(change, (d, to_place, to_s, g), k)
-        left = from_s >= 0
-        np.subtract.at(change, (d[left], place[left], from_s[left], g[left]), k[left])
-    return change
 
 
 @PROPERTY

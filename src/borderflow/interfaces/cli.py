@@ -29,6 +29,19 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
+def _day_progress() -> Progress:
+    """A progress bar counting simulated days."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
 def _fail(exc: ScenarioError) -> None:
     errors.print(f"[bold red]The scenario has {len(exc.problems)} problem(s):[/]")
     for problem in exc.problems:
@@ -69,15 +82,7 @@ def run(
     except ScenarioError as exc:
         _fail(exc)
     folder = out or Path("results") / f"{sc.name}-seed{seed}"
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("days"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with _day_progress() as bar:
         task = bar.add_task(f"{sc.name} (seed {seed})", total=sc.n_days)
         res = api.run(
             sc,
@@ -100,15 +105,7 @@ def run_flee_folder(folder: Path, seed: int, out: Path | None, validation: Path 
     except ScenarioError as exc:
         _fail(exc)
     target = out or Path("results") / f"flee-{folder.resolve().name}-seed{seed}"
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("days"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with _day_progress() as bar:
         task = bar.add_task(f"{folder.name} (Flee rules, seed {seed})", total=sc.length)
         res = api.run_flee_rules(
             sc, seed, progress=lambda done, total: bar.update(task, completed=done)

@@ -115,22 +115,34 @@ SETTING_KEYS: dict[str, frozenset[str]] = {
     "optimisations": frozenset({"hasten"}),
 }
 
+#: Flee 3.1's ``move_rules`` defaults (``SimulationSettings.ReadFromYML``).
 MOVE_DEFAULTS: dict[str, Any] = {
     "max_move_speed": 360.0,
     "max_walk_speed": 35.0,
     "foreign_weight": 1.0,
     "camp_weight": 1.0,
-    "conflict_weight": 0.316,
+    "conflict_weight": 1.0 / 3.16227766017,
     "conflict_movechance": 1.0,
     "camp_movechance": 0.001,
     "idpcamp_movechance": 0.1,
     "default_movechance": 0.3,
     "awareness_level": 1,
     "capacity_buffer": 0.9,
+    "avoid_short_stints": False,
+    "start_on_foot": False,
     "softening": 10.0,
     "weight_softening": 0.0,
     "weight_power": 1.0,
     "distance_power": 1.0,
+    "movechance_pop_base": 10000.0,
+    "movechance_pop_scale_factor": 0.0,
+}
+SPAWN_DEFAULTS: dict[str, Any] = {
+    "take_from_population": False,
+    "insert_day0": True,
+    "camps_are_sicks": False,
+    "conflict_driven_spawning": None,
+    "conflict_spawn_decay": None,
 }
 
 
