@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model.people import People
-from borderflow.model.states import OUTSIDE, State
+from borderflow.model.states import OUTSIDE, State, Transition
 
 N_STATES = len(State) + 1  # state codes shifted by one so OUTSIDE (-1) is 0
 
@@ -39,6 +39,7 @@ class Ledger:
         self._deltas: list[np.ndarray] = []
         self._today: list[np.ndarray] = []
         self._weights: list[np.ndarray] = []
+        self._moves = np.zeros(n_places * n_places * n_groups, np.int64)
         self.flows: list[np.ndarray] = []
         self.stocks: list[np.ndarray] = []
         self.waits: list[np.ndarray] = []
@@ -81,10 +82,16 @@ class Ledger:
         from_state = np.asarray(from_state, np.int64)
         to_state = np.asarray(to_state, np.int64)
         weights = np.ones(size, np.int64) if n is None else np.asarray(n, np.int64)
-        key = (transition * N_STATES + from_state + 1) * N_STATES + to_state + 1
-        key = ((key * self.n_places + place) * self.n_places + to_place) * self.n_groups + group
-        self._today.append(key)
-        self._weights.append(weights)
+        route = (place * self.n_places + to_place) * self.n_groups + group
+        if transition == Transition.MOVE and from_state.ndim == 0 and to_state.ndim == 0:
+            # Moves are most of all flows: count them on a dense (from, to, group) grid.
+            self._moves += np.bincount(
+                np.broadcast_to(route, size), weights, minlength=self._moves.size
+            ).astype(np.int64)
+        else:
+            key = (transition * N_STATES + from_state + 1) * N_STATES + to_state + 1
+            self._today.append(key * self.n_places * self.n_places * self.n_groups + route)
+            self._weights.append(weights)
         if self.keep_events and who is not None:
             self.events.append(
                 np.column_stack(
@@ -144,6 +151,12 @@ class Ledger:
 
     def close_day(self, day: int) -> None:
         """Aggregate the day's flows and snapshot the stocks."""
+        moved = np.flatnonzero(self._moves)
+        if len(moved):
+            key = (Transition.MOVE * N_STATES + State.TRANSIT + 1) * N_STATES + State.TRANSIT + 1
+            self._today.append(key * self.n_places * self.n_places * self.n_groups + moved)
+            self._weights.append(self._moves[moved].copy())
+            self._moves[moved] = 0
         if self._today:
             keys, inverse = np.unique(
                 np.concatenate(
