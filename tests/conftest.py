@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,12 @@ def dense_changes(out: RunOutput) -> np.ndarray:
         left = from_s >= 0
         np.subtract.at(change, (d[left], place[left], from_s[left], g[left]), k[left])
     return change
+
+
+def policy(date: dt.date, setting: str) -> str:
+    """A dated lever change, as TOML."""
+    return f"""
+    [[policy]]
+    date = {date}
+    set = {{ {setting} }}
+    """

@@ -13,7 +13,7 @@ import numpy as np
 
 from borderflow.engine.run import RunOutput, run
 from borderflow.model.states import State, Transition
-from conftest import BASE_TOML
+from conftest import BASE_TOML, policy
 
 SEEDS = (1, 2, 3)
 START = dt.date(2020, 1, 1)
@@ -40,15 +40,6 @@ def flow_body(
     origins = {{ HND = "home" }}
     destinations = {{ tijuana = 1.0 }}
     {policies}
-    """
-
-
-def policy(date: dt.date, setting: str) -> str:
-    """A dated lever change, as TOML."""
-    return f"""
-    [[policy]]
-    date = {date}
-    set = {{ {setting} }}
     """
 
 

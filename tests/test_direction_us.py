@@ -16,7 +16,7 @@ from borderflow.model.courts import OUTCOMES
 from borderflow.model.people import FLAG_IRREGULAR_ENTRY
 from borderflow.model.states import State, Transition
 from borderflow.results.results import Results
-from conftest import BASE_TOML
+from conftest import BASE_TOML, policy
 
 SEEDS = (1, 2, 3)
 START = dt.date(2020, 1, 1)
@@ -54,15 +54,6 @@ def us_body(
     destinations = {{ tijuana = 1.0 }}
     household = {{ {household} }}
     {extra}
-    """
-
-
-def policy(date: dt.date, setting: str) -> str:
-    """A dated lever change, as TOML."""
-    return f"""
-    [[policy]]
-    date = {date}
-    set = {{ {setting} }}
     """
 
 
