@@ -27,7 +27,6 @@ import csv
 import datetime as dt
 import json
 import math
-import resource
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from peers.memory import peak_mib as peak_memory_mib
 from peers.theory import exact_port
 
 LAM, QUOTA, P_RENEGE = 10.0, 8, 0.15  # the theory tests' "long queue" port
@@ -163,7 +163,7 @@ def one(tool: str, ports: int, days: int, horizon: int, seed: int, scenario: str
         else:
             res = ciw_port.simulate(ports, days, LAM, QUOTA, P_RENEGE, seed, horizon=horizon)
         seconds = time.perf_counter() - t0
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = peak_memory_mib()
     np.savez(npz, **res)
     print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, **extra}))
 

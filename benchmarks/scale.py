@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+
+from peers.memory import peak_mib as peak_memory_mib
 
 NETWORK = Path(__file__).resolve().parents[1] / "src/borderflow/scenario/bundled/network"
 
@@ -79,7 +80,7 @@ def one(path: str, factor: float | None = None) -> None:
     t0 = time.perf_counter()
     out = run(sc, seed=1)
     seconds = time.perf_counter() - t0
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = peak_memory_mib()
     print(
         json.dumps(
             {
