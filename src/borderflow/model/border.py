@@ -16,7 +16,7 @@ import numpy as np
 
 from borderflow.model import processing
 from borderflow.model.states import WAITING, State, Transition
-from borderflow.model.world import Event, World
+from borderflow.model.world import Event, World, change
 
 
 def arrive(world: World, idx: np.ndarray, day: int) -> None:
@@ -46,17 +46,7 @@ def join_waitlist(world: World, idx: np.ndarray, port: np.ndarray, day: int) -> 
     if len(idx) == 0:
         return
     people, net = world.people, world.net
-    world.ledger.record(
-        Transition.ARRIVE_BORDER,
-        people.state[idx].astype(np.int64),
-        State.WAITING_UNSHELTERED,
-        people.place[idx].astype(np.int64),
-        port,
-        people.group[idx],
-        who=idx,
-    )
-    people.state[idx] = State.WAITING_UNSHELTERED
-    people.place[idx] = port
+    change(world, idx, Transition.ARRIVE_BORDER, State.WAITING_UNSHELTERED, to_place=port)
     people.ti_queue[idx] = day
     people.fragment[idx] = -1
     for p in np.unique(port):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model.states import State, Transition
-from borderflow.model.world import World
+from borderflow.model.world import World, change
 
 
 def order_removal(world: World, idx: np.ndarray, transition: Transition) -> None:
@@ -39,14 +39,4 @@ def removals(world: World, day: int) -> None:
     if len(idx) == 0:
         return
     home = net.home_of(people.nationality[idx], people.origin[idx])
-    world.ledger.record(
-        Transition.REMOVED,
-        State.AWAITING_REMOVAL,
-        State.REMOVED,
-        people.place[idx].astype(np.int64),
-        home,
-        people.group[idx],
-        who=idx,
-    )
-    people.state[idx] = State.REMOVED
-    people.place[idx] = home
+    change(world, idx, Transition.REMOVED, State.REMOVED, to_place=home)
