@@ -1,0 +1,1 @@
+"""Many runs of a scenario: ensembles with bands, calibration and global sensitivity."""
