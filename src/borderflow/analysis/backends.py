@@ -225,48 +225,44 @@ def _run_pool(
     window = workers * 2
     pool = _pool(workers)
     running: dict[Future[Any], Task] = {}
+
+    def settle(task: Task, future: Future[Any] | None, exc: BaseException | None) -> Outcome | None:
+        # The outcome of one attempt, or None when the task goes back in the queue.
+        n = attempts[task.index]
+        if future is not None:
+            try:
+                return Outcome(task.index, task.seed, value=future.result(), attempts=n)
+            except Exception as error:
+                exc = error
+        if n > retries:
+            return Outcome(task.index, task.seed, error=_describe(exc or Exception()), attempts=n)
+        queue.append(task)
+        return None
+
     try:
         while queue or running:
-            while queue and len(running) < window:
+            broken = False
+            while queue and len(running) < window and not broken:
                 task = queue.pop()
                 attempts[task.index] = attempts.get(task.index, 0) + 1
-                running[pool.submit(fn, task)] = task
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in done:
-                task = running.pop(future)
-                n = attempts[task.index]
                 try:
-                    value = future.result()
+                    running[pool.submit(fn, task)] = task
                 except BrokenProcessPool as exc:
                     broken = True
-                    if n > retries:
-                        yield Outcome(task.index, task.seed, error=_describe(exc), attempts=n)
-                    else:
-                        queue.append(task)
-                except Exception as exc:
-                    if n > retries:
-                        yield Outcome(task.index, task.seed, error=_describe(exc), attempts=n)
-                    else:
-                        queue.append(task)
-                else:
-                    yield Outcome(task.index, task.seed, value=value, attempts=n)
+                    if (outcome := settle(task, None, exc)) is not None:
+                        yield outcome
+            if running and not broken:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    broken |= isinstance(future.exception(), BrokenProcessPool)
+                    if (outcome := settle(running.pop(future), future, None)) is not None:
+                        yield outcome
             if broken:
-                # Every other future of a broken pool fails too; collect them before
-                # starting a fresh pool.
+                # A dead worker breaks the pool: every future still in it fails (or
+                # finished before); settle them all, then start a fresh pool.
                 for future, task in list(running.items()):
-                    try:
-                        value = future.result()
-                    except Exception as exc:
-                        n = attempts[task.index]
-                        if n > retries:
-                            yield Outcome(task.index, task.seed, error=_describe(exc), attempts=n)
-                        else:
-                            queue.append(task)
-                    else:
-                        yield Outcome(
-                            task.index, task.seed, value=value, attempts=attempts[task.index]
-                        )
+                    if (outcome := settle(task, future, None)) is not None:
+                        yield outcome
                 running.clear()
                 pool.shutdown(wait=True)
                 pool = _pool(workers)
