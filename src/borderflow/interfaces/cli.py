@@ -281,6 +281,57 @@ def plan() -> None:
     console.print(describe(), markup=False)
 
 
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8050,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    allow_remote: Annotated[
+        bool, typer.Option(help="allow an address other than this machine's loopback")
+    ] = False,
+    max_people: Annotated[
+        int | None,
+        typer.Option(help="most people one request may set out [env BORDERFLOW_MAX_PEOPLE]"),
+    ] = None,
+    max_days: Annotated[
+        int | None, typer.Option(help="most simulated days per request [env BORDERFLOW_MAX_DAYS]")
+    ] = None,
+    max_runs: Annotated[
+        int | None,
+        typer.Option(help="most runs (ensemble size) per request [env BORDERFLOW_MAX_RUNS]"),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
+    cache_size: Annotated[int, typer.Option(min=1, help="answers kept in memory")] = 16,
+) -> None:
+    """Start the web dashboard: move levers, run, compare with the unchanged scenario."""
+    from rich.markup import escape
+
+    from borderflow.interfaces.web import INSTALL_HINT
+    from borderflow.interfaces.web.requests import Limits, check_host
+
+    try:
+        warning = check_host(host, allow_remote)
+        limits = Limits.from_env(people=max_people, days=max_days, runs=max_runs)
+    except (PermissionError, ValueError) as exc:
+        errors.print(f"[bold red]{escape(str(exc))}[/]", highlight=False)
+        raise typer.Exit(code=2) from None
+    if warning:
+        errors.print(f"[bold yellow]{escape(warning)}[/]", highlight=False)
+    try:
+        from borderflow.interfaces.web.app import serve as serve_app
+    except ImportError as exc:
+        if exc.name is None or not exc.name.startswith("dash"):
+            raise
+        errors.print(f"[bold red]{escape(INSTALL_HINT)}[/] ({escape(str(exc))})", highlight=False)
+        raise typer.Exit(code=2) from None
+    shown = escape(f"[{host}]" if ":" in host and not host.startswith("[") else host)
+    console.print(
+        f"borderflow dashboard on [bold]http://{shown}:{port}/[/] — limits: "
+        f"{limits.people:,} people, {limits.days:,} days, {limits.runs} runs per request. "
+        "Ctrl+C stops it."
+    )
+    serve_app(host, port, limits=limits, cache_size=cache_size, workers=workers)
+
+
 def main() -> None:
     """Entry point of the ``borderflow`` command."""
     try:

@@ -1,0 +1,458 @@
+"""The dashboard: a Dash app to move a scenario's levers, run it and compare.
+
+Importing this module imports Dash (the ``dashboard`` extra); the command line imports it
+only for ``borderflow serve``. Every callback is quick: runs happen in
+:class:`~borderflow.interfaces.web.jobs.JobManager` workers and the page polls them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Dash, Input, Output, State, dcc, html
+
+from borderflow._version import __version__
+from borderflow.interfaces import api
+from borderflow.interfaces.web.jobs import INDICATORS, Job, JobManager
+from borderflow.interfaces.web.requests import (
+    DASHBOARD_LEVERS,
+    Limits,
+    RefusedError,
+    current_value,
+    estimate_people,
+    places_of,
+    prepare,
+)
+from borderflow.scenario.schema import Scenario
+
+EVERY_PLACE = "*"
+POLL_MS = 400
+WAITLIST_KEY = "waitlist_person_days"
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
+header { background: #263238; color: white; padding: 10px 20px; }
+header h1 { font-size: 20px; margin: 0; }
+header p { margin: 2px 0 0; font-size: 13px; color: #cfd8dc; }
+.layout { display: flex; gap: 16px; padding: 12px 16px; align-items: flex-start; }
+.panel { background: white; border: 1px solid #ddd; border-radius: 6px; padding: 12px; }
+.controls { width: 430px; flex: none; font-size: 13px; }
+.main { flex: 1; min-width: 0; }
+.controls h2, .main h2 { font-size: 15px; margin: 4px 0 8px; }
+.row { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
+.row label { width: 70px; }
+.lever { border-top: 1px solid #eee; padding: 6px 0; }
+.lever .name { font-weight: 600; margin-bottom: 3px; }
+.lever .inputs { display: grid; grid-template-columns: 1.5fr 1fr 1fr; gap: 4px;
+  align-items: center; }
+.lever .inputs > * { min-width: 0; }
+.lever .whole { color: #666; padding-left: 4px; }
+.lever input { width: 100%; padding: 4px; box-sizing: border-box; }
+.buttons { display: flex; gap: 8px; margin-top: 10px; }
+button { padding: 6px 16px; font-size: 14px; cursor: pointer; }
+#run { background: #1565c0; color: white; border: none; border-radius: 4px; }
+#cancel { background: white; border: 1px solid #999; border-radius: 4px; }
+.refused { color: #b71c1c; background: #ffebee; border-radius: 4px; padding: 6px 8px; }
+.refused ul { margin: 4px 0 0; padding-left: 18px; }
+progress { width: 100%; height: 14px; }
+.status { font-size: 12px; color: #555; min-height: 16px; }
+.indicator { font-size: 18px; padding: 10px 12px; border-left: 5px solid #e65100;
+  background: #fff3e0; margin-bottom: 10px; }
+table.indicators { border-collapse: collapse; font-size: 13px; margin-bottom: 10px; }
+table.indicators td, table.indicators th { padding: 3px 10px; border-bottom: 1px solid #eee;
+  text-align: right; }
+table.indicators td:first-child, table.indicators th:first-child { text-align: left; }
+.up { color: #b71c1c; } .down { color: #1b5e20; }
+.hint { color: #666; font-size: 12px; }
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr));
+  gap: 8px; }
+"""
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.2f}"
+
+
+def _lever_row(lever: str, label: str, kind: str | None) -> html.Div:
+    inputs: list[Any] = []
+    if kind:
+        inputs.append(html.Div(dcc.Dropdown(id=f"{lever}-place", clearable=False, options=[])))
+    else:
+        inputs.append(html.Span("whole border", className="whole"))
+    inputs += [
+        dcc.Input(id=f"{lever}-value", type="text", placeholder="unchanged", debounce=False),
+        dcc.Input(id=f"{lever}-date", type="text", placeholder="from YYYY-MM-DD"),
+    ]
+    return html.Div(
+        [html.Div(label, className="name"), html.Div(inputs, className="inputs")],
+        className="lever",
+    )
+
+
+def _layout(limits: Limits, scenarios: list[tuple[str, str]]) -> html.Div:
+    return html.Div(
+        [
+            html.Header(
+                [
+                    html.H1("borderflow — what if?"),
+                    html.P(
+                        "Move a scenario's levers from a date, run it, and compare with the "
+                        f"unchanged scenario. Limits per request: {limits.people:,} people, "
+                        f"{limits.days:,} days, {limits.runs} runs. borderflow {__version__}."
+                    ),
+                ]
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H2("Scenario"),
+                            dcc.RadioItems(
+                                id="scenario",
+                                options=[
+                                    {"label": f" {name}: {title}", "value": name}
+                                    for name, title in scenarios
+                                ],
+                                value=api.DEFAULT_SCENARIO,
+                                labelStyle={"display": "block", "marginBottom": "3px"},
+                            ),
+                            html.Div(
+                                [
+                                    html.Label("scale", htmlFor="scale"),
+                                    dcc.Input(id="scale", type="text", value="1"),
+                                    html.Span(id="scale-hint", className="hint"),
+                                ],
+                                className="row",
+                            ),
+                            html.Div(
+                                [
+                                    html.Label("seed", htmlFor="seed"),
+                                    dcc.Input(id="seed", type="text", value="1"),
+                                    html.Label("runs", htmlFor="runs"),
+                                    dcc.Input(id="runs", type="text", value="1"),
+                                ],
+                                className="row",
+                            ),
+                            html.H2("Levers (blank: unchanged; the date: from the start)"),
+                            *[_lever_row(*spec) for spec in DASHBOARD_LEVERS],
+                            html.P(
+                                "A change holds from its date to the end of the run; the "
+                                "scenario's own later changes of that lever there are dropped.",
+                                className="hint",
+                            ),
+                            html.Div(
+                                [
+                                    html.Button("Run", id="run", n_clicks=0),
+                                    html.Button("Cancel", id="cancel", n_clicks=0),
+                                ],
+                                className="buttons",
+                            ),
+                            html.Div(id="run-message", role="alert"),
+                            html.Progress(id="progress", value="0", max="1"),
+                            html.Div(id="status", className="status"),
+                        ],
+                        className="panel controls",
+                    ),
+                    html.Div(
+                        [
+                            html.Div(id="results", children=_empty_results()),
+                            dcc.RadioItems(
+                                id="figures-of",
+                                options=[
+                                    {"label": " changed scenario ", "value": "changed"},
+                                    {"label": " unchanged scenario", "value": "baseline"},
+                                ],
+                                value="changed",
+                                inline=True,
+                            ),
+                            html.Div(id="figures", className="figures"),
+                        ],
+                        className="panel main",
+                    ),
+                ],
+                className="layout",
+            ),
+            dcc.Store(id="job-id"),
+            dcc.Interval(id="poll", interval=POLL_MS, disabled=True),
+        ]
+    )
+
+
+def _empty_results() -> list[Any]:
+    return [
+        html.H2("Results"),
+        html.Div(
+            "No run yet: choose a scenario, move a lever and press Run.",
+            id="waitlist-indicator",
+            className="indicator",
+            **{"data-state": "empty"},
+        ),
+    ]
+
+
+def _refusal(refused: RefusedError) -> html.Div:
+    title = (
+        "RefusedError: this request is above the server's limits."
+        if refused.kind == "limit"
+        else "Not run: the request is not valid."
+    )
+    return html.Div(
+        [html.Strong(title), html.Ul([html.Li(m) for m in refused.messages])],
+        className="refused",
+        **{"data-kind": refused.kind},
+    )
+
+
+def _raw_request(
+    scenario: Any, scale: Any, seed: Any, runs: Any, levers: list[tuple[Any, Any, Any]]
+) -> dict[str, Any]:
+    """The request as the browser sent it; blank fields are left out, nothing is coerced."""
+    changes = []
+    for (lever, _, kind), (place, value, date) in zip(DASHBOARD_LEVERS, levers, strict=True):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        change: dict[str, Any] = {"lever": lever, "value": value}
+        if kind and place not in (None, EVERY_PLACE):
+            change["place"] = place
+        if date is not None and str(date).strip():
+            change["date"] = str(date).strip()
+        changes.append(change)
+    raw: dict[str, Any] = {"scenario": scenario, "changes": changes}
+    for name, value in (("scale", scale), ("seed", seed), ("runs", runs)):
+        if value is not None and str(value).strip():
+            raw[name] = value
+    return raw
+
+
+def _describe_changes(job: Job) -> str:
+    parts = []
+    for c in job.prepared.request.changes:
+        where = f" at {c.place}" if c.place else ""
+        parts.append(f"{c.lever}{where} = {c.value:g} from {c.date}")
+    return "; ".join(parts) or "no lever changed"
+
+
+def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
+    base, changed = job.baseline, job.changed
+    assert base is not None and changed is not None
+    b, c = base.indicators[WAITLIST_KEY], changed.indicators[WAITLIST_KEY]
+    diff = c - b
+    pct = f", {diff / b:+.0%}" if b else ""
+    indicator = html.Div(
+        [
+            html.Span("Person-days on port waitlists: "),
+            html.Strong(f"{_num(b)} unchanged → {_num(c)} changed"),
+            html.Span(f"  ({diff:+,.0f}{pct})"),
+        ],
+        id="waitlist-indicator",
+        className="indicator",
+        **{"data-state": "done", "data-baseline": str(b), "data-changed": str(c)},
+    )
+    rows = [html.Tr([html.Th("indicator"), html.Th("unchanged"), html.Th("changed"), html.Th("±")])]
+    for key, label in INDICATORS:
+        vb, vc = base.indicators[key], changed.indicators[key]
+        d = vc - vb
+        cls = "up" if d > 0 else "down" if d < 0 else ""
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(label),
+                    html.Td(_num(vb)),
+                    html.Td(_num(vc)),
+                    html.Td(f"{d:+,.0f}" if d else "0", className=cls),
+                ],
+                id=f"row-{key}",
+            )
+        )
+    p = job.prepared
+    runs = len(p.seeds)
+    where = "from the cache" if job.cached else f"in {base.seconds + changed.seconds:.1f} s"
+    head = [
+        html.H2(f"Results: {p.changed.title}"),
+        html.P(
+            f"{p.request.scenario} at scale {p.request.scale:g}, about {p.people:,} people, "
+            f"{p.baseline.n_days} days; seeds {p.seeds[0]}–{p.seeds[-1]} "
+            f"({runs} run{'s' if runs > 1 else ''}, indicators are means); "
+            f"changes: {_describe_changes(job)}; computed {where}.",
+            className="hint",
+            id="run-description",
+        ),
+        indicator,
+        html.Table(rows, className="indicators", id="indicators"),
+    ]
+    shown = changed if which == "changed" else base
+    graphs = [
+        dcc.Graph(id=f"fig-{name}", figure=fig, config={"displaylogo": False})
+        for name, fig in shown.figures
+    ]
+    return head, graphs
+
+
+def create_app(limits: Limits | None = None, manager: JobManager | None = None) -> Dash:
+    """The dashboard's Dash app (serve it with ``app.run``; see :func:`serve`).
+
+    Args:
+        limits: the most work one request may ask for.
+        manager: where runs happen (a new one with one worker if not given).
+    """
+    limits = limits or Limits()
+    manager = manager or JobManager()
+    names = api.scenarios()
+    loaded: dict[str, Scenario] = {n: api.load_scenario(n) for n in names}
+    app = Dash(__name__, title="borderflow dashboard", update_title=None)
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
+    app.layout = _layout(limits, [(n, loaded[n].title) for n in names])
+    app.server.config["borderflow.manager"] = manager
+    per_place = [(lever, kind) for lever, _, kind in DASHBOARD_LEVERS if kind]
+
+    @app.callback(
+        [Output(f"{lever}-place", "options") for lever, _ in per_place]
+        + [Output(f"{lever}-place", "value") for lever, _ in per_place]
+        + [Output(f"{lever}-date", "placeholder") for lever, _, _ in DASHBOARD_LEVERS],
+        Input("scenario", "value"),
+    )
+    def on_scenario(name: str) -> list[Any]:
+        sc = loaded.get(name) or loaded[api.DEFAULT_SCENARIO]
+        options, values = [], []
+        for lever, kind in per_place:
+            every = "every port" if kind == "port_of_entry" else "every border city"
+            opts = [{"label": every, "value": EVERY_PLACE}] + [
+                {"label": label, "value": pid} for pid, label in places_of(sc, kind)
+            ]
+            overrides = getattr(sc.levers, lever).overrides()
+            # The place this scenario already sets highest is the one most likely moved.
+            best = max(overrides, key=overrides.get) if overrides else EVERY_PLACE
+            options.append(opts)
+            values.append(best if lever in ("quota", "beds") else EVERY_PLACE)
+        dates = [f"from {sc.start}"] * len(DASHBOARD_LEVERS)
+        return options + values + dates
+
+    @app.callback(
+        [Output(f"{lever}-value", "placeholder") for lever, _, _ in DASHBOARD_LEVERS]
+        + [Output("scale-hint", "children")],
+        Input("scenario", "value"),
+        Input("scale", "value"),
+        [Input(f"{lever}-place", "value") for lever, _ in per_place],
+    )
+    def on_levers(name: str, scale: Any, *places: str) -> list[Any]:
+        sc = loaded.get(name) or loaded[api.DEFAULT_SCENARIO]
+        try:
+            factor = float(scale)
+            if factor != 1 and 0 < factor <= 1000:
+                sc = sc.scaled(factor)
+        except (TypeError, ValueError):
+            return [dash.no_update] * len(DASHBOARD_LEVERS) + ["scale: a number above 0"]
+        place_of = dict(zip([lever for lever, _ in per_place], places, strict=True))
+        out = []
+        for lever, _, kind in DASHBOARD_LEVERS:
+            place = place_of.get(lever) if kind else None
+            value = current_value(sc, lever, None if place == EVERY_PLACE else place)
+            out.append(f"now {_num(float(value))}" if float(value) < 1e8 else "now unlimited")
+        people = estimate_people(sc)
+        flag = " — above the limit" if people > limits.people else ""
+        out.append(f"about {people:,} people, {sc.start} to {sc.end}{flag}")
+        return out
+
+    lever_states = [
+        s
+        for lever, _, kind in DASHBOARD_LEVERS
+        for s in (
+            State(f"{lever}-place", "value") if kind else State("scenario", "value"),
+            State(f"{lever}-value", "value"),
+            State(f"{lever}-date", "value"),
+        )
+    ]
+
+    @app.callback(
+        Output("job-id", "data"),
+        Output("poll", "disabled"),
+        Output("run-message", "children"),
+        Output("progress", "value"),
+        Output("progress", "max"),
+        Output("status", "children"),
+        Output("results", "children"),
+        Output("figures", "children"),
+        Input("run", "n_clicks"),
+        Input("cancel", "n_clicks"),
+        Input("poll", "n_intervals"),
+        Input("figures-of", "value"),
+        State("job-id", "data"),
+        State("scenario", "value"),
+        State("scale", "value"),
+        State("seed", "value"),
+        State("runs", "value"),
+        *lever_states,
+        prevent_initial_call=True,
+    )
+    def on_action(
+        _run: int,
+        _cancel: int,
+        _poll: int,
+        which: str,
+        job_id: str | None,
+        scenario: Any,
+        scale: Any,
+        seed: Any,
+        runs: Any,
+        *lever_values: Any,
+    ) -> tuple[Any, ...]:
+        keep = dash.no_update
+        trigger = dash.ctx.triggered_id
+        if trigger == "run":
+            triples = [tuple(lever_values[i : i + 3]) for i in range(0, len(lever_values), 3)]
+            raw = _raw_request(scenario, scale, seed, runs, triples)  # type: ignore[arg-type]
+            try:
+                prepared = prepare(raw, limits)
+            except RefusedError as refused:
+                return (None, True, _refusal(refused), "0", "1", "", keep, keep)
+            job = manager.submit(prepared)
+            return (job.id, False, "", *_progress(job), keep, keep)
+        job = manager.get(job_id)
+        if job is None:
+            return (None, True, keep, "0", "1", "", keep, keep)
+        if trigger == "cancel":
+            cancelled = manager.cancel(job.id)
+            note = "cancelling…" if cancelled else "nothing to cancel"
+            return (keep, False, keep, *_progress(job)[:2], note, keep, keep)
+        if not job.finished_state:
+            return (keep, False, keep, *_progress(job), keep, keep)
+        if job.state == "done":
+            head, graphs = _results(job, which or "changed")
+            return (keep, True, keep, *_progress(job), head, graphs)
+        message = html.Div(f"Run {job.state}: {job.message}", className="refused")
+        return (keep, True, message if job.state == "failed" else keep, *_progress(job), keep, keep)
+
+    return app
+
+
+def _progress(job: Job) -> tuple[str, str, str]:
+    if job.state == "done":
+        text = "done" + (" (from the cache)" if job.cached else "")
+    elif job.state == "cancelled":
+        text = "cancelled"
+    elif job.state == "queued":
+        text = "waiting for a free worker…"
+    else:
+        text = f"{job.message}: day {job.done:,} of {job.total:,}"
+    return str(job.done), str(max(job.total, 1)), text
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    *,
+    limits: Limits | None = None,
+    cache_size: int = 16,
+    workers: int = 1,
+) -> None:
+    """Start the dashboard and serve until interrupted (check the host first: ``check_host``)."""
+    manager = JobManager(cache_size=cache_size, workers=workers)
+    app = create_app(limits, manager)
+    try:
+        app.run(host=host, port=port, debug=False, threaded=True)
+    finally:
+        manager.shutdown()
+
+
+__all__ = ["create_app", "serve"]

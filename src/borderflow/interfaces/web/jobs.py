@@ -1,0 +1,317 @@
+"""Runs for the dashboard: in worker threads, with progress, cancellation and a cache.
+
+A browser never waits on a simulation: a request becomes a :class:`Job` that a worker
+runs while the page polls its progress. Cancelling sets a flag that the engine's daily
+progress callback reads, so a run stops within a simulated day. Answers are cached by
+the request's key (scenario, scale, seeds, lever changes, version), so asking again, or
+asking for another change of the same scenario, reuses what was already computed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from borderflow.interfaces import api
+from borderflow.interfaces.web.requests import Prepared
+from borderflow.report import figures
+from borderflow.results.results import Results
+from borderflow.scenario.schema import Scenario
+
+#: Key indicators compared between the unchanged and the changed scenario: (key, label).
+INDICATORS: tuple[tuple[str, str], ...] = (
+    ("people_entered", "people who set out"),
+    ("waitlist_person_days", "person-days on port waitlists"),
+    ("waitlist_peak", "longest waitlist (all ports, people)"),
+    ("waitlist_final", "people on waitlists at the end"),
+    ("admitted_at_ports", "admitted at ports"),
+    ("crossings_between_ports", "crossings between ports"),
+    ("apprehensions", "apprehensions"),
+    ("evasions", "evasions"),
+    ("unsheltered_person_days", "unsheltered person-days"),
+    ("violence_incidents", "violence incidents"),
+    ("deported_by_mexico", "deported by Mexico"),
+    ("stayed_in_mexico", "stayed in Mexico"),
+    ("mpp_returned", "returned to Mexico (MPP)"),
+    ("detention_bed_days", "detention bed-days"),
+    ("released_no_bed", "released for lack of a detention bed"),
+    ("court_backlog_final", "court backlog at the end"),
+    ("removals_carried_out", "removals carried out"),
+)
+
+JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+class CancelledError(Exception):
+    """Raised inside a run when its job was cancelled."""
+
+
+def indicators(res: Results) -> dict[str, float]:
+    """The key indicators of one run (see :data:`INDICATORS`)."""
+    s = res.summary_dict
+    us = s["us_processing"]
+    daily = res.daily
+    waiting = daily[daily["state"].astype(str).isin(figures.WAITING)]
+    last = waiting[waiting["date"] == daily["date"].max()] if len(daily) else waiting
+    return {
+        "people_entered": s["people_entered"],
+        "waitlist_person_days": float(waiting["n"].sum()),
+        "waitlist_peak": float(sum(s["waitlist_peak_per_port"].values())),
+        "waitlist_final": float(last["n"].sum()),
+        "admitted_at_ports": s["admitted_at_ports"],
+        "crossings_between_ports": s["crossings_between_ports"],
+        "apprehensions": s["apprehensions"],
+        "evasions": s["evasions"],
+        "unsheltered_person_days": float(sum(s["unsheltered_person_days_per_city"].values())),
+        "violence_incidents": s["violence_incidents"],
+        "deported_by_mexico": s["deported_by_mexico"],
+        "stayed_in_mexico": s["stayed_in_mexico"],
+        "mpp_returned": us["mpp_returned"],
+        "detention_bed_days": us["detention_bed_days"],
+        "released_no_bed": us["released_no_bed"],
+        "court_backlog_final": us["court_backlog_final"],
+        "removals_carried_out": us["removals_carried_out"],
+    }
+
+
+def figures_of(res: Results) -> list[tuple[str, Any]]:
+    """The report's figures of one run, as (id, figure), in the report's order."""
+    sc = res.scenario
+    out: list[tuple[str, Any]] = [
+        ("stocks", figures.stocks_over_time(res.daily, sc)),
+        ("waitlist", figures.waitlist_per_city(res.daily, sc)),
+        ("waits", figures.wait_distribution(res.waits, sc)),
+        ("shelter", figures.shelter_occupancy(res.daily, sc)),
+        ("crossings", figures.crossings_over_time(res.flows, sc)),
+        ("violence", figures.violence_over_time(res.flows, sc)),
+    ]
+    if figures.has_us_part2(res.daily, res.courts):
+        out += [
+            ("mpp", figures.mpp_population(res.daily, sc)),
+            ("detention", figures.detention_over_time(res.daily, sc)),
+            ("courts", figures.court_backlog(res.courts, sc)),
+            ("decisions", figures.time_to_decision(res.decisions, sc)),
+        ]
+    out.append(("flows", figures.flow_sankey(res.flows, res.daily, sc)))
+    if not res.targets.empty:
+        out.append(("targets", figures.targets_figure(res.targets)))
+    return out
+
+
+@dataclass(frozen=True)
+class RunSet:
+    """The answer for one scenario: indicators averaged over its runs, the first run's figures."""
+
+    key: str
+    indicators: dict[str, float]
+    per_run: tuple[dict[str, float], ...]
+    figures: tuple[tuple[str, Any], ...]
+    seconds: float
+
+
+class ResultCache:
+    """The most recent answers, by request key (least recently used dropped first)."""
+
+    def __init__(self, size: int = 16):
+        self.size = size
+        self._items: OrderedDict[str, RunSet] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> RunSet | None:
+        """The cached answer for ``key``, if any (and mark it recently used)."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self._items.move_to_end(key)
+            return item
+
+    def put(self, item: RunSet) -> None:
+        """Keep ``item``, dropping the least recently used beyond ``size``."""
+        with self._lock:
+            self._items[item.key] = item
+            self._items.move_to_end(item.key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass
+class Job:
+    """One request being answered. ``done``/``total`` count simulated days."""
+
+    id: str
+    prepared: Prepared
+    total: int
+    state: JobState = "queued"
+    done: int = 0
+    message: str = ""
+    baseline: RunSet | None = None
+    changed: RunSet | None = None
+    cached: bool = False
+    started: float | None = None
+    finished: float | None = None
+    cancel_flag: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def finished_state(self) -> bool:
+        """Whether the job has ended (done, failed or cancelled)."""
+        return self.state in ("done", "failed", "cancelled")
+
+
+RunFunction = Callable[[Scenario, int, Callable[[int, int], None]], Results]
+
+
+def _run(sc: Scenario, seed: int, progress: Callable[[int, int], None]) -> Results:
+    return api.run(sc, seed, progress=progress)
+
+
+class JobManager:
+    """Runs requests in worker threads; remembers recent jobs and answers.
+
+    Args:
+        cache_size: answers kept (one per scenario variant and seeds).
+        workers: runs at the same time; more wait in a queue.
+        keep_jobs: finished jobs remembered (for pages still polling them).
+        run: how one run is made (the engine; tests may pass a slower or failing one).
+    """
+
+    def __init__(
+        self,
+        cache_size: int = 16,
+        workers: int = 1,
+        keep_jobs: int = 64,
+        run: RunFunction = _run,
+    ):
+        self.cache = ResultCache(cache_size)
+        self.keep_jobs = keep_jobs
+        self._run = run
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="borderflow-run")
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def submit(self, prepared: Prepared) -> Job:
+        """Start answering ``prepared`` (or answer at once from the cache)."""
+        request = prepared.request
+        base_key, changed_key = request.baseline().key(), request.key()
+        with self._lock:
+            # The same request already on its way: follow that job, not a second one.
+            for job in self._jobs.values():
+                if job.prepared.request == request and not job.finished_state:
+                    return job
+            baseline, changed = self.cache.get(base_key), self.cache.get(changed_key)
+            todo = (baseline is None) + (changed is None and changed_key != base_key)
+            job = Job(
+                id=f"job-{next(self._ids)}",
+                prepared=prepared,
+                total=max(todo, 1) * prepared.baseline.n_days * len(prepared.seeds),
+            )
+            self._jobs[job.id] = job
+            self._forget_old()
+        if baseline is not None and changed is not None:
+            job.baseline, job.changed, job.cached = baseline, changed, True
+            job.done, job.state, job.finished = job.total, "done", time.time()
+            job.message = "from the cache"
+            return job
+        self._pool.submit(self._work, job)
+        return job
+
+    def get(self, job_id: str | None) -> Job | None:
+        """The job called ``job_id``, if still remembered."""
+        if not job_id:
+            return None
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def cancel(self, job_id: str | None) -> bool:
+        """Ask a queued or running job to stop; whether there was such a job."""
+        job = self.get(job_id)
+        if job is None or job.finished_state:
+            return False
+        job.cancel_flag.set()
+        return True
+
+    def shutdown(self) -> None:
+        """Cancel everything and stop the workers."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.cancel_flag.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _forget_old(self) -> None:
+        finished = [k for k, j in self._jobs.items() if j.finished_state]
+        for k in finished[: max(len(self._jobs) - self.keep_jobs, 0)]:
+            del self._jobs[k]
+
+    def _work(self, job: Job) -> None:
+        if job.cancel_flag.is_set():
+            job.state, job.finished, job.message = "cancelled", time.time(), "cancelled"
+            return
+        job.state, job.started = "running", time.time()
+        prepared = job.prepared
+        try:
+            base_key = prepared.request.baseline().key()
+            job.baseline = self.cache.get(base_key) or self._answer(
+                job, prepared.baseline, base_key, "unchanged scenario"
+            )
+            changed_key = prepared.request.key()
+            if changed_key == base_key:
+                job.changed = job.baseline
+            else:
+                job.changed = self.cache.get(changed_key) or self._answer(
+                    job, prepared.changed, changed_key, "changed scenario"
+                )
+            job.done, job.state, job.message = job.total, "done", ""
+        except CancelledError:
+            job.state, job.message = "cancelled", "cancelled"
+        except Exception as exc:  # shown on the page; the server goes on
+            job.state = "failed"
+            job.message = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+        finally:
+            job.finished = time.time()
+
+    def _answer(self, job: Job, sc: Scenario, key: str, what: str) -> RunSet:
+        start = time.perf_counter()
+        results: list[Results] = []
+        for i, seed in enumerate(job.prepared.seeds):
+            offset = job.done
+            job.message = f"{what}, run {i + 1} of {len(job.prepared.seeds)} (seed {seed})"
+
+            def progress(done: int, total: int, offset: int = offset) -> None:
+                if job.cancel_flag.is_set():
+                    raise CancelledError
+                job.done = min(offset + done, job.total)
+
+            results.append(self._run(sc, seed, progress))
+            if job.cancel_flag.is_set():
+                raise CancelledError
+        job.message = f"{what}: drawing the figures"
+        per_run = tuple(indicators(r) for r in results)
+        mean = pd.DataFrame(per_run).mean().to_dict()
+        answer = RunSet(
+            key=key,
+            indicators={k: float(v) for k, v in mean.items()},
+            per_run=per_run,
+            figures=tuple(figures_of(results[0])),
+            seconds=time.perf_counter() - start,
+        )
+        self.cache.put(answer)
+        return answer

@@ -1,0 +1,372 @@
+"""What the dashboard may be asked to run: the request, its validation and its limits.
+
+Nothing here imports Dash, so the rules can be tested (and reused) without the extra.
+Every value arriving from a browser passes through :func:`prepare` before any work is
+done: the request is parsed by pydantic, the changed scenario is validated by the
+scenario layer, and the work it implies is checked against :class:`Limits`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from borderflow._version import __version__
+from borderflow.interfaces import api
+from borderflow.scenario.errors import Problem, ScenarioError
+from borderflow.scenario.load import revalidate
+from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
+
+#: The levers the dashboard offers, in the order shown: (lever, label, kind of place or None).
+DASHBOARD_LEVERS: tuple[tuple[str, str, str | None], ...] = (
+    ("quota", "Admissions a day at a port (quota)", "port_of_entry"),
+    ("beds", "Shelter beds in a border city", "border_city"),
+    ("mexico_enforcement", "Mexico's enforcement (multiplier)", None),
+    ("p_apprehend", "Apprehension probability between ports", "border_city"),
+    ("mpp", "MPP: share returned to a city (0 off, 1 on)", "border_city"),
+    ("mpp_judges", "Judges hearing MPP cases (needed when MPP is on)", None),
+    ("judges", "Immigration judges (regular docket)", None),
+    ("detention_beds", "ICE detention beds", None),
+)
+LEVER_NAMES: tuple[str, ...] = tuple(name for name, _, _ in DASHBOARD_LEVERS)
+DashboardLever = Literal[
+    "quota",
+    "beds",
+    "mexico_enforcement",
+    "p_apprehend",
+    "mpp",
+    "mpp_judges",
+    "judges",
+    "detention_beds",
+]
+
+PlaceId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=64)]
+
+
+class LeverChange(BaseModel):
+    """A dated change: ``lever`` (at ``place``; None: every place) is ``value`` from ``date``.
+
+    No ``date`` means the scenario's first day.
+
+    The change holds from ``date`` to the end of the run: the scenario's own later changes
+    of the same lever at the same place are dropped, as an analyst moving a lever expects.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lever: DashboardLever
+    place: PlaceId | None = None
+    date: dt.date | None = None
+    value: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+
+
+class RunRequest(BaseModel):
+    """A run asked for from the dashboard: a bundled scenario, its scale, seeds and changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str = Field(pattern=r"^[a-z0-9_\-]+$", max_length=64)
+    scale: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
+    seed: int = Field(default=1, ge=0, le=2**31 - 1)
+    runs: int = Field(default=1, ge=1, le=10_000)
+    changes: tuple[LeverChange, ...] = Field(default=(), max_length=len(LEVER_NAMES) * 4)
+
+    def baseline(self) -> RunRequest:
+        """The same request without the lever changes: the unchanged scenario."""
+        return self.model_copy(update={"changes": ()})
+
+    def key(self) -> str:
+        """The cache key: everything that decides the answer, and the version computing it."""
+        text = json.dumps({"version": __version__, **self.model_dump(mode="json")}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most work one request may ask for.
+
+    Attributes:
+        people: people the scenario sets out (an estimate made before running).
+        days: simulated days.
+        runs: runs in one request (the ensemble size; the unchanged scenario is run too).
+    """
+
+    people: int = 200_000
+    days: int = 400
+    runs: int = 10
+
+    ENV: ClassVar[dict[str, str]] = {
+        "people": "BORDERFLOW_MAX_PEOPLE",
+        "days": "BORDERFLOW_MAX_DAYS",
+        "runs": "BORDERFLOW_MAX_RUNS",
+    }
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **given: int | None) -> Limits:
+        """Limits from explicit values, else the ``BORDERFLOW_MAX_*`` variables, else defaults.
+
+        Raises:
+            ValueError: for a limit that is not a positive whole number.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, int] = {}
+        for name, var in cls.ENV.items():
+            raw: object = given.get(name)
+            if raw is None:
+                raw = env.get(var)
+            if raw is None:
+                continue
+            try:
+                value = int(str(raw))
+            except ValueError:
+                raise ValueError(f"{var}: expected a whole number, got {raw!r}") from None
+            if value < 1:
+                raise ValueError(f"{var}: expected a number above 0, got {value}")
+            values[name] = value
+        return cls(**values)
+
+
+class RefusedError(Exception):
+    """A request that will not be run; ``messages`` says why, one line each."""
+
+    def __init__(self, messages: list[str], kind: Literal["invalid", "limit"]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request that passed every check, with the scenarios it runs."""
+
+    request: RunRequest
+    baseline: Scenario
+    changed: Scenario
+    people: int
+    seeds: tuple[int, ...] = field(default=())
+
+
+def estimate_people(sc: Scenario) -> int:
+    """People a scenario sets out: caravans, joiners, the expected background, waitlists.
+
+    An expectation, computed before running, so a request can be refused without doing
+    the work it asks for.
+    """
+    total = sum(c.size + sum(j.n for j in c.joiners) for c in sc.caravans)
+    total += sum(sc.border.initial_waitlist.values())
+    bg = sc.background
+    if bg is not None:
+        daily = sum(bg.daily.values())
+        first = max(sc.start, bg.start or sc.start)
+        last = min(sc.end, bg.end or sc.end)
+        day = first
+        expected = 0.0
+        while day <= last:
+            expected += daily * bg.seasonality[day.month - 1]
+            day += dt.timedelta(days=1)
+        total += round(expected)
+    return int(total)
+
+
+def places_of(sc: Scenario, kind: str) -> list[tuple[str, str]]:
+    """(id, name) of the scenario's places of one kind, in the order of ``places.csv``."""
+    return [(p.id, p.name) for p in sc.places if p.kind == kind]
+
+
+def current_value(sc: Scenario, lever: str, place: str | None) -> float | bool:
+    """A lever's initial value in the scenario (at ``place`` for a per-place lever)."""
+    value = getattr(sc.levers, lever)
+    if lever in PER_PLACE_LEVERS:
+        return value.for_place(place) if place else value.default
+    return value
+
+
+def _key(change: LeverChange) -> str:
+    if change.lever in PER_PLACE_LEVERS and change.place:
+        return f"{change.lever}.{change.place}"
+    return change.lever
+
+
+def _overrides(change: LeverChange, key: str) -> bool:
+    """Whether ``change`` takes over a later policy's ``key`` (the same lever there)."""
+    lever, _, place = key.partition(".")
+    if lever != change.lever:
+        return False
+    # A change at every place also overrides later place-specific changes.
+    return change.place is None or place in ("", "default", change.place)
+
+
+def apply_changes(sc: Scenario, changes: tuple[LeverChange, ...]) -> Scenario:
+    """The scenario with dated changes, each holding from its date to the end.
+
+    All changes are validated together, since some only make sense together (MPP on
+    needs judges for its docket).
+
+    Raises:
+        ScenarioError: when the scenario layer rejects them; a problem in a change's
+            policy names the change's lever instead of ``policy[i]``.
+    """
+    data = sc.model_dump(by_alias=True)
+    policies = data["policies"]
+    for change in changes:
+        date = change.date or sc.start
+        kept = []
+        for pol in policies:
+            values = pol["set"]
+            if pol["date"] >= date:
+                values = {k: v for k, v in values.items() if not _overrides(change, k)}
+            if values:
+                kept.append({**pol, "set": values})
+        policies = kept
+    first = len(policies) + 1
+    policies += [
+        {"date": c.date or sc.start, "set": {_key(c): c.value}, "note": "changed in the dashboard"}
+        for c in changes
+    ]
+    data["policies"] = policies
+    try:
+        return revalidate(data, origin=f"{sc.name} (dashboard)")
+    except ScenarioError as exc:
+        renamed = []
+        for p in exc.problems:
+            where = p.where
+            for i, c in enumerate(changes):
+                where = where.replace(f"policy[{first + i}]", f"change of {_key(c)}")
+            renamed.append(Problem(p.file, where, p.message, p.value))
+        raise ScenarioError(renamed) from None
+
+
+def apply_change(sc: Scenario, change: LeverChange) -> Scenario:
+    """The scenario with one dated change (see :func:`apply_changes`).
+
+    Raises:
+        ScenarioError: when the scenario layer rejects the change (place, date, value).
+    """
+    return apply_changes(sc, (change,))
+
+
+def _pydantic_messages(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(x) for x in err["loc"]) or "request"
+        out.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
+    return out
+
+
+def parse_request(raw: dict[str, Any]) -> RunRequest:
+    """Parse a request as sent by a browser.
+
+    Raises:
+        RefusedError: listing every invalid field.
+    """
+    try:
+        return RunRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise RefusedError(_pydantic_messages(exc), "invalid") from None
+
+
+def prepare(raw: dict[str, Any] | RunRequest, limits: Limits) -> Prepared:
+    """Check a request completely, before any run: fields, scenario, then the limits.
+
+    Raises:
+        RefusedError: ``kind="invalid"`` for a bad field or a scenario the scenario layer
+            rejects; ``kind="limit"`` for work above ``limits``.
+    """
+    request = raw if isinstance(raw, RunRequest) else parse_request(raw)
+    names = api.scenarios()
+    if request.scenario not in names:
+        raise RefusedError(
+            [f"scenario: unknown scenario {request.scenario!r}; expected one of {names}"],
+            "invalid",
+        )
+    if request.runs > limits.runs:
+        # Checked before loading anything: the cheapest refusal first.
+        raise RefusedError(
+            [f"{request.runs} runs asked for; this server allows at most {limits.runs}."],
+            "limit",
+        )
+    try:
+        base = api.load_scenario(request.scenario)
+        if request.scale != 1:
+            base = base.scaled(request.scale)
+    except (ScenarioError, ValueError) as exc:
+        raise RefusedError([str(exc)], "invalid") from None
+    messages = []
+    if base.n_days > limits.days:
+        messages.append(
+            f"{base.n_days:,} days asked for; this server allows at most {limits.days:,}."
+        )
+    people = estimate_people(base)
+    if people > limits.people:
+        messages.append(
+            f"about {people:,} people asked for; this server allows at most "
+            f"{limits.people:,} (a smaller scale keeps the run within the limit)."
+        )
+    if messages:
+        raise RefusedError(messages, "limit")
+    # The same question with or without the first day spelled out: one cache key.
+    request = request.model_copy(
+        update={"changes": tuple(_dated(c, base.start) for c in request.changes)}
+    )
+    problems = [
+        f"{c.lever}: a single value for the whole border, not per place"
+        for c in request.changes
+        if c.lever not in PER_PLACE_LEVERS and c.place is not None
+    ]
+    if problems:
+        raise RefusedError(problems, "invalid")
+    try:
+        changed = apply_changes(base, request.changes) if request.changes else base
+    except ScenarioError as exc:
+        raise RefusedError(
+            [f"{p.where}: {p.message}{_got(p.value)}" for p in exc.problems], "invalid"
+        ) from None
+    seeds = tuple(range(request.seed, request.seed + request.runs))
+    return Prepared(request, base, changed, people, seeds)
+
+
+def _dated(change: LeverChange, start: dt.date) -> LeverChange:
+    return change if change.date else change.model_copy(update={"date": start})
+
+
+def _got(value: object) -> str:
+    if value is None:
+        return ""
+    shown = value.isoformat() if isinstance(value, dt.date) else value
+    return f" (got {shown!r})"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(host: str, allow_remote: bool) -> str | None:
+    """Refuse a non-loopback address unless allowed; return the warning to print, if any.
+
+    Raises:
+        PermissionError: for a non-loopback ``host`` without ``allow_remote``.
+    """
+    if is_loopback(host):
+        return None
+    if not allow_remote:
+        raise PermissionError(
+            f"refusing to listen on {host}: the dashboard runs simulations for whoever "
+            "reaches it. Use --allow-remote to listen beyond this machine."
+        )
+    return (
+        f"WARNING: listening on {host}: anyone who can reach this address can run "
+        "simulations here (within the limits). There is no authentication."
+    )

@@ -1,0 +1,364 @@
+"""The dashboard without a browser: validation, limits, the cache, jobs, host binding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from borderflow.interfaces import api
+from borderflow.interfaces.cli import app
+from borderflow.interfaces.web.jobs import JobManager, figures_of, indicators
+from borderflow.interfaces.web.requests import (
+    Limits,
+    Prepared,
+    RefusedError,
+    RunRequest,
+    apply_change,
+    check_host,
+    estimate_people,
+    is_loopback,
+    prepare,
+)
+from borderflow.scenario.levers import build_schedule
+
+SPRING = "caravan-2018-spring"
+LIMITS = Limits()
+
+
+def small(**extra: Any) -> dict[str, Any]:
+    return {"scenario": SPRING, "scale": 0.05, **extra}
+
+
+def wait(job: Any, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not job.finished_state:
+        assert time.monotonic() < deadline, f"job still {job.state} after {seconds} s"
+        time.sleep(0.02)
+
+
+def refusal(raw: dict[str, Any], limits: Limits = LIMITS) -> RefusedError:
+    with pytest.raises(RefusedError) as info:
+        prepare(raw, limits)
+    return info.value
+
+
+# ---------------------------------------------------------------- validation
+
+
+def test_a_valid_request_is_prepared_with_its_dates_filled_in() -> None:
+    p = prepare(small(changes=[{"lever": "quota", "place": "san_ysidro", "value": "0"}]), LIMITS)
+    assert p.request.changes[0].date == p.baseline.start
+    assert p.seeds == (1,)
+    sched = build_schedule(p.changed)
+    port = [pl.id for pl in p.changed.places].index("san_ysidro")
+    assert sched.quota[:, port].max() == 0
+    assert build_schedule(p.baseline).quota[:, port].max() > 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ({"scenario": "atlantis"}, "unknown scenario"),
+        ({"scenario": "../etc/passwd"}, "scenario"),
+        (small(seed=-1), "seed"),
+        (small(scale="a lot"), "scale"),
+        (small(scale=float("nan")), "scale"),
+        (small(runs=0), "runs"),
+        (small(colour="red"), "colour"),
+        (small(changes=[{"lever": "wall_height", "value": 3}]), "lever"),
+        (small(changes=[{"lever": "judges", "value": "many"}]), "value"),
+        (small(changes=[{"lever": "judges", "value": -3}]), "value"),
+        (small(changes=[{"lever": "judges", "value": 3, "date": "soon"}]), "date"),
+        (small(changes=[{"lever": "judges", "value": 3, "date": "2030-01-01"}]), "date"),
+        (small(changes=[{"lever": "quota", "place": "tijuana", "value": 1}]), "port_of_entry"),
+        (small(changes=[{"lever": "quota", "place": "atlantis", "value": 1}]), "unknown place"),
+        (small(changes=[{"lever": "p_apprehend", "value": 1.5}]), "[0, 1]"),
+        (small(changes=[{"lever": "judges", "place": "tijuana", "value": 3}]), "whole border"),
+    ],
+)
+def test_every_bad_field_is_refused_with_a_message_naming_it(
+    raw: dict[str, Any], words: str
+) -> None:
+    refused = refusal(raw)
+    assert refused.kind == "invalid"
+    assert any(words in m for m in refused.messages), refused.messages
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    refused = refusal(
+        small(
+            changes=[
+                {"lever": "quota", "place": "tijuana", "value": 1},
+                {"lever": "mpp", "value": 7},
+            ]
+        )
+    )
+    assert any(m.startswith("change of quota.tijuana") for m in refused.messages)
+    assert any(m.startswith("change of mpp") and "[0, 1]" in m for m in refused.messages)
+    # MPP switched on needs judges for its docket: the scenario layer says so.
+    assert any("mpp_judges" in m for m in refused.messages)
+    on = prepare(
+        small(changes=[{"lever": "mpp", "value": 1}, {"lever": "mpp_judges", "value": 2}]), LIMITS
+    )
+    assert build_schedule(on.changed).mpp.max() == 1
+
+
+# ---------------------------------------------------------------- limits
+
+
+def test_a_request_above_the_people_limit_is_refused_before_running() -> None:
+    refused = refusal({"scenario": "national-fy2019"})
+    assert refused.kind == "limit"
+    assert "people" in refused.messages[0] and "200,000" in refused.messages[0]
+    # The same scenario scaled down to fit is accepted.
+    assert prepare({"scenario": "national-fy2019", "scale": 0.1}, LIMITS).people < 200_000
+
+
+def test_days_and_runs_limits() -> None:
+    assert "days" in refusal({"scenario": SPRING}, Limits(days=50)).messages[0]
+    assert refusal(small(runs=11)).kind == "limit"
+    assert prepare(small(runs=10), LIMITS).seeds == tuple(range(1, 11))
+
+
+def test_estimated_people_follow_the_scale() -> None:
+    sc = api.load_scenario(SPRING)
+    assert estimate_people(sc) == 1500
+    assert estimate_people(sc.scaled(0.2)) == 300
+    national = api.load_scenario("national-fy2019")
+    assert 1_000_000 < estimate_people(national) < 2_500_000
+
+
+def test_limits_from_options_then_environment_then_defaults() -> None:
+    env = {"BORDERFLOW_MAX_PEOPLE": "5000", "BORDERFLOW_MAX_RUNS": "3"}
+    limits = Limits.from_env(env, runs=4)
+    assert (limits.people, limits.days, limits.runs) == (5000, Limits().days, 4)
+    with pytest.raises(ValueError, match="BORDERFLOW_MAX_DAYS"):
+        Limits.from_env({"BORDERFLOW_MAX_DAYS": "lots"})
+    with pytest.raises(ValueError, match="above 0"):
+        Limits.from_env({}, people=0)
+
+
+# ---------------------------------------------------------------- dated changes
+
+
+def test_a_change_holds_to_the_end_and_earlier_policies_stay() -> None:
+    sc = api.load_scenario(SPRING)
+    port = [p.id for p in sc.places].index("san_ysidro")
+    before = RunRequest.model_validate(
+        small(changes=[{"lever": "quota", "place": "san_ysidro", "value": 3, "date": "2018-04-01"}])
+    ).changes[0]
+    after = before.model_copy(update={"date": dt.date(2018, 5, 15)})
+    q1 = build_schedule(apply_change(sc, before)).quota[:, port]
+    q2 = build_schedule(apply_change(sc, after)).quota[:, port]
+    # From Apr 1 on, 3 a day: the scenario's Apr 30 change (8 a day) is overridden.
+    assert q1[sc.day_of(dt.date(2018, 4, 1)) :].tolist() == [3] * (sc.n_days - 7)
+    # From May 15: the scenario's own Apr 30 change still applies before it.
+    assert q2[sc.day_of(dt.date(2018, 5, 1))] == 8 and q2[-1] == 3
+
+
+# ---------------------------------------------------------------- cache keys
+
+
+def test_the_cache_key_holds_everything_that_decides_the_answer() -> None:
+    change = {"lever": "quota", "place": "san_ysidro", "value": 0}
+    a = prepare(small(changes=[change]), LIMITS).request
+    same = prepare(small(changes=[{**change, "date": "2018-03-25", "value": "0"}]), LIMITS)
+    assert a.key() == same.request.key()
+    others = [
+        small(changes=[{**change, "value": 1}]),
+        small(changes=[{**change, "date": "2018-04-02"}]),
+        small(changes=[change], seed=2),
+        small(changes=[change], runs=2),
+        {**small(changes=[change]), "scale": 0.1},
+    ]
+    keys = {prepare(raw, LIMITS).request.key() for raw in others}
+    assert a.key() not in keys and len(keys) == len(others)
+    assert a.baseline().key() == prepare(small(), LIMITS).request.key()
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def test_a_job_runs_both_scenarios_then_the_cache_answers() -> None:
+    calls: list[int] = []
+
+    def counted(sc: Any, seed: int, progress: Any) -> Any:
+        calls.append(seed)
+        return api.run(sc, seed, progress=progress)
+
+    manager = JobManager(run=counted)
+    try:
+        change = {"lever": "quota", "place": "san_ysidro", "value": 0}
+        job = manager.submit(prepare(small(scale=0.2, changes=[change]), LIMITS))
+        wait(job)
+        assert job.state == "done", job.message
+        assert job.done == job.total == 2 * 98
+        assert len(calls) == 2
+        base, changed = job.baseline, job.changed
+        assert base is not None and changed is not None
+        assert changed.indicators["waitlist_person_days"] > base.indicators["waitlist_person_days"]
+        again = manager.submit(prepare(small(scale=0.2, changes=[change]), LIMITS))
+        assert again.state == "done" and again.cached and len(calls) == 2
+        # Another change of the same scenario: only the changed scenario is run.
+        other = manager.submit(prepare(small(scale=0.2, changes=[{**change, "value": 20}]), LIMITS))
+        wait(other)
+        assert other.state == "done" and len(calls) == 3 and other.total == 98
+        assert other.baseline == base
+    finally:
+        manager.shutdown()
+
+
+def test_an_ensemble_averages_its_runs() -> None:
+    manager = JobManager()
+    try:
+        job = manager.submit(prepare(small(runs=3, seed=5), LIMITS))
+        wait(job)
+        assert job.state == "done" and job.baseline is not None
+        per_run = job.baseline.per_run
+        assert len(per_run) == 3
+        mean = sum(r["crossings_between_ports"] for r in per_run) / 3
+        assert job.baseline.indicators["crossings_between_ports"] == pytest.approx(mean)
+    finally:
+        manager.shutdown()
+
+
+def test_a_running_job_can_be_cancelled_and_the_server_stays_free() -> None:
+    started = threading.Event()
+
+    def slow(sc: Any, seed: int, progress: Any) -> Any:
+        def each_day(done: int, total: int) -> None:
+            started.set()
+            time.sleep(0.05)
+            progress(done, total)
+
+        return api.run(sc, seed, progress=each_day)
+
+    manager = JobManager(run=slow)
+    try:
+        job = manager.submit(prepare(small(), LIMITS))
+        assert started.wait(30)
+        t0 = time.monotonic()
+        assert manager.get(job.id) is job  # answered while the run goes on
+        assert manager.cancel(job.id)
+        wait(job, 10)
+        assert job.state == "cancelled"
+        assert time.monotonic() - t0 < 2, "the run did not stop within a few days"
+        assert job.done < job.total
+        assert len(manager.cache) == 0  # nothing half-done is cached
+        assert not manager.cancel(job.id)
+    finally:
+        manager.shutdown()
+
+
+def test_a_failing_run_is_reported_not_raised() -> None:
+    def broken(sc: Any, seed: int, progress: Any) -> Any:
+        raise RuntimeError("engine on fire")
+
+    manager = JobManager(run=broken)
+    try:
+        job = manager.submit(prepare(small(), LIMITS))
+        wait(job)
+        assert job.state == "failed" and "engine on fire" in job.message
+    finally:
+        manager.shutdown()
+
+
+def test_identical_requests_in_flight_share_one_job() -> None:
+    gate = threading.Event()
+
+    def gated(sc: Any, seed: int, progress: Any) -> Any:
+        gate.wait(30)
+        return api.run(sc, seed, progress=progress)
+
+    manager = JobManager(run=gated)
+    try:
+        prepared: Prepared = prepare(small(), LIMITS)
+        first = manager.submit(prepared)
+        second = manager.submit(prepare(small(), LIMITS))
+        assert second is first
+        gate.set()
+        wait(first)
+        assert first.state == "done"
+    finally:
+        manager.shutdown()
+
+
+def test_indicators_and_figures_of_a_run() -> None:
+    res = api.run(api.load_scenario(SPRING).scaled(0.05), 1)
+    ind = indicators(res)
+    assert ind["people_entered"] == 75
+    waiting = res.daily[res.daily["state"].isin(["waiting_sheltered", "waiting_unsheltered"])]
+    assert ind["waitlist_person_days"] == waiting["n"].sum() > 0
+    names = [name for name, _ in figures_of(res)]
+    assert names[:2] == ["stocks", "waitlist"] and "flows" in names
+
+
+# ---------------------------------------------------------------- host binding and CLI
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.20", False),
+        ("dashboard.example", False),
+    ],
+)
+def test_only_loopback_addresses_are_local(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+    if loopback:
+        assert check_host(host, allow_remote=False) is None
+    else:
+        with pytest.raises(PermissionError, match="--allow-remote"):
+            check_host(host, allow_remote=False)
+        assert "WARNING" in (check_host(host, allow_remote=True) or "")
+
+
+runner = CliRunner()
+
+
+def test_serve_refuses_a_remote_address_without_the_flag(monkeypatch: Any) -> None:
+    started: list[Any] = []
+    import borderflow.interfaces.web.app as web_app
+
+    monkeypatch.setattr(web_app, "serve", lambda *a, **k: started.append((a, k)))
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and not started
+    assert "--allow-remote" in result.output
+
+    monkeypatch.setenv("BORDERFLOW_MAX_PEOPLE", "1234")
+    result = runner.invoke(
+        app, ["serve", "--host", "0.0.0.0", "--allow-remote", "--port", "9999", "--max-runs", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "WARNING" in result.output
+    (args, kwargs) = started[0]
+    assert args == ("0.0.0.0", 9999)
+    assert (kwargs["limits"].people, kwargs["limits"].runs) == (1234, 2)
+
+
+def test_serve_says_how_to_install_dash_when_it_is_missing(monkeypatch: Any) -> None:
+    monkeypatch.setitem(sys.modules, "dash", None)
+    monkeypatch.delitem(sys.modules, "borderflow.interfaces.web.app", raising=False)
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "borderflow[dashboard]" in result.output
+
+
+def test_the_core_command_line_does_not_import_dash() -> None:
+    code = "import sys, borderflow.interfaces.cli; print('dash' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

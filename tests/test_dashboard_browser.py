@@ -1,0 +1,202 @@
+"""End to end in headless Chromium: the dashboard, and the report opened from disk.
+
+The browser is Debian's ``chromium`` driven by Playwright (see ``browser_harness``).
+``BORDERFLOW_SCREENSHOTS=docs pytest tests/test_dashboard_browser.py`` also refreshes the
+README's screenshots.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from browser_harness import browser_context, dashboard, need_browser, save_screenshot
+
+SPRING = "caravan-2018-spring"
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    need_browser()
+    with dashboard() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with browser_context(tmp_path_factory.mktemp("chromium-profile")) as ctx:
+        yield ctx
+
+
+@pytest.fixture()
+def page(context: Any, server: str) -> Iterator[Any]:
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server)
+    page.wait_for_selector("#quota-value")
+    yield page
+    page.close()
+    assert not errors, errors
+
+
+def choose(page: Any, scenario: str, scale: str) -> None:
+    page.check(f"#scenario input[value='{scenario}']")
+    # The scenario's own places arrive in the dropdown: wait for the default port.
+    if scenario != "national-fy2019":
+        page.wait_for_function(
+            "() => document.querySelector('#quota-place').innerText.includes('San Ysidro')"
+        )
+    page.fill("#scale", scale)
+
+
+def run_and_wait(page: Any, previous: str | None = None) -> tuple[float, float]:
+    """Press Run; wait for an indicator other than ``previous``; (unchanged, changed)."""
+    page.click("#run")
+    page.wait_for_function(
+        """prev => { const el = document.querySelector('#waitlist-indicator');
+                     return el && el.dataset.state === 'done'
+                         && el.dataset.changed + '|' + el.dataset.baseline !== prev; }""",
+        arg=previous or "",
+    )
+    # Plotly draws after the page receives the figures.
+    page.wait_for_function(
+        "() => { const gd = document.querySelector('#fig-waitlist .js-plotly-plot');"
+        " return gd && gd._fullData && gd._fullData.length > 0; }"
+    )
+    el = page.locator("#waitlist-indicator")
+    return float(el.get_attribute("data-baseline")), float(el.get_attribute("data-changed"))
+
+
+def indicator_key(page: Any) -> str:
+    el = page.locator("#waitlist-indicator")
+    return f"{el.get_attribute('data-changed')}|{el.get_attribute('data-baseline')}"
+
+
+#: People-days drawn in a figure: the sum of every trace's y values.
+#: Plotly keeps numpy arrays encoded in ``gd.data``; ``gd._fullData`` holds them decoded.
+CURVE_JS = (
+    "(gd => gd._fullData.reduce((s, t) => s + Array.from(t.y || []).reduce("
+    "(a, b) => a + (+b || 0), 0), 0))"
+)
+
+
+def waitlist_curve(page: Any) -> list[float]:
+    """Each trace's total in the waitlist figure, as drawn in the page."""
+    return page.eval_on_selector(
+        "#fig-waitlist .js-plotly-plot",
+        "gd => gd._fullData.map(t => Array.from(t.y || []).reduce((a, b) => a + (+b || 0), 0))",
+    )
+
+
+def test_lower_quota_lengthens_the_waitlist_and_the_figures_follow(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    choose(page, SPRING, "0.2")
+    page.fill("#quota-value", "0")
+    baseline, changed = run_and_wait(page)
+    assert changed > baseline > 0
+    assert page.locator(".js-plotly-plot").count() >= 6
+    assert page.locator("#fig-stocks .js-plotly-plot").is_visible()
+    zero_quota = waitlist_curve(page)
+    assert "quota at san_ysidro = 0" in page.inner_text("#run-description")
+    page.wait_for_timeout(500)  # let Plotly finish drawing before the picture
+    shot = save_screenshot(page, "dashboard.png", tmp_path)
+    assert shot.stat().st_size > 20_000
+
+    # Now a generous quota: the waitlist shrinks below the unchanged scenario's.
+    page.fill("#quota-value", "20")
+    before = indicator_key(page)
+    baseline2, changed2 = run_and_wait(page, before)
+    assert baseline2 == baseline, "the unchanged scenario must not depend on the lever"
+    assert changed2 < baseline < changed
+    page.wait_for_function(
+        f"() => {CURVE_JS}(document.querySelector('#fig-waitlist .js-plotly-plot'))"
+        f" < {sum(zero_quota)}"
+    )
+
+    # The same request again comes from the cache.
+    page.fill("#quota-value", "0")
+    run_and_wait(page, indicator_key(page))
+    assert "from the cache" in page.inner_text("#run-description")
+
+    # Switching to the unchanged scenario's figures redraws them.
+    page.check("#figures-of input[value='baseline']")
+    page.wait_for_function(
+        f"() => {CURVE_JS}(document.querySelector('#fig-waitlist .js-plotly-plot'))"
+        f" < {sum(zero_quota)}"
+    )
+    # Everything the page loaded came from the dashboard itself.
+    origin = urlparse(server).netloc
+    assert requests and {urlparse(u).netloc for u in requests} == {origin}
+
+
+def test_an_over_limit_request_is_refused_on_the_page(page: Any) -> None:
+    choose(page, "national-fy2019", "1")
+    page.click("#run")
+    refusal = page.wait_for_selector(".refused[data-kind='limit']")
+    text = refusal.inner_text()
+    assert "above the server's limits" in text and "people" in text
+    assert page.locator("#waitlist-indicator").get_attribute("data-state") == "empty"
+
+    # A bad value is refused too, by the server, with the field named.
+    choose(page, SPRING, "0.05")
+    page.fill("#judges-value", "-4")
+    page.click("#run")
+    invalid = page.wait_for_selector(".refused[data-kind='invalid']")
+    assert "value" in invalid.inner_text()
+
+
+def test_a_long_run_shows_progress_and_can_be_cancelled(page: Any) -> None:
+    choose(page, "national-fy2019", "0.05")
+    page.click("#run")
+    page.wait_for_function(
+        "() => +document.querySelector('#progress').value > 0"
+        " && document.querySelector('#status').innerText.includes('day')"
+    )
+    first = float(page.get_attribute("#progress", "value"))
+    page.wait_for_function(f"() => +document.querySelector('#progress').value > {first}")
+    page.click("#cancel")
+    page.wait_for_function("() => document.querySelector('#status').innerText === 'cancelled'")
+    stopped = float(page.get_attribute("#progress", "value"))
+    assert stopped < float(page.get_attribute("#progress", "max"))
+    assert page.locator("#waitlist-indicator").get_attribute("data-state") == "empty"
+
+
+def test_the_report_opens_without_any_network_request(tmp_path: Path, context: Any) -> None:
+    out = tmp_path / "spring"
+    code = "import sys; from borderflow.interfaces.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "run", SPRING, "--seed", "1", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = out / "report.html"
+    if not report.is_file():
+        pytest.skip("borderflow run does not write report.html yet")
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    started = time.monotonic()
+    page.goto(report.as_uri(), wait_until="load")
+    page.wait_for_selector(".js-plotly-plot", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)  # anything a figure would fetch late
+    assert time.monotonic() - started < 30
+    assert page.locator(".js-plotly-plot").count() >= 5
+    outside = [u for u in requests if not u.startswith(("file:", "data:"))]
+    assert not outside, outside
+    save_screenshot(page, "report.png", tmp_path)
+    page.close()
