@@ -138,6 +138,7 @@ def save_screenshot(page: object, name: str, tmp_path: Path) -> Path:
     README's pictures.
     """
     target = tmp_path / name
+    page.evaluate("window.scrollTo(0, 0)")  # type: ignore[attr-defined]
     page.screenshot(path=str(target), full_page=False)  # type: ignore[attr-defined]
     keep = os.environ.get("BORDERFLOW_SCREENSHOTS")
     if keep:

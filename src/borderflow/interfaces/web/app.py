@@ -63,7 +63,8 @@ table.indicators { border-collapse: collapse; font-size: 13px; margin-bottom: 10
 table.indicators td, table.indicators th { padding: 3px 10px; border-bottom: 1px solid #eee;
   text-align: right; }
 table.indicators td:first-child, table.indicators th:first-child { text-align: left; }
-.up { color: #b71c1c; } .down { color: #1b5e20; }
+/* More is not always worse: the colours only tell up from down. */
+.up { color: #6a1b9a; } .down { color: #00695c; }
 .hint { color: #666; font-size: 12px; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr));
   gap: 8px; }
