@@ -503,9 +503,9 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_xaxes(title_text="relative to the reported value (1 = as reported)", type="log")
-    fig.update_yaxes(autorange="reversed", title_text="")
     height = max(HEIGHT, 32 * len(t) + 120)
     _layout(fig, f"Targets: simulated against reported ({int(inside.sum())} of {len(t)} inside)")
+    fig.update_yaxes(autorange="reversed", title_text="")
     fig.update_layout(height=height, hovermode="closest", margin={"l": 20})
     fig.update_yaxes(rangemode="normal", automargin=True)
     return fig
@@ -585,9 +585,8 @@ def flow_sankey(flows: pd.DataFrame, daily: pd.DataFrame, scenario: Scenario) ->
     for t, n in crossed.groupby(crossed["transition"].astype(str))["n"].sum().items():
         add("crossed between ports", "apprehended" if t == "apprehended" else "evaded", n)
     custody = "in U.S. custody"
-    for src in ("admitted at a port", "apprehended"):
-        if any(s == src for s, _ in links):
-            add(src, custody, sum(v for (s, _), v in links.items() if s == src))
+    for step in ("admitted at a port", "apprehended"):
+        add(step, custody, sum(v for (_, dst), v in links.items() if dst == step))
     mpp = f[tr == "returned_to_mexico"]["n"].sum()
     add(custody, "returned to Mexico (MPP)", mpp)
     # where the U.S. side ends: the stocks on the last day of people who left custody

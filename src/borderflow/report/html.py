@@ -1,0 +1,504 @@
+"""``report.html``: one self-contained page per run (or ensemble) with every figure.
+
+Plotly.js is embedded once in the page's head and each figure is a ``<div>`` with its
+own small script, so the file opens without a network and stays a few megabytes.
+Sections and figures carry stable ids (``SECTIONS``; ``fig-…``) that tests and the
+dashboard look for.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from borderflow._version import __version__
+from borderflow.report import figures as figs
+from borderflow.report.data import tables_of
+from borderflow.report.geo import network_map
+from borderflow.report.indicators import flatten, key_indicators
+from borderflow.report.png import PngResult, write_pngs
+from borderflow.results.results import Results
+from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
+
+REPORT_FILE = "report.html"
+
+#: Section id -> heading, in page order.
+SECTIONS: dict[str, str] = {
+    "section-scenario": "The scenario",
+    "section-levers": "Levers and assumptions",
+    "section-stocks": "People in each stage over time",
+    "section-flows": "From origins to outcomes",
+    "section-map": "The map",
+    "section-border-cities": "Border cities: waitlists, waits and shelters",
+    "section-crossings": "Admissions and crossings between ports",
+    "section-violence": "Violence",
+    "section-us": "The U.S. side: MPP, detention and the courts",
+    "section-targets": "Simulated against reported",
+}
+#: Figure id -> the section it sits in.
+FIGURES: dict[str, str] = {
+    "fig-stocks": "section-stocks",
+    "fig-sankey": "section-flows",
+    "fig-map": "section-map",
+    "fig-waitlist": "section-border-cities",
+    "fig-waits": "section-border-cities",
+    "fig-shelter": "section-border-cities",
+    "fig-crossings": "section-crossings",
+    "fig-violence": "section-violence",
+    "fig-mpp": "section-us",
+    "fig-detention": "section-us",
+    "fig-courts": "section-us",
+    "fig-time-to-decision": "section-us",
+    "fig-targets": "section-targets",
+}
+CONFIG = {"displaylogo": False, "responsive": True}
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#212121;
+background:#fafafa;line-height:1.45}
+header{background:#263238;color:#fff;padding:16px 24px}
+header h1{margin:0 0 4px 0;font-size:1.5em}
+header p{margin:0;color:#cfd8dc}
+nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:6px 24px;
+z-index:10;font-size:.9em;overflow-x:auto;white-space:nowrap}
+nav a{margin-right:14px;color:#37474f;text-decoration:none}
+main{max-width:1200px;margin:0 auto;padding:8px 24px 40px}
+section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:12px 18px;
+margin:18px 0}
+h2{margin:4px 0 8px;font-size:1.25em}
+table{border-collapse:collapse;font-size:.88em;margin:8px 0}
+th,td{border-bottom:1px solid #eee;padding:3px 8px;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.assumption{color:#e65100}.sourced{color:#2e7d32}
+.note{color:#616161;font-size:.9em}
+.figure{margin:6px 0 14px}
+details summary{cursor:pointer;color:#37474f}
+.up{color:#c62828}.down{color:#1565c0}
+"""
+
+
+@dataclass
+class ReportInput:
+    """What a report is drawn from: a run's tables, or an ensemble's bands.
+
+    Attributes:
+        scenario: the scenario run.
+        kind: ``"run"`` or ``"ensemble"``.
+        tables: a run's tables (``daily``, ``flows``, ``waits``, ``decisions``, ``courts``).
+        indicators: dotted indicator -> value (a run) or -> band row (an ensemble).
+        targets: the targets table (with ``sim_p05``/``sim_p95`` for an ensemble).
+        seed: the run's (or ensemble's) seed.
+        runs: how many runs (1 for a run).
+        bands: for an ensemble, ``bands(series)`` -> {quantile: wide table}; ``series``
+            turns one run's ``daily`` into a wide table (dates x series).
+    """
+
+    scenario: Scenario
+    kind: str
+    tables: dict[str, Any]
+    indicators: dict[str, Any]
+    targets: pd.DataFrame
+    seed: int | None = None
+    runs: int = 1
+    bands: Callable[[Callable[[pd.DataFrame], pd.DataFrame]], dict[str, pd.DataFrame]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def report_input(source: Results | Mapping[str, Any] | str | Path | ReportInput) -> ReportInput:
+    """Turn a run, a results folder (or its tables), or an ensemble folder into a report input."""
+    if isinstance(source, ReportInput):
+        return source
+    if isinstance(source, str | Path) and (Path(source) / "ensemble.json").is_file():
+        from borderflow.report.ensemble_input import ensemble_input
+
+        return ensemble_input(source)
+    data = tables_of(source)  # type: ignore[arg-type]
+    return ReportInput(
+        scenario=data["scenario"],
+        kind="run",
+        tables=data,
+        indicators=flatten(data["summary"]),
+        targets=data["targets"],
+        seed=data.get("seed"),
+    )
+
+
+# ---------------------------------------------------------------- small HTML helpers
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return _e(value)
+    if isinstance(value, int | float):
+        if value != value:  # NaN
+            return "–"
+        if abs(value) >= 1e8:
+            return "no limit"
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
+    return _e(value)
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[object]], *, cls: str = "") -> str:
+    """An HTML table; numbers right-aligned, everything escaped."""
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = []
+        for v in row:
+            if isinstance(v, Raw):
+                cells.append(f"<td>{v.text}</td>")
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                cells.append(f'<td class="num">{_num(v)}</td>')
+            else:
+                cells.append(f"<td>{_e(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    attr = f' class="{cls}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+@dataclass(frozen=True)
+class Raw:
+    """HTML that is already safe (built here), for a table cell."""
+
+    text: str
+
+
+def figure_div(fig: go.Figure, div_id: str) -> str:
+    """A figure as a ``<div>`` and its script (no plotly.js: the page carries it once)."""
+    inner = pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        div_id=div_id,
+        config=CONFIG,
+        auto_play=False,
+        default_width="100%",
+        default_height=f"{fig.layout.height or figs.HEIGHT}px",
+    )
+    return f'<div class="figure" data-figure="{_e(div_id)}">{inner}</div>'
+
+
+def page(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]]) -> str:
+    """The whole page: head with plotly.js once, a nav bar, then each ``(id, heading, body)``."""
+    nav = "".join(f'<a href="#{_e(sid)}">{_e(head)}</a>' for sid, head, _ in sections)
+    body = "".join(
+        f'<section id="{_e(sid)}"><h2>{_e(head)}</h2>{content}</section>'
+        for sid, head, content in sections
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{CSS}</style>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>'
+        "</head><body>"
+        f"<header><h1>{_e(title)}</h1><p>{subtitle}</p></header>"
+        f"<nav>{nav}</nav><main>{body}</main></body></html>\n"
+    )
+
+
+# ---------------------------------------------------------------- sections
+
+
+def scenario_section(inp: ReportInput) -> str:
+    """What was run: the scenario, its people, the key indicators."""
+    sc = inp.scenario
+    names = {p.id: p.name for p in sc.places}
+    facts = [
+        ("scenario", f"{sc.name}: {sc.title}"),
+        ("period", f"{sc.start} to {sc.end} ({sc.n_days} days)"),
+        ("seed", inp.seed if inp.seed is not None else "–"),
+        ("runs", inp.runs),
+        ("places / routes", f"{len(sc.places)} / {len(sc.routes)}"),
+        ("borderflow", __version__),
+    ]
+    parts = [f"<p>{_e(sc.description)}</p>" if sc.description else "", table(["", ""], facts)]
+    if sc.caravans:
+        parts.append("<h3>Caravans</h3>")
+        parts.append(
+            table(
+                ["caravan", "from", "leaves", "size", "joiners", "source"],
+                [
+                    (
+                        c.name,
+                        names.get(c.origin, c.origin),
+                        str(c.depart),
+                        c.size,
+                        sum(j.n for j in c.joiners),
+                        c.source or "",
+                    )
+                    for c in sc.caravans
+                ],
+            )
+        )
+    if sc.background is not None:
+        bg = sc.background
+        daily = ", ".join(f"{k} {v:g}" for k, v in bg.daily.items())
+        parts.append(f"<p>Background departures a day: {_e(daily)} ({_e(bg.source or '')}).</p>")
+    parts.append("<h3>Key indicators</h3>")
+    parts.append(indicator_table(inp))
+    return "".join(parts)
+
+
+def indicator_table(inp: ReportInput) -> str:
+    """The key indicators: a value per run; median and bands for an ensemble."""
+    names = {p.id: p.name for p in inp.scenario.places}
+    keys = key_indicators(inp.indicators, names)
+    if inp.kind == "ensemble":
+        rows = []
+        for name, label in keys:
+            band = inp.indicators[name]
+            rows.append(
+                (
+                    label,
+                    band["median"],
+                    f"{_num(band['p25'])} – {_num(band['p75'])}",
+                    f"{_num(band['p05'])} – {_num(band['p95'])}",
+                )
+            )
+        return table(["indicator", "median", "25–75%", "5–95%"], rows)
+    return table(["indicator", "value"], [(label, inp.indicators[n]) for n, label in keys])
+
+
+def levers_section(inp: ReportInput) -> str:
+    """The levers (initial values and dated changes) and every parameter with its status."""
+    sc = inp.scenario
+    names = {p.id: p.name for p in sc.places}
+    lever_rows: list[tuple[object, ...]] = []
+    for lever, value in sc.levers:
+        if lever in PER_PLACE_LEVERS:
+            places = ", ".join(f"{names.get(k, k)} {_num(v)}" for k, v in value.overrides().items())
+            shown = f"{places}; elsewhere {_num(value.default)}" if places else _num(value.default)
+            lever_rows.append((lever, Raw(_e(shown))))
+        else:
+            lever_rows.append((lever, Raw(_num(value))))
+    policy_rows = [
+        (
+            str(p.date),
+            ", ".join(f"{k} = {_num(v)}" for k, v in p.set.items()),
+            p.source or p.note or "",
+        )
+        for p in sorted(sc.policies, key=lambda p: p.date)
+    ]
+    param_rows = []
+    for name, p in sorted(sc.parameters.items()):
+        status = (
+            Raw('<span class="assumption">assumption</span>')
+            if p.is_assumption
+            else Raw('<span class="sourced">sourced</span>')
+        )
+        param_rows.append(
+            (name, p.value, f"{p.low:g} – {p.high:g}", p.unit, status, p.reason or p.source or "")
+        )
+    n_assumed = sum(p.is_assumption for p in sc.parameters.values())
+    return (
+        "<h3>Levers at the start</h3>"
+        + table(["lever", "value"], lever_rows)
+        + "<h3>Dated policy changes</h3>"
+        + (
+            table(["from", "change", "source or note"], policy_rows)
+            if policy_rows
+            else "<p>None: the levers hold for the whole run.</p>"
+        )
+        + f"<h3>Parameters ({len(param_rows)}: {len(param_rows) - n_assumed} sourced, "
+        f"{n_assumed} assumptions)</h3>"
+        + '<p class="note">A sourced value names the fact it comes from; an assumption gives '
+        "its reason and the plausible range it may take.</p>"
+        + "<details open><summary>every parameter</summary>"
+        + table(["parameter", "value", "range", "unit", "status", "source or reason"], param_rows)
+        + "</details>"
+    )
+
+
+def targets_section(inp: ReportInput, fig: go.Figure | None = None) -> str:
+    """The targets figure and table."""
+    t = inp.targets
+    fig = fig if fig is not None else figs.targets_figure(t)
+    if t is None or t.empty:
+        return figure_div(fig, "fig-targets")
+    band = inp.kind == "ensemble"
+    header = ["target", "date", "simulated", "reported", "range", "inside", "quantity", "source"]
+    if band:
+        header[2] = "simulated (median; 5–95%)"
+    rows = []
+    for r in t.itertuples():
+        sim: object = r.simulated
+        if band:
+            sim = f"{_num(r.simulated)} ({_num(r.sim_p05)} – {_num(r.sim_p95)})"
+        rows.append(
+            (
+                r.id,
+                str(r.date),
+                sim,
+                r.reported,
+                f"{_num(r.low)} – {_num(r.high)}",
+                "yes" if r.inside else "no",
+                r.quantity,
+                r.source,
+            )
+        )
+    return figure_div(fig, "fig-targets") + table(header, rows)
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{_e(text)}</p>'
+
+
+def run_figures(inp: ReportInput) -> dict[str, go.Figure]:
+    """Every figure of a single run's report, by figure id (``FIGURES``)."""
+    sc, t = inp.scenario, inp.tables
+    daily, flows = t["daily"], t["flows"]
+    out = {
+        "fig-stocks": figs.stocks_over_time(daily, sc),
+        "fig-sankey": figs.flow_sankey(flows, daily, sc),
+        "fig-map": network_map(daily, sc),
+        "fig-waitlist": figs.waitlist_per_city(daily, sc),
+        "fig-waits": figs.wait_distribution(t["waits"], sc),
+        "fig-shelter": figs.shelter_occupancy(daily, sc),
+        "fig-crossings": figs.crossings_over_time(flows, sc),
+        "fig-violence": figs.violence_over_time(flows, sc),
+        "fig-targets": figs.targets_figure(inp.targets),
+    }
+    if figs.has_us_part2(daily, t.get("courts")):
+        out |= {
+            "fig-mpp": figs.mpp_population(daily, sc),
+            "fig-detention": figs.detention_over_time(daily, sc),
+            "fig-courts": figs.court_backlog(t["courts"], sc),
+            "fig-time-to-decision": figs.time_to_decision(t["decisions"], sc),
+        }
+    return out
+
+
+SANKEY_NOTE = (
+    "Widths count moves over the whole run: someone deported by Mexico who set out again is "
+    "counted once per journey. The last column is where people are at the end."
+)
+MAP_NOTE = (
+    "Circles: people on the road, waiting at a port or in MPP, or held in the U.S., at each "
+    "place (area proportional to people). Move the slider or press play to see the days. "
+    "Outlines: Natural Earth (public domain)."
+)
+NO_US = "Nobody reached MPP, detention or the courts in this run."
+
+
+def sections_of(
+    inp: ReportInput, figures: Mapping[str, go.Figure], notes: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """The page's sections, ``(id, heading, html)``, with each figure in its section.
+
+    Args:
+        inp: the report's input (for the tables of the scenario, levers and targets).
+        figures: figure id -> figure; a section without figures shows its note.
+        notes: section id -> a note printed above the section's figures.
+    """
+    notes = {"section-flows": SANKEY_NOTE, "section-map": MAP_NOTE} | dict(notes or {})
+    bodies: dict[str, str] = {
+        "section-scenario": scenario_section(inp),
+        "section-levers": levers_section(inp),
+    }
+    for fid, sid in FIGURES.items():
+        if fid in figures and fid != "fig-targets":
+            bodies[sid] = bodies.get(sid, "") + figure_div(figures[fid], fid)
+    bodies["section-targets"] = targets_section(inp, figures.get("fig-targets"))
+    out = []
+    for sid, head in SECTIONS.items():
+        body = bodies.get(sid, "")
+        note = notes.get(sid) or ("" if body else NO_US)
+        out.append((sid, head, (_note(note) if note else "") + body))
+    return out
+
+
+def report_figures(inp: ReportInput) -> dict[str, go.Figure]:
+    """Every figure of the report of a run or an ensemble, by figure id."""
+    if inp.kind == "ensemble":
+        from borderflow.report.ensemble_input import ensemble_figures
+
+        return ensemble_figures(inp)
+    return run_figures(inp)
+
+
+def build_report(
+    source: Results | Mapping[str, Any] | str | Path | ReportInput,
+    figures: Mapping[str, go.Figure] | None = None,
+) -> str:
+    """The report of a run or an ensemble (object, tables or folder) as one HTML string.
+
+    Args:
+        source: the run or ensemble.
+        figures: the figures, if already drawn (default: :func:`report_figures`).
+    """
+    inp = report_input(source)
+    sc = inp.scenario
+    figures = report_figures(inp) if figures is None else figures
+    notes = {}
+    if inp.kind == "ensemble":
+        from borderflow.report.ensemble_input import ENSEMBLE_NOTES
+
+        notes = ENSEMBLE_NOTES
+        what = f"ensemble of {inp.runs} runs (seed {inp.seed})"
+    else:
+        what = f"seed {inp.seed}"
+    # no clock time in the page: the same results give the same file
+    subtitle = _e(f"{sc.title} — {sc.start} to {sc.end}, {what}; borderflow {__version__}")
+    return page(f"borderflow: {sc.name}", subtitle, sections_of(inp, figures, notes))
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+@dataclass
+class Written:
+    """What :func:`write_report` wrote: the report, and the PNGs if asked for."""
+
+    path: Path
+    png: PngResult | None = None
+
+
+def write_report(
+    source: Results | Mapping[str, Any] | str | Path | ReportInput,
+    folder: str | Path | None = None,
+    *,
+    png: bool = False,
+) -> Written:
+    """Write ``report.html`` into ``folder`` (default: the source's own folder).
+
+    Args:
+        source: a run, its tables, or a results or ensemble folder.
+        folder: where to write (needed unless ``source`` is a folder).
+        png: also write each figure as ``figures/<figure id>.png`` where a renderer is
+            available (see :mod:`borderflow.report.png`); where not, say so and carry on.
+    """
+    if folder is None:
+        if not isinstance(source, str | Path):
+            raise ValueError("give the folder to write the report into")
+        folder = source
+    inp = report_input(source)
+    figures = report_figures(inp)
+    path = write_text_atomically(Path(folder) / REPORT_FILE, build_report(inp, figures))
+    result = write_pngs(figures, Path(folder) / "figures") if png else None
+    return Written(path, result)
