@@ -3,11 +3,21 @@
 ``load_scenario`` a bundled scenario or a file, change levers with
 ``Scenario.with_levers`` / ``with_policy``, ``run`` it, and read the
 ``Results`` tables (``daily``, ``flows``, ``waits``, ``summary``, ``targets``).
+``calibrate`` fits the assumptions to the targets (a posterior sample and a
+point fit); ``sensitivity`` ranks the assumptions by their effect on an indicator.
 ``load_flee`` reads a Flee 3.1 scenario folder and ``run_flee_rules`` runs it with Flee's rules.
 """
 
 from borderflow._version import __version__
-from borderflow.interfaces.api import load_flee, load_scenario, run, run_flee_rules, scenarios
+from borderflow.interfaces.api import (
+    calibrate,
+    load_flee,
+    load_scenario,
+    run,
+    run_flee_rules,
+    scenarios,
+    sensitivity,
+)
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import apply_settings
@@ -19,9 +29,11 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "apply_settings",
+    "calibrate",
     "load_flee",
     "load_scenario",
     "run",
     "run_flee_rules",
     "scenarios",
+    "sensitivity",
 ]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from borderflow.analysis import calibrate as _calibrate
+from borderflow.analysis import sensitivity as _sensitivity
+from borderflow.analysis.calibrate import Calibration
+from borderflow.analysis.sensitivity import Sensitivity
 from borderflow.engine.flee_run import FleeOutput, run_flee
 from borderflow.engine.run import run as run_engine
 from borderflow.results.results import Results
@@ -42,6 +46,84 @@ def run(
     """Run a scenario (object, bundled name or path) and return its :class:`Results`."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return Results(run_engine(sc, seed, events=events, check=check, progress=progress))
+
+
+def calibrate(
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    *,
+    budget: int = 400,
+    seed: int = 1,
+    params: Iterable[str] | None = None,
+    hold_out: Iterable[str] = (),
+    population: int | None = None,
+    check_runs: int = 20,
+    workers: int = 1,
+    backend: str = "local",
+    ray_address: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Calibration:
+    """Fit the scenario's assumptions to its targets: an ABC-SMC posterior and a point fit.
+
+    Returns a :class:`~borderflow.analysis.calibrate.Calibration`: ``fitted`` values,
+    ``estimates`` and ``posterior`` (DataFrames), the ``fit`` table (target, reported,
+    simulated band before and after; held-out targets marked) and the calibrated
+    ``scenario``. With ``out`` it is written there (``scenario/scenario.toml`` runs with
+    ``borderflow run``) and an interrupted calibration goes on with ``resume=True``. See
+    :mod:`borderflow.analysis.calibrate` for the method.
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return _calibrate.calibrate(
+        sc,
+        budget=budget,
+        seed=seed,
+        params=params,
+        hold_out=hold_out,
+        population=population,
+        check_runs=check_runs,
+        workers=workers,
+        backend=backend,
+        ray_address=ray_address,
+        out=out,
+        resume=resume,
+        progress=progress,
+    )
+
+
+def sensitivity(
+    scenario: Scenario | str | Path,
+    output: str,
+    *,
+    method: str = "sobol",
+    n: int = 64,
+    seed: int = 1,
+    params: Iterable[str] | None = None,
+    workers: int = 1,
+    backend: str = "local",
+    ray_address: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Sensitivity:
+    """Global sensitivity (Sobol or Morris, SALib) of indicator ``output`` to the assumptions.
+
+    ``output`` is a target id or a summary indicator's dotted path (e.g.
+    ``us_processing.court_backlog_final``). Returns a
+    :class:`~borderflow.analysis.sensitivity.Sensitivity` whose ``indices`` DataFrame is
+    ranked, most influential first.
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return _sensitivity.sensitivity(
+        sc,
+        output,
+        method=method,
+        n=n,
+        seed=seed,
+        params=params,
+        workers=workers,
+        backend=backend,
+        ray_address=ray_address,
+        progress=progress,
+    )
 
 
 def scenarios() -> list[str]:

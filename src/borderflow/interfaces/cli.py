@@ -8,9 +8,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
+from borderflow.analysis.backends import BackendError
+from borderflow.analysis.calibrate import Calibration
 from borderflow.engine.plan import describe
 from borderflow.interfaces import api
 from borderflow.results.flee_out import write_out
@@ -330,6 +339,253 @@ def serve(
         "Ctrl+C stops it."
     )
     serve_app(host, port, limits=limits, cache_size=cache_size, workers=workers)
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[
+        str, typer.Argument(help="bundled name or scenario file")
+    ] = api.DEFAULT_SCENARIO,
+    budget: Annotated[
+        int, typer.Option(min=10, help="simulations for the fit (ABC-SMC and the point fit)")
+    ] = 400,
+    seed: Annotated[int, typer.Option(help="the same seed gives the same fit")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="simulations at the same time")] = 1,
+    backend: Annotated[
+        str, typer.Option(help="local (processes on this machine) or ray")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)"),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="output folder [default: results/NAME-calibrated-seedS]")
+    ] = None,
+    hold_out: Annotated[
+        list[str] | None,
+        typer.Option("--hold-out", help="a target id to leave out of the fit (repeatable)"),
+    ] = None,
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--params",
+            help="an assumption to fit (repeatable) [default: those the targets respond to]",
+        ),
+    ] = None,
+    population: Annotated[
+        int | None, typer.Option(min=5, help="ABC-SMC population [default: budget/8, 20-200]")
+    ] = None,
+    check_runs: Annotated[
+        int, typer.Option(min=2, help="seeds for each band of the fit table (before, after)")
+    ] = 20,
+    resume: Annotated[
+        bool, typer.Option(help="go on with an interrupted calibration into the same OUT")
+    ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="lever=value or parameter=value, fixed before the fit"),
+    ] = None,
+) -> None:
+    """Fit the scenario's assumptions to its observed targets (ABC-SMC and Optuna).
+
+    Writes the fitted values, the posterior sample, a fit table (target, reported,
+    simulated band before and after) and OUT/scenario/scenario.toml, a calibrated copy that
+    `borderflow run OUT/scenario` runs. Targets held out are not fitted and are reported
+    as out-of-sample error.
+    """
+    from rich.markup import escape
+
+    from borderflow.analysis.assumptions import UnknownNameError
+    from borderflow.analysis.calibrate import CalibrationError, work_folder
+
+    try:
+        sc = apply_settings(api.load_scenario(scenario), set_ or [])
+    except ScenarioError as exc:
+        _fail(exc)
+    folder = out or Path("results") / f"{sc.name}-calibrated-seed{seed}"
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("simulations"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task(f"{sc.name}: calibrating", total=budget)
+
+    def progress(done: int, planned: int, what: str) -> None:
+        bar.update(task, completed=done, total=planned, description=what)
+
+    try:
+        with bar:
+            cal = api.calibrate(
+                sc,
+                budget=budget,
+                seed=seed,
+                params=params,
+                hold_out=hold_out or (),
+                population=population,
+                check_runs=check_runs,
+                workers=workers,
+                backend=backend,
+                ray_address=ray_address,
+                out=folder,
+                resume=resume,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        errors.print(
+            f"Interrupted: the simulations done are kept in {work_folder(folder)}; "
+            "run the same command with --resume to go on."
+        )
+        raise typer.Exit(code=130) from None
+    except (UnknownNameError, CalibrationError, BackendError, ValueError) as exc:
+        errors.print(f"[bold red]{escape(str(exc))}[/]", highlight=False)
+        raise typer.Exit(code=2) from None
+    show_calibration(cal)
+    console.print(
+        f"Results in [bold]{folder}[/]; run the calibrated scenario with "
+        f"[bold]borderflow run {folder / 'scenario'}[/]"
+    )
+
+
+def show_calibration(cal: Calibration) -> None:
+    """Print the fitted assumptions and the fit table."""
+    est = Table(title=f"Fitted assumptions ({cal.simulations:,} simulations)")
+    for column in ("assumption", "range", "before", "fitted", "posterior median [5–95%]"):
+        est.add_column(column, justify="left" if column == "assumption" else "right")
+    for r in cal.estimates.itertuples():
+        est.add_row(
+            str(r.parameter),
+            f"{r.low:.4g}–{r.high:.4g}",
+            f"{r.value_before:.4g}",
+            f"[bold]{r.fitted:.4g}[/]",
+            f"{r.posterior_median:.4g} [{r.posterior_q05:.4g}, {r.posterior_q95:.4g}]",
+        )
+    console.print(est)
+    fit = Table(title="Targets: reported against simulated (median [5–95%])")
+    for column in ("target", "reported", "before", "after", "error before → after"):
+        fit.add_column(column, justify="left" if column == "target" else "right")
+    for r in cal.fit.itertuples():
+        fit.add_row(
+            f"{r.id}{' (held out)' if r.held_out else ''}",
+            f"{r.reported:,.4g}",
+            f"{r.before_median:,.4g} [{r.before_q05:,.4g}, {r.before_q95:,.4g}]",
+            f"{r.after_median:,.4g} [{r.after_q05:,.4g}, {r.after_q95:,.4g}]",
+            f"{r.error_before:.2f} → {r.error_after:.2f}",
+        )
+    console.print(fit)
+    console.print(
+        f"Mean error in scales (|median − reported| / scale): in sample "
+        f"[bold]{cal.in_sample_error:.2f}[/], out of sample (held out) "
+        f"[bold]{cal.out_of_sample_error:.2f}[/]"
+    )
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[
+        str, typer.Argument(help="bundled name or scenario file")
+    ] = api.DEFAULT_SCENARIO,
+    output: Annotated[
+        str,
+        typer.Option(
+            help="the indicator: a target id or a summary path (us_processing.court_backlog_final)"
+        ),
+    ] = "crossings_between_ports",
+    method: Annotated[str, typer.Option(help="sobol or morris")] = "sobol",
+    n: Annotated[
+        int,
+        typer.Option(
+            min=2, help="Sobol: base samples (a power of 2; n×(D+2) runs); Morris: trajectories"
+        ),
+    ] = 64,
+    seed: Annotated[int, typer.Option(help="the seed of every run and of the sampling")] = 1,
+    params: Annotated[
+        list[str] | None,
+        typer.Option("--params", help="an assumption to vary (repeatable) [default: all]"),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
+    backend: Annotated[
+        str, typer.Option(help="local (processes on this machine) or ray")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="output folder [default: results/NAME-sensitivity-OUTPUT-METHOD]"),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="lever=value or parameter=value, fixed for every run"),
+    ] = None,
+) -> None:
+    """Rank the assumptions by their effect on one indicator (Sobol or Morris, SALib).
+
+    Each assumption varies over its declared range; prints the ranking and writes the
+    indices (indices.csv, indices.parquet) and the runs (samples.parquet).
+    """
+    from rich.markup import escape
+
+    from borderflow.analysis.assumptions import UnknownNameError
+    from borderflow.analysis.sensitivity import SensitivityError
+
+    try:
+        sc = apply_settings(api.load_scenario(scenario), set_ or [])
+    except ScenarioError as exc:
+        _fail(exc)
+    folder = out or Path("results") / f"{sc.name}-sensitivity-{output}-{method}"
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task(f"{sc.name}: {method} for {output}", total=None)
+    try:
+        with bar:
+            res = api.sensitivity(
+                sc,
+                output,
+                method=method,
+                n=n,
+                seed=seed,
+                params=params,
+                workers=workers,
+                backend=backend,
+                ray_address=ray_address,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except (UnknownNameError, SensitivityError, BackendError, ValueError) as exc:
+        errors.print(f"[bold red]{escape(str(exc))}[/]", highlight=False)
+        raise typer.Exit(code=2) from None
+    res.write(folder)
+    columns = ["S1", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "sigma", "mu_star_conf"]
+    table = Table(
+        title=f"Sensitivity of {output} ({method}, {res.settings['runs']:,} runs, seed {seed})"
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("assumption")
+    table.add_column("range", justify="right")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for r in res.indices.itertuples():
+        table.add_row(
+            str(r.rank),
+            str(r.parameter),
+            f"{r.low:.4g}–{r.high:.4g}",
+            *[f"{getattr(r, c):.3g}" for c in columns],
+        )
+    console.print(table)
+    console.print(f"Indices in [bold]{folder}[/]")
 
 
 def main() -> None:

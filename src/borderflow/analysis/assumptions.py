@@ -1,0 +1,146 @@
+"""What calibration and sensitivity analysis share: the assumptions, indicators, and one run.
+
+An *assumption* is a parameter the reports do not give (no ``source``): it has a default
+and a plausible range ``[low, high]``, which calibration searches and sensitivity analysis
+sweeps. An *indicator* is a number read from one run: a target's simulated value (by its
+id) or a headline indicator of ``summary_dict`` (by its dotted path, e.g.
+``us_processing.court_backlog_final``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from borderflow.analysis.backends import Task
+from borderflow.engine.run import run as run_engine
+from borderflow.results.results import Results
+from borderflow.scenario.schema import Scenario
+
+
+class UnknownNameError(ValueError):
+    """A parameter, target or indicator name that does not exist; the message lists valid ones."""
+
+
+def assumption_names(sc: Scenario) -> list[str]:
+    """The scenario's assumptions (parameters without a source) that have a range to search."""
+    return [
+        name
+        for name, p in sc.parameters.items()
+        if p.is_assumption and p.high > p.low  # a point range leaves nothing to fit
+    ]
+
+
+def check_parameters(sc: Scenario, names: Iterable[str]) -> list[str]:
+    """``names`` as a list, after checking each is a parameter with a range.
+
+    Raises:
+        UnknownNameError: naming the unknown ones and listing the valid names.
+    """
+    names = list(dict.fromkeys(names))
+    unknown = [n for n in names if n not in sc.parameters]
+    if unknown:
+        raise UnknownNameError(
+            f"unknown parameter(s) {', '.join(unknown)}; parameters of {sc.name}: "
+            + ", ".join(sorted(sc.parameters))
+        )
+    fixed = [n for n in names if sc.parameters[n].high <= sc.parameters[n].low]
+    if fixed:
+        raise UnknownNameError(
+            f"parameter(s) {', '.join(fixed)} have a point range (low = high): nothing to vary; "
+            "widen the range in the scenario"
+        )
+    return names
+
+
+def bounds(sc: Scenario, names: Sequence[str]) -> np.ndarray:
+    """``[[low, high], ...]`` of the named parameters."""
+    return np.array([[sc.parameters[n].low, sc.parameters[n].high] for n in names], float)
+
+
+def flatten(summary: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """The numeric leaves of a (nested) summary dict, keyed by dotted path."""
+    out: dict[str, float] = {}
+    for key, value in summary.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out |= flatten(value, path + ".")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[path] = float(value)
+    return out
+
+
+def indicator_names(results: Results) -> list[str]:
+    """Every indicator of a run: its target ids, then the summary's numeric dotted paths."""
+    summary = [k for k in flatten(results.summary_dict) if k != "seed"]
+    return [t.id for t in results.scenario.targets] + summary
+
+
+def indicator_values(results: Results, names: Sequence[str]) -> list[float]:
+    """The named indicators of one run (target ids first, then summary paths).
+
+    Raises:
+        UnknownNameError: naming the unknown indicator and listing the valid ones.
+    """
+    targets = {t.id for t in results.scenario.targets}
+    simulated: dict[str, float] = {}
+    if any(n in targets for n in names):
+        table = results.targets
+        simulated = dict(zip(table["id"], table["simulated"].astype(float), strict=True))
+    summary: dict[str, float] | None = None
+    values = []
+    for name in names:
+        if name in simulated:
+            values.append(simulated[name])
+            continue
+        if summary is None:
+            summary = flatten(results.summary_dict)
+        if name not in summary:
+            raise UnknownNameError(
+                f"unknown indicator {name!r}; valid: target ids "
+                + (", ".join(sorted(targets)) or "(none)")
+                + "; summary indicators "
+                + ", ".join(summary)
+            )
+        values.append(summary[name])
+    return values
+
+
+def scenario_with(sc: Scenario, names: Sequence[str], values: Sequence[float]) -> Scenario:
+    """A copy of ``sc`` with the named parameters set (clipped into their range)."""
+    changes = {}
+    for name, value in zip(names, values, strict=True):
+        p = sc.parameters[name]
+        # Floating-point round-off from the unit cube must not fall outside the range.
+        changes[name] = min(max(float(value), p.low), p.high)
+    return sc.with_parameters(**changes) if changes else sc
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one task runs: the scenario, the parameters to set, the indicators to read."""
+
+    scenario: Scenario
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    indicators: tuple[str, ...]
+
+
+def run_indicators(task: Task) -> list[float]:
+    """Run ``task.data`` (a :class:`RunSpec`) with ``task.seed``; its indicator values.
+
+    Module-level, so local worker processes and Ray can call it.
+    """
+    spec: RunSpec = task.data
+    sc = scenario_with(spec.scenario, spec.names, spec.values)
+    results = Results(run_engine(sc, task.seed))
+    return indicator_values(results, spec.indicators)
+
+
+def is_missing(value: float) -> bool:
+    """Whether an indicator value is undefined (NaN, e.g. a rate over no one)."""
+    return not math.isfinite(value)
