@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from borderflow.interfaces import api
 from borderflow.interfaces.cli import app
-from borderflow.interfaces.web.jobs import JobManager, figures_of, indicators
+from borderflow.interfaces.web.jobs import BusyError, JobManager, figures_of, indicators
 from borderflow.interfaces.web.requests import (
     Limits,
     Prepared,
@@ -270,6 +270,28 @@ def test_a_failing_run_is_reported_not_raised() -> None:
         manager.shutdown()
 
 
+def test_too_many_waiting_jobs_are_refused_not_queued() -> None:
+    gate = threading.Event()
+
+    def gated(sc: Any, seed: int, progress: Any) -> Any:
+        gate.wait(30)
+        return api.run(sc, seed, progress=progress)
+
+    manager = JobManager(run=gated, max_pending=2)
+    try:
+        jobs = [manager.submit(prepare(small(seed=s), LIMITS)) for s in (1, 2)]
+        with pytest.raises(BusyError, match="already waiting"):
+            manager.submit(prepare(small(seed=3), LIMITS))
+        assert len({j.id for j in jobs}) == 2 and all(len(j.id) >= 32 for j in jobs)
+        gate.set()
+        for job in jobs:
+            wait(job)
+        # Answers from the cache need no worker: never refused.
+        assert manager.submit(prepare(small(seed=1), LIMITS)).cached
+    finally:
+        manager.shutdown()
+
+
 def test_identical_requests_in_flight_share_one_job() -> None:
     gate = threading.Event()
 
@@ -297,7 +319,8 @@ def test_indicators_and_figures_of_a_run() -> None:
     waiting = res.daily[res.daily["state"].isin(["waiting_sheltered", "waiting_unsheltered"])]
     assert ind["waitlist_person_days"] == waiting["n"].sum() > 0
     names = [name for name, _ in figures_of(res)]
-    assert names[:2] == ["stocks", "waitlist"] and "flows" in names
+    assert names[:2] == ["stocks", "waitlist"] and "flows" in names and "targets" in names
+    assert "targets" not in [name for name, _ in figures_of(res, targets=False)]
 
 
 # ---------------------------------------------------------------- host binding and CLI

@@ -147,7 +147,8 @@ def test_an_over_limit_request_is_refused_on_the_page(page: Any) -> None:
     page.click("#run")
     refusal = page.wait_for_selector(".refused[data-kind='limit']")
     text = refusal.inner_text()
-    assert "above the server's limits" in text and "people" in text
+    assert text.startswith("Refused: this request is above the server's limits.")
+    assert "people" in text
     assert page.locator("#waitlist-indicator").get_attribute("data-state") == "empty"
 
     # A bad value is refused too, by the server, with the field named.

@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, State, dcc, html
 
 from borderflow._version import __version__
 from borderflow.interfaces import api
-from borderflow.interfaces.web.jobs import INDICATORS, Job, JobManager
+from borderflow.interfaces.web.jobs import INDICATORS, BusyError, Job, JobManager
 from borderflow.interfaces.web.requests import (
     DASHBOARD_LEVERS,
     Limits,
@@ -193,11 +193,10 @@ def _empty_results() -> list[Any]:
 
 
 def _refusal(refused: RefusedError) -> html.Div:
-    title = (
-        "RefusedError: this request is above the server's limits."
-        if refused.kind == "limit"
-        else "Not run: the request is not valid."
-    )
+    title = {
+        "limit": "Refused: this request is above the server's limits.",
+        "busy": "Refused: the server is busy.",
+    }.get(refused.kind, "Not run: the request is not valid.")
     return html.Div(
         [html.Strong(title), html.Ul([html.Li(m) for m in refused.messages])],
         className="refused",
@@ -407,7 +406,11 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
                 prepared = prepare(raw, limits)
             except RefusedError as refused:
                 return (None, True, _refusal(refused), "0", "1", "", keep, keep)
-            job = manager.submit(prepared)
+            try:
+                job = manager.submit(prepared)
+            except BusyError as exc:
+                busy = RefusedError([str(exc)], "busy")
+                return (None, True, _refusal(busy), "0", "1", "", keep, keep)
             return (job.id, False, "", *_progress(job), keep, keep)
         job = manager.get(job_id)
         if job is None:

@@ -9,10 +9,10 @@ asking for another change of the same scenario, reuses what was already computed
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 import traceback
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +55,10 @@ class CancelledError(Exception):
     """Raised inside a run when its job was cancelled."""
 
 
+class BusyError(Exception):
+    """Too many jobs waiting already: the request is refused rather than queued."""
+
+
 def indicators(res: Results) -> dict[str, float]:
     """The key indicators of one run (see :data:`INDICATORS`)."""
     s = res.summary_dict
@@ -83,8 +87,14 @@ def indicators(res: Results) -> dict[str, float]:
     }
 
 
-def figures_of(res: Results) -> list[tuple[str, Any]]:
-    """The report's figures of one run, as (id, figure), in the report's order."""
+def figures_of(res: Results, targets: bool = True) -> list[tuple[str, Any]]:
+    """The report's figures of one run, as (id, figure), in the report's order.
+
+    Args:
+        res: the run.
+        targets: with the targets figure (simulated against reported); a scaled
+            scenario leaves it out, since its volumes are not the reported ones.
+    """
     sc = res.scenario
     out: list[tuple[str, Any]] = [
         ("stocks", figures.stocks_over_time(res.daily, sc)),
@@ -102,7 +112,7 @@ def figures_of(res: Results) -> list[tuple[str, Any]]:
             ("decisions", figures.time_to_decision(res.decisions, sc)),
         ]
     out.append(("flows", figures.flow_sankey(res.flows, res.daily, sc)))
-    if not res.targets.empty:
+    if targets and not res.targets.empty:
         out.append(("targets", figures.targets_figure(res.targets)))
     return out
 
@@ -188,6 +198,7 @@ class JobManager:
         cache_size: answers kept (one per scenario variant and seeds).
         workers: runs at the same time; more wait in a queue.
         keep_jobs: finished jobs remembered (for pages still polling them).
+        max_pending: jobs queued or running at most; more are refused (:class:`BusyError`).
         run: how one run is made (the engine; tests may pass a slower or failing one).
     """
 
@@ -196,18 +207,23 @@ class JobManager:
         cache_size: int = 16,
         workers: int = 1,
         keep_jobs: int = 64,
+        max_pending: int = 8,
         run: RunFunction = _run,
     ):
         self.cache = ResultCache(cache_size)
         self.keep_jobs = keep_jobs
+        self.max_pending = max_pending
         self._run = run
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="borderflow-run")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
 
     def submit(self, prepared: Prepared) -> Job:
-        """Start answering ``prepared`` (or answer at once from the cache)."""
+        """Start answering ``prepared`` (or answer at once from the cache).
+
+        Raises:
+            BusyError: when ``max_pending`` jobs are already queued or running.
+        """
         request = prepared.request
         base_key, changed_key = request.baseline().key(), request.key()
         with self._lock:
@@ -217,8 +233,14 @@ class JobManager:
                     return job
             baseline, changed = self.cache.get(base_key), self.cache.get(changed_key)
             todo = (baseline is None) + (changed is None and changed_key != base_key)
+            pending = sum(not j.finished_state for j in self._jobs.values())
+            if todo and pending >= self.max_pending:
+                raise BusyError(
+                    f"{pending} runs are already waiting or running here; try again shortly."
+                )
             job = Job(
-                id=f"job-{next(self._ids)}",
+                # Unguessable: with --allow-remote one visitor must not cancel another's run.
+                id=uuid.uuid4().hex,
                 prepared=prepared,
                 total=max(todo, 1) * prepared.baseline.n_days * len(prepared.seeds),
             )
@@ -310,7 +332,7 @@ class JobManager:
             key=key,
             indicators={k: float(v) for k, v in mean.items()},
             per_run=per_run,
-            figures=tuple(figures_of(results[0])),
+            figures=tuple(figures_of(results[0], targets=job.prepared.request.scale == 1)),
             seconds=time.perf_counter() - start,
         )
         self.cache.put(answer)

@@ -136,7 +136,7 @@ class Limits:
 class RefusedError(Exception):
     """A request that will not be run; ``messages`` says why, one line each."""
 
-    def __init__(self, messages: list[str], kind: Literal["invalid", "limit"]):
+    def __init__(self, messages: list[str], kind: Literal["invalid", "limit", "busy"]):
         super().__init__("; ".join(messages))
         self.messages = messages
         self.kind = kind
