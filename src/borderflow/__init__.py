@@ -3,16 +3,20 @@
 ``load_scenario`` a bundled scenario or a file, change levers with
 ``Scenario.with_levers`` / ``with_policy``, ``run`` it, and read the
 ``Results`` tables (``daily``, ``flows``, ``waits``, ``summary``, ``targets``).
-``calibrate`` fits the assumptions to the targets (a posterior sample and a
+``ensemble`` runs a scenario under many seeds and returns bands (``read_ensemble`` reads
+its folder back). ``calibrate`` fits the assumptions to the targets (a posterior sample and a
 point fit); ``sensitivity`` ranks the assumptions by their effect on an indicator.
 ``load_flee`` reads a Flee 3.1 scenario folder and ``run_flee_rules`` runs it with Flee's rules.
 """
 
 from borderflow._version import __version__
+from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.interfaces.api import (
     calibrate,
+    ensemble,
     load_flee,
     load_scenario,
+    read_ensemble,
     run,
     run_flee_rules,
     scenarios,
@@ -24,14 +28,17 @@ from borderflow.scenario.load import apply_settings
 from borderflow.scenario.schema import Scenario
 
 __all__ = [
+    "EnsembleResults",
     "Results",
     "Scenario",
     "ScenarioError",
     "__version__",
     "apply_settings",
     "calibrate",
+    "ensemble",
     "load_flee",
     "load_scenario",
+    "read_ensemble",
     "run",
     "run_flee_rules",
     "scenarios",

@@ -197,16 +197,17 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # Never fork: the parent may hold threads (a progress bar, Ray's driver) that a
-    # forked child would inherit in an unknown state.
-    methods = multiprocessing.get_all_start_methods()
-    method = "forkserver" if "forkserver" in methods else "spawn"
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context(method),
-        initializer=_ignore_sigint,
-    )
+def _pool(workers: int, module: str) -> ProcessPoolExecutor:
+    # Never fork this process: it may hold threads (a progress bar, Ray's driver) that a
+    # forked child would inherit in an unknown state. A fork server forks clean workers
+    # from one process that has imported the task's module once, so each new pool starts
+    # without paying for the imports again.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([module])
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -223,7 +224,7 @@ def _run_pool(
     queue = list(reversed(tasks))
     attempts: dict[int, int] = {}
     window = workers * 2
-    pool = _pool(workers)
+    pool = _pool(workers, fn.__module__)
     running: dict[Future[Any], Task] = {}
 
     def settle(task: Task, future: Future[Any] | None, exc: BaseException | None) -> Outcome | None:
@@ -265,7 +266,7 @@ def _run_pool(
                         yield outcome
                 running.clear()
                 pool.shutdown(wait=True)
-                pool = _pool(workers)
+                pool = _pool(workers, fn.__module__)
     finally:
         if running or queue:
             _stop(pool)

@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from borderflow.analysis import calibrate as _calibrate
+from borderflow.analysis import ensemble as _ensemble
 from borderflow.analysis import sensitivity as _sensitivity
 from borderflow.analysis.calibrate import Calibration
+from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.analysis.sensitivity import Sensitivity
 from borderflow.engine.flee_run import FleeOutput, run_flee
 from borderflow.engine.run import run as run_engine
@@ -46,6 +48,47 @@ def run(
     """Run a scenario (object, bundled name or path) and return its :class:`Results`."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return Results(run_engine(sc, seed, events=events, check=check, progress=progress))
+
+
+def ensemble(
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    runs: int = 200,
+    seed: int = 1,
+    *,
+    workers: int = 1,
+    backend: str = "local",
+    ray_address: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    retries: int = 2,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> EnsembleResults:
+    """Run a scenario under ``runs`` independent seeds; bands of every indicator and daily row.
+
+    Run ``i`` uses seed stream ``i`` spawned from ``seed``, so the bands are the same with
+    any ``workers`` and either ``backend`` (``"local"`` processes or ``"ray"``). With ``out``
+    each finished run is kept as a shard there, and ``resume=True`` carries on an
+    interrupted ensemble. ``progress(done, failed, total)`` is called as runs finish. See
+    :mod:`borderflow.analysis.ensemble` for the folder format.
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    return _ensemble.ensemble(
+        sc,
+        runs,
+        seed,
+        workers=workers,
+        backend=backend,
+        ray_address=ray_address,
+        out=out,
+        resume=resume,
+        retries=retries,
+        progress=progress,
+    )
+
+
+def read_ensemble(folder: str | Path) -> EnsembleResults:
+    """Read an ensemble folder written by :func:`ensemble` (its bands and manifest)."""
+    return _ensemble.read_ensemble(folder)
 
 
 def calibrate(

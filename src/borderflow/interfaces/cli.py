@@ -20,6 +20,7 @@ from rich.table import Table
 
 from borderflow.analysis.backends import BackendError
 from borderflow.analysis.calibrate import Calibration
+from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.engine.plan import describe
 from borderflow.interfaces import api
 from borderflow.results.flee_out import write_out
@@ -206,6 +207,163 @@ def show_targets(res: Results) -> None:
             f"{row.quantity} ({row.source})",
         )
     console.print(table)
+
+
+@app.command()
+def ensemble(
+    scenario: Annotated[
+        str, typer.Argument(help="bundled name or scenario file")
+    ] = api.DEFAULT_SCENARIO,
+    runs: Annotated[int, typer.Option(min=1, help="runs, each with its own seed stream")] = 200,
+    seed: Annotated[
+        int, typer.Option(help="the ensemble's seed; run i uses stream i spawned from it")
+    ] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
+    backend: Annotated[
+        str, typer.Option(help="local (processes on this machine) or ray")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)"),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="ensemble folder [default: results/NAME-ensemble-seedS]")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="carry on in OUT: run only the runs not on disk yet")
+    ] = False,
+    retries: Annotated[
+        int, typer.Option(min=0, help="times a failing run is retried before it is given up")
+    ] = 2,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="lever=value or parameter=value, e.g. quota.san_ysidro=40"),
+    ] = None,
+) -> None:
+    """Run a scenario under many seeds; write the median and 5–95% and 25–75% bands.
+
+    Every indicator, every row of daily.parquet and every target gets its bands; each
+    finished run is kept as a shard in OUT/shards, so an interrupted ensemble carries on
+    with --resume. The bands are the same with any --workers and either --backend.
+    """
+    try:
+        sc = apply_settings(api.load_scenario(scenario), set_ or [])
+    except ScenarioError as exc:
+        _fail(exc)
+    folder = out or Path("results") / f"{sc.name}-ensemble-seed{seed}"
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs, [red]{task.fields[failed]} failed[/]"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    task = bar.add_task(f"{sc.name} ensemble", total=runs, failed=0)
+
+    def progress(done: int, failed: int, total: int) -> None:
+        bar.update(task, completed=done + failed, failed=failed)
+
+    try:
+        with bar:
+            res = api.ensemble(
+                sc,
+                runs,
+                seed,
+                workers=workers,
+                backend=backend,
+                ray_address=ray_address,
+                out=folder,
+                resume=resume,
+                retries=retries,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        kept = len(list((folder / "shards").glob("run-*.parquet")))
+        errors.print(
+            f"Interrupted: {kept} finished run(s) kept in {folder}; "
+            "run the same command with --resume to carry on."
+        )
+        raise typer.Exit(code=130) from None
+    except (BackendError, FileExistsError, ValueError, RuntimeError) as exc:
+        errors.print(f"[bold red]{exc}[/]", highlight=False)
+        raise typer.Exit(code=2) from None
+    write_ensemble_extras(res)
+    show_ensemble(res)
+    console.print(f"Ensemble in [bold]{folder}[/]")
+
+
+def write_ensemble_extras(res: EnsembleResults) -> None:
+    """Files written into a finished ensemble's folder beside its bands.
+
+    The one place for what is made from the bands after an ensemble (e.g. a report).
+    """
+
+
+#: Indicators the ensemble summary shows (all are in indicators.csv).
+ENSEMBLE_SHOWN = (
+    "people_entered",
+    "admitted_at_ports",
+    "crossings_between_ports",
+    "apprehensions",
+    "evasions",
+    "violence_incidents",
+    "deported_by_mexico",
+    "stayed_in_mexico",
+    "returned_home",
+    "us_processing.court_backlog_final",
+    "us_processing.removals_carried_out",
+)
+
+
+def show_ensemble(res: EnsembleResults) -> None:
+    """Print the bands of the headline indicators and the targets."""
+    m = res.manifest
+    failed = f", [red]{m['failed']} failed[/]" if m["failed"] else ""
+    ind = res.indicators.set_index("indicator")
+    shown = [n for n in ind.index if n.startswith("waitlist_peak_per_port.")]
+    shown += [n for n in ENSEMBLE_SHOWN if n in ind.index]
+    table = Table(title=f"{m['scenario']}: {m['succeeded']} of {m['runs']} runs{failed}")
+    for col in ("indicator", "median", "25–75%", "5–95%"):
+        table.add_column(col, justify="left" if col == "indicator" else "right")
+    for name in shown:
+        r = ind.loc[name]
+        table.add_row(
+            name,
+            f"{r['median']:,.0f}",
+            f"{r['p25']:,.0f}–{r['p75']:,.0f}",
+            f"{r['p05']:,.0f}–{r['p95']:,.0f}",
+        )
+    console.print(table)
+    for row in res.failed.itertuples():
+        errors.print(
+            f"run {row.run} (seed {row.seed}) failed after {row.attempts} attempts: {row.error}",
+            highlight=False,
+        )
+    t = res.targets
+    if t.empty:
+        return
+    tt = Table(
+        title=f"Reported against the simulated 5–95% band "
+        f"({int(t['reported_in_90'].sum())} of {len(t)} inside)"
+    )
+    for col in ("target", "date", "reported", "median", "5–95%", "in"):
+        tt.add_column(col, no_wrap=True, justify="right" if col != "target" else "left")
+    tt.add_column("quantity", overflow="fold")
+    for row in t.itertuples():
+        tt.add_row(
+            str(row.id),
+            str(row.date),
+            f"{row.reported:,.0f}",
+            f"{row.median:,.0f}",
+            f"{row.p05:,.0f}–{row.p95:,.0f}",
+            "[green]yes[/]" if row.reported_in_90 else "[red]no[/]",
+            str(row.quantity),
+        )
+    console.print(tt)
 
 
 @app.command()

@@ -1,0 +1,573 @@
+"""Ensembles: one scenario run under many independent seeds, summarised as bands.
+
+Run ``i`` of an ensemble with seed ``s`` uses the seed
+:func:`~borderflow.analysis.backends.task_seed` ``(s, i)``, the ``i``-th child of
+``numpy.random.SeedSequence(s)``. It depends on ``s`` and ``i`` only, so the aggregate is
+bit-identical whatever the number of workers or the backend, and whether the ensemble
+ran in one go or was interrupted and resumed. Bands are taken over runs in run order
+with NumPy's default (linear) quantiles.
+
+The ensemble folder::
+
+    ensemble.json            what was asked: scenario, ensemble seed, runs, version, and a
+                             fingerprint of the scenario (resume refuses another scenario
+                             or seed); written first
+    scenario.json            the exact scenario
+    shards/run-00017.parquet run 17, written atomically as soon as it finishes: its daily
+                             table (date, place, state, group, n), with the run number, its
+                             seed, its indicators and its targets' simulated values as JSON
+                             in the Parquet metadata (key ``borderflow``)
+    daily.parquet            every (date, place, state, group) row present in any run: the
+                             mean, p05, p25, median, p75 and p95 over runs of ``n`` (a row
+                             missing from a run counts as 0 there)
+    indicators.csv           every numeric headline indicator of ``summary.json``, dotted
+                             (``waits_per_port.san_ysidro.mean_wait_days``): runs (how many
+                             runs define it: a mean wait needs someone admitted), mean,
+                             p05, p25, median, p75, p95
+    targets.csv              the scenario's targets (id … note) with the simulated band:
+                             mean, p05, p25, median, p75, p95; ``inside`` (the median falls
+                             in the reported range), ``reported_in_90`` and
+                             ``reported_in_50`` (the reported value falls in the 5–95% or
+                             25–75% band)
+    manifest.json            written last: runs asked, succeeded and failed, each failure
+                             (run, seed, attempts, error), the files
+
+Shards are written under a temporary name and renamed, so a file named ``run-*.parquet``
+is always complete; a run that was cut off leaves no shard and is run again on resume.
+Aggregation streams: it reads the shards' row keys one shard at a time, then fills the
+bands ``chunk_rows`` rows at a time from every shard, so memory grows with
+``chunk_rows × runs`` and one run's table, never with all runs' tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from borderflow._version import __version__
+from borderflow.analysis.backends import Outcome, Task, run_tasks, task_seed
+from borderflow.engine.run import run as run_engine
+from borderflow.results import store
+from borderflow.results.results import Results
+from borderflow.scenario.schema import Scenario
+
+SPEC = "ensemble.json"
+SHARDS = "shards"
+META_KEY = b"borderflow"
+KEYS = ["date", "place", "state", "group"]
+QUANTILES = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
+BAND_COLUMNS = ["mean", *QUANTILES]
+#: Cells (rows × runs) of one aggregation chunk: 128 MB of int64.
+CHUNK_CELLS = 1 << 24
+
+#: ``runner(scenario, seed) -> Results``: what simulates one run.
+Runner = Callable[[Scenario, int], Results]
+#: ``progress(done, failed, total)``: runs on disk, runs given up, runs asked.
+Progress = Callable[[int, int, int], None]
+
+
+@dataclass
+class EnsembleResults:
+    """An ensemble's bands.
+
+    Attributes:
+        daily: per (date, place, state, group): mean, p05, p25, median, p75, p95 over runs.
+        indicators: per headline indicator: runs, mean, p05, p25, median, p75, p95.
+        targets: the scenario's targets with the simulated band and whether the
+            reported value falls inside it.
+        failed: runs given up: run, seed, attempts, error.
+        manifest: runs asked, succeeded, failed, and the rest of ``manifest.json``.
+        folder: where it is written (``None`` when no folder was asked for).
+    """
+
+    daily: pd.DataFrame
+    indicators: pd.DataFrame
+    targets: pd.DataFrame
+    failed: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+    folder: Path | None = None
+
+    @property
+    def runs(self) -> int:
+        """How many runs succeeded (the bands are over these)."""
+        return int(self.manifest["succeeded"])
+
+
+def shard_name(index: int) -> str:
+    """The file name of run ``index``'s shard."""
+    return f"run-{index:05d}.parquet"
+
+
+def fingerprint(scenario: Scenario) -> str:
+    """A digest of the scenario, so a resumed ensemble is known to be the same one."""
+    text = scenario.model_dump_json(by_alias=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def flatten_indicators(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Numeric entries of a run's ``summary_dict`` by dotted name (the seed left out)."""
+    flat: dict[str, float] = {}
+    for key, value in summary.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat |= flatten_indicators(value, f"{name}.")
+        elif isinstance(value, int | float) and not isinstance(value, bool) and name != "seed":
+            flat[name] = float(value)
+    return flat
+
+
+def _default_runner(scenario: Scenario, seed: int) -> Results:
+    return Results(run_engine(scenario, seed))
+
+
+def simulate_shard(task: Task) -> bytes:
+    """Run one member of an ensemble; its shard as Parquet bytes (the task function).
+
+    ``task.data`` is ``(scenario, runner)``; ``runner`` ``None`` is the engine.
+    """
+    scenario, runner = task.data
+    res = (runner or _default_runner)(scenario, task.seed)
+    meta = {
+        "run": task.index,
+        "seed": task.seed,
+        "indicators": flatten_indicators(res.summary_dict),
+        "targets": {
+            "id": [str(i) for i in res.targets["id"]],
+            "simulated": [float(v) for v in res.targets["simulated"]],
+        },
+    }
+    table = pa.Table.from_pandas(res.daily[[*KEYS, "n"]], preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode("utf-8")}
+    )
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def write_shard(shards: Path, index: int, data: bytes) -> Path:
+    """Write a shard atomically: a temporary file, flushed to disk, then renamed."""
+    path = shards / shard_name(index)
+    tmp = shards / f".{path.name}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def read_shard_meta(path: Path) -> dict[str, Any]:
+    """A shard's run number, seed, indicators and targets (from the Parquet footer)."""
+    meta = pq.read_schema(path).metadata or {}
+    return dict(json.loads(meta[META_KEY]))
+
+
+def complete_shards(shards: Path, seed: int, runs: int) -> dict[int, Path]:
+    """Shards on disk for runs ``0 .. runs-1`` that are whole and belong to ``seed``.
+
+    A shard that cannot be read (a disk that lost its last write) or names another run
+    or seed is removed, so that run is simulated again.
+    """
+    found: dict[int, Path] = {}
+    for path in sorted(shards.glob("run-*.parquet")):
+        try:
+            index = int(path.stem.removeprefix("run-"))
+        except ValueError:
+            continue
+        if index >= runs:
+            continue
+        try:
+            meta = read_shard_meta(path)
+            whole = meta["run"] == index and meta["seed"] == task_seed(seed, index)
+        except Exception:
+            whole = False
+        if whole:
+            found[index] = path
+        else:
+            path.unlink()
+    return found
+
+
+def ensemble(
+    scenario: Scenario,
+    runs: int = 200,
+    seed: int = 1,
+    *,
+    workers: int = 1,
+    backend: str = "local",
+    ray_address: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    retries: int = 2,
+    progress: Progress | None = None,
+    chunk_rows: int | None = None,
+    runner: Runner | None = None,
+) -> EnsembleResults:
+    """Run ``scenario`` under ``runs`` independent seeds and summarise them as bands.
+
+    Args:
+        scenario: the scenario.
+        runs: how many runs.
+        seed: the ensemble's seed; run ``i`` uses ``task_seed(seed, i)``.
+        workers: processes (local) or CPUs (a Ray started here).
+        backend: ``"local"`` or ``"ray"``.
+        ray_address: an existing Ray cluster (Ray backend only).
+        out: the ensemble folder (see the module's docstring); ``None`` keeps the shards
+            in a temporary folder and returns the bands only.
+        resume: carry on in ``out``: keep the whole shards there, run only the missing
+            (or failed) runs. Without it an existing ensemble folder is an error.
+        retries: how many more times a failing run is started before it is given up.
+        progress: called with (runs done, runs given up, runs asked) as runs finish.
+        chunk_rows: daily rows aggregated at a time (default: 16M cells / runs).
+        runner: ``runner(scenario, seed) -> Results`` simulating one run (default: the
+            engine); it must be picklable.
+
+    Returns:
+        The bands, also written to ``out``.
+
+    Raises:
+        FileExistsError: ``out`` holds an ensemble and ``resume`` is off.
+        ValueError: resuming an ensemble of another scenario or seed; ``runs`` < 1.
+        RuntimeError: every run failed.
+        KeyboardInterrupt: after stopping the workers; the finished shards stay on disk.
+    """
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, not {runs}")
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="borderflow-ensemble-") as tmp:
+            res = ensemble(
+                scenario,
+                runs,
+                seed,
+                workers=workers,
+                backend=backend,
+                ray_address=ray_address,
+                out=tmp,
+                retries=retries,
+                progress=progress,
+                chunk_rows=chunk_rows,
+                runner=runner,
+            )
+        res.folder = None
+        return res
+    folder = Path(out)
+    shards = folder / SHARDS
+    _prepare(folder, scenario, runs, seed, resume)
+    for leftover in shards.glob(".run-*.tmp"):
+        leftover.unlink(missing_ok=True)
+    have = complete_shards(shards, seed, runs)
+    missing = [
+        Task(i, task_seed(seed, i), (scenario, runner)) for i in range(runs) if i not in have
+    ]
+    failures: list[Outcome] = []
+    done = len(have)
+    if progress is not None:
+        progress(done, 0, runs)
+    started = time.perf_counter()
+    if missing:
+        for outcome in run_tasks(
+            simulate_shard,
+            missing,
+            workers=workers,
+            backend=backend,
+            ray_address=ray_address,
+            retries=retries,
+        ):
+            if outcome.ok:
+                write_shard(shards, outcome.index, outcome.value)
+                done += 1
+            else:
+                failures.append(outcome)
+            if progress is not None:
+                progress(done, len(failures), runs)
+    elapsed = time.perf_counter() - started
+    have = complete_shards(shards, seed, runs)
+    if not have:
+        first = min(failures, key=lambda o: o.index)
+        raise RuntimeError(
+            f"all {runs} runs failed; run {first.index} (seed {first.seed}): {first.error}"
+        )
+    failed = pd.DataFrame(
+        [
+            {"run": o.index, "seed": o.seed, "attempts": o.attempts, "error": o.error}
+            for o in sorted(failures, key=lambda o: o.index)
+        ],
+        columns=["run", "seed", "attempts", "error"],
+    )
+    paths = [have[i] for i in sorted(have)]
+    daily = aggregate_daily(paths, chunk_rows)
+    indicators, targets = aggregate_indicators_targets(scenario, paths)
+    manifest = {
+        "borderflow": __version__,
+        "scenario": scenario.name,
+        "seed": seed,
+        "runs": runs,
+        "succeeded": len(paths),
+        "failed": len(failed),
+        "failures": failed.to_dict(orient="records"),
+        "backend": backend,
+        "workers": workers,
+        "seconds_this_session": round(elapsed, 3),
+        "runs_this_session": len(missing) - len(failed),
+    }
+    _write_aggregate(folder, daily, indicators, targets, manifest)
+    return EnsembleResults(daily, indicators, targets, failed, manifest, folder)
+
+
+def _prepare(folder: Path, scenario: Scenario, runs: int, seed: int, resume: bool) -> None:
+    spec_path = folder / SPEC
+    spec = {
+        "borderflow": __version__,
+        "scenario": scenario.name,
+        "fingerprint": fingerprint(scenario),
+        "seed": seed,
+        "runs": runs,
+    }
+    if spec_path.exists():
+        if not resume:
+            raise FileExistsError(
+                f"{folder} already holds an ensemble: resume it (--resume) or choose another folder"
+            )
+        old = json.loads(spec_path.read_text())
+        if (old["fingerprint"], old["seed"]) != (spec["fingerprint"], seed):
+            raise ValueError(
+                f"{folder} holds an ensemble of another scenario or seed "
+                f"({old['scenario']}, seed {old['seed']}); cannot resume it with "
+                f"{scenario.name}, seed {seed}"
+            )
+    (folder / SHARDS).mkdir(parents=True, exist_ok=True)
+    # The aggregate of an earlier session no longer describes the shards once runs are added.
+    (folder / store.MANIFEST).unlink(missing_ok=True)
+    store.write_json(spec_path, spec)
+    (folder / "scenario.json").write_text(scenario.model_dump_json(indent=2, by_alias=True))
+
+
+class _Coder:
+    """Row keys (date, place, state, group) as one sortable int64.
+
+    Days since 1970, then the category codes, which are the scenario's and so the same
+    in every run.
+    """
+
+    def __init__(self, first: pd.DataFrame):
+        self.places = first["place"].cat.categories
+        self.states = first["state"].cat.categories
+        self.groups = first["group"].cat.categories
+        self.sizes = (len(self.places), len(self.states), len(self.groups))
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        for column, cats in (
+            ("place", self.places),
+            ("state", self.states),
+            ("group", self.groups),
+        ):
+            if not frame[column].cat.categories.equals(cats):
+                raise ValueError(f"runs disagree on the {column} categories; not one scenario")
+        days = frame["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        n_place, n_state, n_group = self.sizes
+        key = days * n_place + frame["place"].cat.codes.to_numpy(np.int64)
+        key = key * n_state + frame["state"].cat.codes.to_numpy(np.int64)
+        return np.asarray(key * n_group + frame["group"].cat.codes.to_numpy(np.int64))
+
+    def decode(self, keys: np.ndarray) -> pd.DataFrame:
+        n_place, n_state, n_group = self.sizes
+        rest, group = np.divmod(keys, n_group)
+        rest, state = np.divmod(rest, n_state)
+        days, place = np.divmod(rest, n_place)
+        return pd.DataFrame(
+            {
+                "date": days.astype("datetime64[D]").astype("datetime64[ms]"),
+                "place": pd.Categorical.from_codes(place, categories=self.places),
+                "state": pd.Categorical.from_codes(state, categories=self.states),
+                "group": pd.Categorical.from_codes(group, categories=self.groups),
+            }
+        )
+
+
+def _shard_rows(path: Path, coder: _Coder | None = None) -> tuple[np.ndarray, np.ndarray, _Coder]:
+    frame = pq.read_table(path).to_pandas()
+    coder = coder or _Coder(frame)
+    keys = coder.encode(frame)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], frame["n"].to_numpy(np.int64)[order], coder
+
+
+def bands(matrix: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and quantile bands over the columns (runs) of each row; NaN cells left out."""
+    probs = list(QUANTILES.values())
+    if matrix.dtype.kind == "f" and np.isnan(matrix).any():
+        with warnings.catch_warnings():
+            # A row that no run defines gets NaN bands, which is the answer, not a problem.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            q = np.nanquantile(matrix, probs, axis=1)
+            mean = np.nanmean(matrix, axis=1)
+    else:
+        q = np.quantile(matrix, probs, axis=1)
+        mean = matrix.mean(axis=1)
+    return {"mean": mean} | {name: q[i] for i, name in enumerate(QUANTILES)}
+
+
+def aggregate_daily(paths: list[Path], chunk_rows: int | None = None) -> pd.DataFrame:
+    """Bands of ``n`` per daily row over the shards, holding ``chunk_rows`` rows × runs.
+
+    Args:
+        paths: the shards, in run order (the order of the columns the quantiles see).
+        chunk_rows: rows filled at a time (default: 16M cells / runs).
+
+    Returns:
+        date, place, state, group, then mean, p05, p25, median, p75, p95.
+    """
+    n_runs = len(paths)
+    chunk = chunk_rows or max(1, CHUNK_CELLS // n_runs)
+    coder = _Coder(pq.read_table(paths[0]).to_pandas())
+    union = np.empty(0, dtype=np.int64)
+    for path in paths:
+        keys, _, _ = _shard_rows(path, coder)
+        union = np.union1d(union, keys)
+    parts = []
+    for lo in range(0, len(union), chunk):
+        block = union[lo : lo + chunk]
+        matrix = np.zeros((len(block), n_runs), dtype=np.int64)
+        for r, path in enumerate(paths):
+            keys, n, _ = _shard_rows(path, coder)
+            inside = (keys >= block[0]) & (keys <= block[-1])
+            matrix[np.searchsorted(block, keys[inside]), r] = n[inside]
+        part = coder.decode(block)
+        for name, values in bands(matrix).items():
+            part[name] = values
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=[*KEYS, *BAND_COLUMNS])
+    return pd.concat(parts, ignore_index=True)
+
+
+def aggregate_indicators_targets(
+    scenario: Scenario, paths: list[Path]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Bands of the headline indicators and of the targets' simulated values."""
+    names: dict[str, int] = {}
+    columns: list[dict[str, float]] = []
+    target_values: list[list[float]] = []
+    target_ids = [t.id for t in scenario.targets]
+    for meta in map(read_shard_meta, paths):
+        for name in meta["indicators"]:
+            names.setdefault(name, len(names))
+        columns.append(meta["indicators"])
+        by_id = dict(zip(meta["targets"]["id"], meta["targets"]["simulated"], strict=True))
+        target_values.append([by_id.get(i, np.nan) for i in target_ids])
+    matrix = np.full((len(names), len(columns)), np.nan)
+    for r, values in enumerate(columns):
+        for name, value in values.items():
+            matrix[names[name], r] = value
+    indicators = pd.DataFrame({"indicator": list(names)})
+    indicators["runs"] = (~np.isnan(matrix)).sum(axis=1)
+    for name, values in bands(matrix).items():
+        indicators[name] = values
+    sims = np.array(target_values, dtype=float).T.reshape(len(target_ids), len(columns))
+    targets = pd.DataFrame(
+        [
+            {
+                "id": t.id,
+                "quantity": t.quantity,
+                "date": t.date,
+                "measure": t.measure,
+                "reported": t.reported,
+                "low": t.low,
+                "high": t.high,
+                "held_out": t.held_out,
+                "source": t.source,
+                "note": t.note or "",
+            }
+            for t in scenario.targets
+        ],
+        columns=[
+            "id",
+            "quantity",
+            "date",
+            "measure",
+            "reported",
+            "low",
+            "high",
+            "held_out",
+            "source",
+            "note",
+        ],
+    )
+    band = bands(sims) if len(target_ids) else {c: np.empty(0) for c in BAND_COLUMNS}
+    for name, values in band.items():
+        targets[name] = values
+    targets["inside"] = (targets["low"] <= targets["median"]) & (
+        targets["median"] <= targets["high"]
+    )
+    targets["reported_in_90"] = (targets["p05"] <= targets["reported"]) & (
+        targets["reported"] <= targets["p95"]
+    )
+    targets["reported_in_50"] = (targets["p25"] <= targets["reported"]) & (
+        targets["reported"] <= targets["p75"]
+    )
+    return indicators, targets
+
+
+def _write_aggregate(
+    folder: Path,
+    daily: pd.DataFrame,
+    indicators: pd.DataFrame,
+    targets: pd.DataFrame,
+    manifest: dict[str, Any],
+) -> None:
+    # Each file replaces its old self atomically; the manifest goes last, so a folder
+    # with a manifest has a whole, current aggregate.
+    def replace(name: str, write: Callable[[Path], None]) -> None:
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        write(tmp)
+        os.replace(tmp, folder / name)
+
+    replace("daily.parquet", lambda p: store.write_parquet(p, daily))
+    replace("indicators.csv", lambda p: indicators.to_csv(p, index=False))
+    replace("targets.csv", lambda p: targets.to_csv(p, index=False))
+    files = sorted([SPEC, "scenario.json", "daily.parquet", "indicators.csv", "targets.csv"])
+    replace(store.MANIFEST, lambda p: store.write_json(p, {**manifest, "files": files}))
+
+
+def read_ensemble(folder: str | Path) -> EnsembleResults:
+    """Read an ensemble folder written by :func:`ensemble`.
+
+    Raises:
+        FileNotFoundError: the folder has no finished aggregate (no ``manifest.json``):
+            the ensemble was interrupted; resume it.
+    """
+    folder = Path(folder)
+    if not store.is_complete(folder) or not (folder / SPEC).is_file():
+        raise FileNotFoundError(
+            f"{folder} is not a finished ensemble (no {store.MANIFEST}); resume it with --resume"
+        )
+    manifest = json.loads((folder / store.MANIFEST).read_text())
+    failed = pd.DataFrame(manifest["failures"], columns=["run", "seed", "attempts", "error"])
+    indicators = pd.read_csv(folder / "indicators.csv")
+    targets = pd.read_csv(folder / "targets.csv")
+    # An empty table read from CSV has untyped columns; give the bands their types.
+    indicators = indicators.astype({"runs": "int64"} | dict.fromkeys(BAND_COLUMNS, "float64"))
+    flags = ["held_out", "inside", "reported_in_90", "reported_in_50"]
+    targets = targets.astype(dict.fromkeys(BAND_COLUMNS, "float64") | dict.fromkeys(flags, bool))
+    return EnsembleResults(
+        daily=pd.read_parquet(folder / "daily.parquet"),
+        indicators=indicators,
+        targets=targets,
+        failed=failed,
+        manifest=manifest,
+        folder=folder,
+    )
