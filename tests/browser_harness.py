@@ -131,14 +131,21 @@ def dashboard(*options: str, timeout: float = 60.0) -> Iterator[str]:
             proc.wait(timeout=10)
 
 
-def save_screenshot(page: object, name: str, tmp_path: Path) -> Path:
+def save_screenshot(page: object, name: str, tmp_path: Path, at: str | None = None) -> Path:
     """Screenshot ``page`` into ``tmp_path``, and into ``BORDERFLOW_SCREENSHOTS`` if set.
+
+    The picture starts at the top of the page, or at the element ``at`` (a CSS selector).
 
     ``BORDERFLOW_SCREENSHOTS=docs pytest tests/test_dashboard_browser.py`` refreshes the
     README's pictures.
     """
     target = tmp_path / name
-    page.evaluate("window.scrollTo(0, 0)")  # type: ignore[attr-defined]
+    page.evaluate(  # type: ignore[attr-defined]
+        # Back off a little so a sticky header does not hide the element's heading.
+        "at => at ? (document.querySelector(at).scrollIntoView(), window.scrollBy(0, -60))"
+        " : window.scrollTo(0, 0)",
+        at,
+    )
     page.screenshot(path=str(target), full_page=False)  # type: ignore[attr-defined]
     keep = os.environ.get("BORDERFLOW_SCREENSHOTS")
     if keep:
