@@ -1,6 +1,6 @@
 """The whole benchmark suite in one command, summarised in one table.
 
-Runs the three benchmarks (each its own script, each size in its own process), then
+Runs the benchmarks (each its own script, each size in its own process), then
 prints one table of the headline ratios measured side by side in this run and writes
 ``benchmarks/summary.csv``:
 
@@ -45,6 +45,11 @@ def main() -> None:
     port_csv, flee_csv, scale_csv = (
         HERE / f"{name}{suffix}.csv" for name in ("metered_port", "flee_workload", "scale_national")
     )
+    ensemble_csv = HERE / f"ensemble{suffix}.csv"
+    if args.quick:
+        _run("ensemble.py", "--runs", "8", "--scale", "0.05", "--csv", str(ensemble_csv))
+    else:
+        _run("ensemble.py", "--csv", str(ensemble_csv))
     if args.quick:
         _run(
             "metered_port.py",
@@ -131,6 +136,21 @@ def main() -> None:
                 f"{row['bytes_per_person']} / {float(row['peak_mib']):.0f}",
                 "target": "≤ 5 s and < 1 GiB at real scale; flat per change; ≤ 100 B/person",
                 "note": "",
+            }
+        )
+
+    for row in _rows(ensemble_csv):
+        overhead = row["ray_overhead"]
+        summary.append(
+            {
+                "benchmark": f"ensemble of {row['runs']} runs, {row['backend']}, "
+                f"{row['workers']} worker(s)",
+                "figure": "runs/s (speed-up vs local with 1 worker; Ray: local ÷ Ray runs/s)",
+                "value": f"{float(row['runs_per_second']):.2f} "
+                f"({float(row['speedup_vs_local_1']):.2f}×"
+                + (f"; {float(overhead):.2f}×)" if overhead else ")"),
+                "target": "the same bands on every backend and worker count",
+                "note": "bands identical" if row["same_bands"] == "True" else "BANDS DIFFER",
             }
         )
 

@@ -1,0 +1,142 @@
+"""Ensemble throughput: runs per second at 1 and 2 workers, locally and on Ray.
+
+Each configuration (backend × workers) runs the same ensemble in its own process, so
+no pool, fork server or Ray instance is shared between them, and the table compares
+them side by side in one run:
+
+* runs/s: runs finished per second, from the ensemble's start (pool start-up included)
+  to its last shard on disk; aggregation is timed apart;
+* speed-up: runs/s against the local backend with 1 worker;
+* Ray overhead: the local backend's runs/s ÷ Ray's at the same number of workers
+  (> 1: Ray is slower); the time to start Ray is reported apart, not counted in runs/s;
+* same bands: every configuration wrote byte-identical ``daily.parquet`` and
+  ``indicators.csv`` (the determinism guarantee, checked while timing).
+
+    python benchmarks/ensemble.py                   # 40 runs of caravan-2018-spring × 0.25
+    python benchmarks/ensemble.py --runs 8 --scale 0.05 --csv benchmarks/ensemble_quick.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+HERE = Path(__file__).resolve().parent
+CONFIGS = [("local", 1), ("local", 2), ("ray", 1), ("ray", 2)]
+
+
+def one(backend: str, workers: int, scenario: str, scale: float, runs: int) -> dict:
+    """Time one ensemble in this process; its figures."""
+    import borderflow
+    from borderflow.analysis.ensemble import ensemble
+
+    sc = borderflow.load_scenario(scenario).scaled(scale)
+    startup = 0.0
+    if backend == "ray":
+        import ray
+
+        t0 = time.perf_counter()
+        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        startup = time.perf_counter() - t0
+    last = [0.0]
+
+    def progress(done: int, failed: int, total: int) -> None:
+        last[0] = time.perf_counter()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "ens"
+        t0 = time.perf_counter()
+        ensemble(sc, runs, seed=1, workers=workers, backend=backend, out=out, progress=progress)
+        end = time.perf_counter()
+        digest = hashlib.sha256()
+        for name in ("daily.parquet", "indicators.csv"):
+            digest.update((out / name).read_bytes())
+    if backend == "ray":
+        ray.shutdown()
+    return {
+        "backend": backend,
+        "workers": workers,
+        "runs": runs,
+        "seconds_runs": last[0] - t0,
+        "seconds_aggregate": end - last[0],
+        "seconds_ray_start": startup,
+        "bands_sha256": digest.hexdigest()[:16],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="caravan-2018-spring")
+    parser.add_argument("--scale", type=float, default=0.25, help="Scenario.scaled factor")
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--csv", type=Path, default=HERE / "ensemble.csv")
+    parser.add_argument("--one", nargs=2, metavar=("BACKEND", "WORKERS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.one:
+        row = one(args.one[0], int(args.one[1]), args.scenario, args.scale, args.runs)
+        print(json.dumps(row))
+        return
+
+    rows = []
+    for backend, workers in CONFIGS:
+        print(f"→ {backend}, {workers} worker(s): {args.runs} runs", flush=True)
+        cmd = [sys.executable, __file__, "--one", backend, str(workers)]
+        cmd += ["--scenario", args.scenario, "--scale", str(args.scale), "--runs", str(args.runs)]
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    speed = {(r["backend"], r["workers"]): r["runs"] / r["seconds_runs"] for r in rows}
+    same = len({r["bands_sha256"] for r in rows}) == 1
+    for r in rows:
+        key = (r["backend"], r["workers"])
+        r["runs_per_second"] = speed[key]
+        r["speedup_vs_local_1"] = speed[key] / speed[("local", 1)]
+        r["ray_overhead"] = speed[("local", r["workers"])] / speed[key] if key[0] == "ray" else ""
+        r["same_bands"] = same
+
+    table = Table(
+        title=f"Ensemble throughput: {args.runs} runs of {args.scenario} × {args.scale} "
+        f"(bands identical in every configuration: {'yes' if same else 'NO'})"
+    )
+    for column in (
+        "backend",
+        "workers",
+        "runs/s",
+        "speed-up vs local ×1",
+        "Ray overhead (local ÷ Ray)",
+        "aggregation s",
+        "Ray start s",
+    ):
+        table.add_column(column, justify="right")
+    for r in rows:
+        table.add_row(
+            r["backend"],
+            str(r["workers"]),
+            f"{r['runs_per_second']:.2f}",
+            f"{r['speedup_vs_local_1']:.2f}×",
+            f"{r['ray_overhead']:.2f}×" if r["ray_overhead"] != "" else "",
+            f"{r['seconds_aggregate']:.2f}",
+            f"{r['seconds_ray_start']:.1f}" if r["backend"] == "ray" else "",
+        )
+    Console(width=140).print(table)
+    with args.csv.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    if not same:
+        sys.exit("the configurations wrote different bands")
+
+
+if __name__ == "__main__":
+    main()
