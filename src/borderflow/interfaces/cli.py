@@ -23,6 +23,8 @@ from borderflow.analysis.calibrate import Calibration
 from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.engine.plan import describe
 from borderflow.interfaces import api
+from borderflow.report.compare import write_compare
+from borderflow.report.html import Written, write_report
 from borderflow.results.flee_out import write_out
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
@@ -74,6 +76,10 @@ def run(
     ] = None,
     events: Annotated[bool, typer.Option(help="also write the per-person event log")] = False,
     check: Annotated[bool, typer.Option(help="recount every stock each day (slow)")] = False,
+    report: Annotated[bool, typer.Option(help="write report.html into the results folder")] = True,
+    png: Annotated[
+        bool, typer.Option(help="also write the report's figures as PNG (needs Kaleido)")
+    ] = False,
     validation: Annotated[
         Path | None,
         typer.Option(help="Flee scenarios: validation folder [default: source_data/ inside]"),
@@ -103,9 +109,15 @@ def run(
         )
         bar.update(task, description="writing results")
         res.write(folder)
+        written = None
+        if report:
+            bar.update(task, description="writing the report")
+            written = write_report(res, folder, png=png)
     show_summary(res)
     show_targets(res)
     console.print(f"Results in [bold]{folder}[/]")
+    if written is not None:
+        show_written(written)
 
 
 def run_flee_folder(folder: Path, seed: int, out: Path | None, validation: Path | None) -> None:
@@ -301,6 +313,8 @@ def write_ensemble_extras(res: EnsembleResults) -> None:
 
     The one place for what is made from the bands after an ensemble (e.g. a report).
     """
+    if res.folder is not None:
+        show_written(write_report(res.folder))
 
 
 #: Indicators the ensemble summary shows (all are in indicators.csv).
@@ -364,6 +378,85 @@ def show_ensemble(res: EnsembleResults) -> None:
             str(row.quantity),
         )
     console.print(tt)
+
+
+def show_written(written: Written) -> None:
+    """Say where the report is and what became of the PNG figures."""
+    console.print(f"Report in [bold]{written.path}[/]")
+    if written.png is not None:
+        colour = "green" if written.png.ok else "yellow"
+        console.print(f"[{colour}]{written.png.message}[/]", highlight=False)
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="a results folder or an ensemble folder")],
+    png: Annotated[
+        bool, typer.Option(help="also write the figures as PNG in FOLDER/figures (needs Kaleido)")
+    ] = False,
+) -> None:
+    """Rebuild report.html in a results or ensemble folder (and the PNG figures with --png)."""
+    try:
+        written = write_report(folder, png=png)
+    except FileNotFoundError as exc:
+        errors.print(f"[bold red]{exc}[/]", highlight=False)
+        raise typer.Exit(code=2) from None
+    show_written(written)
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="results or ensemble folder A, or a scenario")],
+    b: Annotated[
+        str | None, typer.Argument(help="results or ensemble folder B (omit with --set)")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="B is scenario A with this change, e.g. quota.san_ysidro=30"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of both runs (scenario and --set)")] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="folder for compare.html [default: results/compare-A-B]")
+    ] = None,
+) -> None:
+    """Compare two results (compare A B), or a scenario with a change (compare SCENARIO --set).
+
+    Writes compare.html: what changed, the key indicators A against B with the difference
+    and the change in percent, and the time series overlaid; with bands when both are
+    ensembles. With --set, both runs are written beside it (OUT/a, OUT/b).
+    """
+    if b is not None and set_:
+        errors.print("[bold red]Give either two results folders or a scenario with --set.[/]")
+        raise typer.Exit(code=2)
+    if b is not None:
+        for folder in (a, b):
+            if not (Path(folder) / "manifest.json").is_file():
+                errors.print(f"[bold red]{folder} is not a finished results folder[/]")
+                raise typer.Exit(code=2)
+        target = out or Path("results") / f"compare-{Path(a).name}-{Path(b).name}"
+        path = write_compare(Path(a), Path(b), target)
+        console.print(f"Comparison in [bold]{path}[/]")
+        return
+    if not set_:
+        errors.print("[bold red]compare needs two results folders, or a scenario and --set.[/]")
+        raise typer.Exit(code=2)
+    try:
+        sc_a = api.load_scenario(a)
+        sc_b = apply_settings(sc_a, set_)
+    except ScenarioError as exc:
+        _fail(exc)
+    change = "_".join(s.replace("=", "-") for s in set_)
+    target = out or Path("results") / f"compare-{sc_a.name}-{change}"
+    results = []
+    with _day_progress() as bar:
+        for label, sc in (("A", sc_a), ("B", sc_b)):
+            task = bar.add_task(f"{label}: {sc.name} (seed {seed})", total=sc.n_days)
+            res = api.run(sc, seed, progress=lambda d, t, task=task: bar.update(task, completed=d))
+            res.write(target / label.lower())
+            results.append(res)
+    path = write_compare(results[0], results[1], target, labels=("A", "B"))
+    console.print(f"A: {sc_a.name} as it is; B: with {', '.join(set_)}")
+    console.print(f"Comparison in [bold]{path}[/]")
 
 
 @app.command()

@@ -419,7 +419,7 @@ def sections_of(
     out = []
     for sid, head in SECTIONS.items():
         body = bodies.get(sid, "")
-        note = notes.get(sid) or ("" if body else NO_US)
+        note = notes.get(sid, "") if body else NO_US if sid == "section-us" else ""
         out.append((sid, head, (_note(note) if note else "") + body))
     return out
 
