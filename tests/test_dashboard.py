@@ -246,6 +246,7 @@ def test_a_running_job_can_be_cancelled_and_the_server_stays_free() -> None:
         assert started.wait(30)
         t0 = time.monotonic()
         assert manager.get(job.id) is job  # answered while the run goes on
+        assert manager.get(["not", "an", "id"]) is None  # type: ignore[arg-type]
         assert manager.cancel(job.id)
         wait(job, 10)
         assert job.state == "cancelled"

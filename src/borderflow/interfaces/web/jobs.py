@@ -256,7 +256,7 @@ class JobManager:
 
     def get(self, job_id: str | None) -> Job | None:
         """The job called ``job_id``, if still remembered."""
-        if not job_id:
+        if not isinstance(job_id, str) or not job_id:  # it comes from the browser
             return None
         with self._lock:
             return self._jobs.get(job_id)
