@@ -91,6 +91,13 @@ def test_every_bad_field_is_refused_with_a_message_naming_it(
     assert any(words in m for m in refused.messages), refused.messages
 
 
+def test_a_bad_change_is_named_by_its_lever() -> None:
+    refused = refusal(
+        small(changes=[{"lever": "judges", "value": 3}, {"lever": "beds", "value": "x"}])
+    )
+    assert refused.messages[0].startswith("change of beds.value:"), refused.messages
+
+
 def test_every_problem_is_reported_at_once() -> None:
     refused = refusal(
         small(

@@ -252,10 +252,20 @@ def apply_change(sc: Scenario, change: LeverChange) -> Scenario:
     return apply_changes(sc, (change,))
 
 
-def _pydantic_messages(exc: ValidationError) -> list[str]:
+def _pydantic_messages(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
+    """One line per invalid field, a lever change named by its lever, not its index."""
+    changes = raw.get("changes")
     out = []
     for err in exc.errors():
-        where = ".".join(str(x) for x in err["loc"]) or "request"
+        loc = list(err["loc"])
+        if len(loc) >= 2 and loc[0] == "changes" and isinstance(loc[1], int):
+            lever = None
+            if isinstance(changes, list) and loc[1] < len(changes):
+                item = changes[loc[1]]
+                lever = item.get("lever") if isinstance(item, dict) else None
+            name = f"change of {lever}" if isinstance(lever, str) else f"change {loc[1] + 1}"
+            loc = [name, *loc[2:]]
+        where = ".".join(str(x) for x in loc) or "request"
         out.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
     return out
 
@@ -269,7 +279,7 @@ def parse_request(raw: dict[str, Any]) -> RunRequest:
     try:
         return RunRequest.model_validate(raw)
     except ValidationError as exc:
-        raise RefusedError(_pydantic_messages(exc), "invalid") from None
+        raise RefusedError(_pydantic_messages(exc, raw), "invalid") from None
 
 
 def prepare(raw: dict[str, Any] | RunRequest, limits: Limits) -> Prepared:
