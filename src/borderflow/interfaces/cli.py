@@ -546,18 +546,20 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8050,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     allow_remote: Annotated[
-        bool, typer.Option(help="allow an address other than this machine's loopback")
+        bool,
+        typer.Option("--allow-remote", help="allow an address other than this machine's loopback"),
     ] = False,
     max_people: Annotated[
         int | None,
-        typer.Option(help="most people one request may set out [env BORDERFLOW_MAX_PEOPLE]"),
+        typer.Option(envvar="BORDERFLOW_MAX_PEOPLE", help="most people one request may set out"),
     ] = None,
     max_days: Annotated[
-        int | None, typer.Option(help="most simulated days per request [env BORDERFLOW_MAX_DAYS]")
+        int | None,
+        typer.Option(envvar="BORDERFLOW_MAX_DAYS", help="most simulated days per request"),
     ] = None,
     max_runs: Annotated[
         int | None,
-        typer.Option(help="most runs (ensemble size) per request [env BORDERFLOW_MAX_RUNS]"),
+        typer.Option(envvar="BORDERFLOW_MAX_RUNS", help="most runs (ensemble size) per request"),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
     cache_size: Annotated[int, typer.Option(min=1, help="answers kept in memory")] = 16,
