@@ -10,7 +10,8 @@ import numpy as np
 
 from borderflow.engine.plan import DAY
 from borderflow.model.ledger import recount
-from borderflow.model.world import build_world
+from borderflow.model.trips import place_reached, under_way
+from borderflow.model.world import World, build_world
 from borderflow.scenario.schema import Scenario
 
 EMPTY_FLOWS = np.empty((0, 8), np.int64)
@@ -113,19 +114,21 @@ def run(
         if events
         else None,
         people={
-            name: getattr(people, name).copy()
-            for name in (
-                "state",
-                "place",
-                "origin",
-                "dest",
-                "group",
-                "nationality",
-                "household",
-                "flags",
-                "ti_enter",
-                "ti_custody",
-            )
+            "place": places_now(world, n_days - 1),
+            **{
+                name: getattr(people, name).copy()
+                for name in (
+                    "state",
+                    "origin",
+                    "dest",
+                    "group",
+                    "nationality",
+                    "household",
+                    "flags",
+                    "ti_enter",
+                    "ti_custody",
+                )
+            },
         },
         n_changes=ledger.n_changes,
         seconds=seconds,
@@ -133,9 +136,18 @@ def run(
     )
 
 
+def places_now(world: World, day: int) -> np.ndarray:
+    """Everyone's place at the end of ``day``: on a planned trip, the last place reached."""
+    people = world.people
+    place = people.place.copy()
+    live = under_way(people)
+    place[live] = place_reached(people, world.trips, live, day)
+    return place
+
+
 def _check(world, day: int) -> None:  # type: ignore[no-untyped-def]
     ledger, people = world.ledger, world.people
-    counted = recount(people, ledger.n_places, ledger.n_groups)
+    counted = recount(people, ledger.n_places, ledger.n_groups, places_now(world, day))
     if not np.array_equal(counted, ledger.stock):
         bad = np.argwhere(counted != ledger.stock)[:5]
         raise ConservationError(

@@ -8,6 +8,8 @@ engine's conservation check compares against.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from borderflow.model.people import People
@@ -26,10 +28,18 @@ class Ledger:
         stocks: per closed day, rows ``(day, place, state, group, n)`` of nonzero cells.
     """
 
-    def __init__(self, n_places: int, n_groups: int, keep_events: bool = False):
+    def __init__(
+        self,
+        n_places: int,
+        n_groups: int,
+        keep_events: bool = False,
+        roads: np.ndarray | None = None,
+        n_days: int = 0,
+    ):
         self.day = 0
         self.keep_events = keep_events
         self.events: list[np.ndarray] = []
+        self._events_closed = 0
         self.n_places = n_places
         self.n_groups = n_groups
         self._stock = np.zeros((n_places, len(State), n_groups), np.int64)
@@ -38,6 +48,18 @@ class Ledger:
         self._cells: list[np.ndarray] = []
         self._deltas: list[np.ndarray] = []
         self._today: list[np.ndarray] = []
+        # Moves booked ahead (planned trips), per day: (route keys, ±1 weights, who); or,
+        # given the roads and without the event log, a dense (day, road, group) count.
+        self._booked: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]] = {}
+        self._future: np.ndarray | None = None
+        if roads is not None and n_days > 0:
+            u, v = np.nonzero(roads)
+            self._road_id = np.full((n_places, n_places), -1, np.int64)
+            self._road_id[u, v] = np.arange(len(u))
+            self._road_route = (
+                (u * n_places + v)[:, None] * n_groups + np.arange(n_groups)[None, :]
+            ).reshape(-1)
+            self._future = np.zeros((n_days, len(u) * n_groups), np.int32)
         self._weights: list[np.ndarray] = []
         self._moves = np.zeros(n_places * n_places * n_groups, np.int64)
         self.flows: list[np.ndarray] = []
@@ -129,6 +151,111 @@ class Ledger:
             self._cells.append(np.broadcast_to(arrive, size))
             self._deltas.append(weights)
 
+    def book_moves(
+        self,
+        days: np.ndarray,
+        place: np.ndarray,
+        to_place: np.ndarray,
+        group: np.ndarray,
+        who: np.ndarray,
+        sign: int = 1,
+    ) -> None:
+        """Book moves between places on the road on the days they will happen.
+
+        They count as moves of their own day when that day closes; ``sign=-1`` takes back
+        moves booked earlier (a trip redrawn). Days already closed are not allowed.
+        """
+        if len(days) == 0:
+            return
+        days = np.asarray(days, np.int64)
+        if self._future is not None and not self.keep_events:
+            future = self._future
+            road = self._road_id[np.asarray(place, np.int64), np.asarray(to_place, np.int64)]
+            col = road * self.n_groups + np.asarray(group, np.int64)
+            inside = days < len(future)
+            flat = days[inside] * future.shape[1] + col[inside]
+            np.add.at(future.reshape(-1), flat, sign)
+            return
+        route = (
+            np.asarray(place, np.int64) * self.n_places + np.asarray(to_place, np.int64)
+        ) * self.n_groups + np.asarray(group, np.int64)
+        order = np.argsort(days, kind="stable")
+        days, route = days[order], route[order]
+        kept = np.asarray(who, np.int64)[order] if self.keep_events else None
+        cuts = np.flatnonzero(np.diff(days)) + 1
+        bounds = np.concatenate([[0], cuts, [len(days)]])
+        for a, b in itertools.pairwise(bounds.tolist()):
+            self._booked.setdefault(int(days[a]), []).append(
+                (route[a:b], np.full(b - a, sign, np.int64), None if kept is None else kept[a:b])
+            )
+
+    def _release_booked(self, day: int) -> None:
+        if self._future is not None and day < len(self._future):
+            row = self._future[day]
+            cols = np.flatnonzero(row)
+            if len(cols):
+                grid = np.zeros(self._moves.size, np.int64)
+                grid[self._road_route[cols]] = row[cols]
+                self._apply_moves(grid)
+        booked = self._booked.pop(day, None)
+        if not booked:
+            return
+        route = np.concatenate([b[0] for b in booked])
+        weights = np.concatenate([b[1] for b in booked])
+        self._apply_moves(np.bincount(route, weights, minlength=self._moves.size).astype(np.int64))
+        if self.keep_events:
+            self._log_booked(day, booked, route, weights)
+
+    def _order_days_events(self) -> None:
+        """Put the day's booked moves between setting out and what ends the trip.
+
+        Moves are logged when the day closes; a person's day is setting out (or out
+        again), then moves, then anything else, and a stable sort keeps each part's order.
+        """
+        today = self.events[self._events_closed :]
+        if today:
+            rows = np.concatenate(today)
+            transition, from_state, to_state = rows[:, 2], rows[:, 5], rows[:, 6]
+            sets_out = (to_state == State.TRANSIT) & (from_state != State.TRANSIT)
+            rank = np.where(sets_out, 0, np.where(transition == Transition.MOVE, 1, 2))
+            self.events[self._events_closed :] = [rows[np.argsort(rank, kind="stable")]]
+        self._events_closed = len(self.events)
+
+    def _apply_moves(self, grid: np.ndarray) -> None:
+        self._moves += grid
+        self.n_changes += int(grid.sum())
+        by_route = grid.reshape(self.n_places, self.n_places, self.n_groups)
+        self._stock[:, State.TRANSIT, :] += by_route.sum(axis=0) - by_route.sum(axis=1)
+
+    def _log_booked(
+        self,
+        day: int,
+        booked: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]],
+        route: np.ndarray,
+        weights: np.ndarray,
+    ) -> None:
+        """Log the moves released today, net of those taken back, one row each."""
+        who = np.concatenate([b[2] for b in booked if b[2] is not None])
+        keys, inverse = np.unique(np.column_stack([who, route]), axis=0, return_inverse=True)
+        net = np.bincount(inverse.reshape(-1), weights).astype(np.int64)
+        keys = keys[net > 0]
+        place, rest = np.divmod(keys[:, 1], self.n_places * self.n_groups)
+        to_place = rest // self.n_groups
+        n = len(keys)
+        self.events.append(
+            np.column_stack(
+                [
+                    np.full(n, day, np.int64),
+                    keys[:, 0],
+                    np.full(n, int(Transition.MOVE), np.int64),
+                    place,
+                    to_place,
+                    np.full(n, int(State.TRANSIT), np.int64),
+                    np.full(n, int(State.TRANSIT), np.int64),
+                ]
+            )
+        )
+
     def _unpack(self, key: np.ndarray) -> tuple[np.ndarray, ...]:
         key, group = np.divmod(key, self.n_groups)
         key, to_place = np.divmod(key, self.n_places)
@@ -151,6 +278,9 @@ class Ledger:
 
     def close_day(self, day: int) -> None:
         """Aggregate the day's flows and snapshot the stocks."""
+        self._release_booked(day)
+        if self.keep_events:
+            self._order_days_events()
         moved = np.flatnonzero(self._moves)
         if len(moved):
             key = (Transition.MOVE * N_STATES + State.TRANSIT + 1) * N_STATES + State.TRANSIT + 1
@@ -212,11 +342,13 @@ def _aggregate_waits(chunks: list[np.ndarray]) -> np.ndarray:
     return np.column_stack([keys, counts])
 
 
-def recount(people: People, n_places: int, n_groups: int) -> np.ndarray:
-    """Stocks rebuilt from the people arrays, for the conservation check."""
+def recount(
+    people: People, n_places: int, n_groups: int, place: np.ndarray | None = None
+) -> np.ndarray:
+    """Stocks rebuilt from the people arrays (or ``place``), for the conservation check."""
     flat = np.ravel_multi_index(
         (
-            people.place.astype(np.int64),
+            (people.place if place is None else place).astype(np.int64),
             people.state.astype(np.int64),
             people.group.astype(np.int64),
         ),

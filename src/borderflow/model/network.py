@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -51,6 +52,22 @@ class Network:
     def n(self) -> int:
         """Number of places."""
         return len(self.ids)
+
+    @cached_property
+    def hops(self) -> np.ndarray:
+        """``hops[u, d]``: roads on the way from ``u`` to border city ``d`` (-1: no way)."""
+        n = self.n
+        hops = np.where(np.eye(n, dtype=bool) & (self.next_hop >= 0), 0, -1)
+        dest = np.broadcast_to(np.arange(n), (n, n))
+        for _ in range(n):
+            nxt = self.next_hop.astype(np.int64)
+            known = (hops < 0) & (nxt >= 0)
+            ahead = hops[np.where(nxt >= 0, nxt, 0), dest]
+            grew = known & (ahead >= 0)
+            if not grew.any():
+                break
+            hops[grew] = ahead[grew] + 1
+        return hops
 
     def index(self, place_id: str) -> int:
         """Position of a place id."""

@@ -23,9 +23,14 @@ FIELDS: dict[str, type] = {
     "ti_case": np.int32,
     "ti_court": np.int32,
     "t_arrive": np.float32,
+    "trip_at": np.int32,
+    "trip_len": np.int16,
+    "trip_booked": np.int16,
 }
 
-UNSET_IS_MINUS_ONE = frozenset({"ti_next", "fragment", "ti_custody", "ti_case", "ti_court"})
+UNSET_IS_MINUS_ONE = frozenset(
+    {"ti_next", "fragment", "ti_custody", "ti_case", "ti_court", "trip_at"}
+)
 
 FLAG_IRREGULAR_ENTRY = np.uint8(1)
 FLAG_ASYLUM_BARRED = np.uint8(2)
@@ -60,6 +65,9 @@ class People:
     ti_case: np.ndarray
     ti_court: np.ndarray
     t_arrive: np.ndarray
+    trip_at: np.ndarray
+    trip_len: np.ndarray
+    trip_booked: np.ndarray
 
     def __init__(self, capacity: int = 1024):
         self.count = 0

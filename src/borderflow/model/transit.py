@@ -1,23 +1,28 @@
 """Stage 2: moving along the route network and the hazards of the road.
 
-A traveller (a person alone, or a caravan fragment moving as one) plans one
-leg at a time: the next place toward its border city, a mode (bus or train
-where the road offers them, else walking), and rest days. During a leg each
-person faces competing daily hazards: detention and deportation by Mexico,
-accepting refuge in Mexico, giving up, settling. The first hazard's time is
-drawn when the leg starts (exponential in continuous time, so a daily
-probability ``p`` holds exactly); a lever change redraws it (memoryless), so a
-change takes effect on its day. Work is per leg and per event, never per
-person per day.
+Each hop toward the border city takes a mode (bus or train where the road
+offers them, else walking) and rest days. On the road each person faces
+competing daily hazards: detention and deportation by Mexico, accepting refuge
+in Mexico, giving up, settling; their time is exponential in continuous time, so
+a daily probability ``p`` holds exactly, and a lever change redraws it
+(memoryless), so a change takes effect on its day.
+
+A person travelling alone plans the whole trip when setting out
+(:mod:`borderflow.model.trips`): every hop, one exponential draw against the
+piecewise hazard of the road, the moves up to where the trip ends booked on the
+ledger on their days, and one event on the agenda. A caravan fragment moves as
+one, a leg at a time, since it splits and waits in waves. Work is per hop and per
+event, never per person per day.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from borderflow.model import border
+from borderflow.model import border, trip_walk
 from borderflow.model.network import MODE_BIT
 from borderflow.model.states import NATIONALITIES, State, Transition
+from borderflow.model.trips import expand
 from borderflow.model.world import TRANSIT_HAZARDS, Event, World, change
 
 MEXICAN = NATIONALITIES.index("MEX")
@@ -55,19 +60,29 @@ def leg_durations(
     return moving + rng.poisson(moving * (p_rest / (1.0 - p_rest)))
 
 
-def hazard_rates(world: World, idx: np.ndarray, place: np.ndarray, day: int) -> np.ndarray:
-    """Per-person rates (rows: detain, refuge, give up, settle) on the road at ``place``."""
+#: Hazards that only Mexico's territory carries (detention, refuge, settling).
+MEXICO_ONLY = np.array([True, True, False, True])
+
+
+def road_rates(world: World, idx: np.ndarray, day: int) -> np.ndarray:
+    """Per-person rates (rows: detain, refuge, give up, settle) on a road in Mexico."""
     p, lev = world.p, world.levers
-    in_mex = world.net.in_mexico[place].astype(float)
     # Mexico neither deports its own nationals nor offers them refuge.
     foreign = (world.people.nationality[idx] != MEXICAN).astype(float)
     caravan = np.array([g.caravan is not None for g in world.groups])[world.people.group[idx]]
-    detain = rate(p["p_detain_mexico"]) * lev.mexico_enforcement[day] * in_mex * foreign
+    detain = rate(p["p_detain_mexico"]) * lev.mexico_enforcement[day] * foreign
     detain = detain * np.where(caravan, p["caravan_detention_factor"], 1.0)
-    refuge = rate(p["p_refuge_mexico"]) * lev.mexico_refuge_offer[day] * in_mex * foreign
+    refuge = rate(p["p_refuge_mexico"]) * lev.mexico_refuge_offer[day] * foreign
     give_up = np.full(len(idx), rate(p["p_give_up_transit"]))
-    settle = rate(p["p_settle_transit"]) * in_mex
+    settle = np.full(len(idx), rate(p["p_settle_transit"]))
     return np.vstack([detain, refuge, give_up, settle])
+
+
+def hazard_rates(world: World, idx: np.ndarray, place: np.ndarray, day: int) -> np.ndarray:
+    """Per-person rates (rows: detain, refuge, give up, settle) on the road at ``place``."""
+    rates = road_rates(world, idx, day)
+    rates[MEXICO_ONLY] *= world.net.in_mexico[place]
+    return rates
 
 
 def schedule_leg(
@@ -79,10 +94,10 @@ def schedule_leg(
     alone: bool,
     rng: np.random.Generator,
 ) -> None:
-    """Draw each person's first hazard on a leg ``[start, arrive)``; else their arrival.
+    """Draw each caravan member's first hazard on a leg ``[start, arrive)``.
 
-    People travelling alone get an ``ARRIVE`` event; caravan members arrive with
-    their fragment and only get hazard events.
+    Members arrive with their fragment, so only hazards go on the agenda (with
+    ``alone``, an ``ARRIVE`` event too).
     """
     if len(idx) == 0:
         return
@@ -112,20 +127,164 @@ def start_alone(world: World, idx: np.ndarray, clock: np.ndarray | float, day: i
     """Send people travelling alone on from where they are (or into the border city)."""
     if len(idx) == 0:
         return
-    people, net = world.people, world.net
-    here = people.place[idx].astype(np.int64)
-    there = people.dest[idx].astype(np.int64)
-    arrived = here == there
+    people = world.people
+    arrived = people.place[idx] == people.dest[idx]
     if arrived.any():
         border.arrive(world, idx[arrived], day)
-    idx, here = idx[~arrived], here[~arrived]
+    start = np.broadcast_to(np.asarray(clock, float), len(arrived))[~arrived]
+    idx = idx[~arrived]
+    if len(idx):
+        plan_trips(world, idx, start, day)
+
+
+def plan_trips(world: World, idx: np.ndarray, start: np.ndarray, day: int) -> None:
+    """Plan each person's trip to its border city from time ``start`` (see :func:`walk`)."""
+    people = world.people
+    here = people.place[idx].astype(np.int64)
+    kept = (here, start, np.ones(len(idx), np.int64))
+    walk(world, idx, day, world.rng["transit"], here, start, kept)
+
+
+def walk(
+    world: World,
+    idx: np.ndarray,
+    day: int,
+    rng: np.random.Generator,
+    cur: np.ndarray,
+    t_from: np.ndarray,
+    kept: tuple[np.ndarray, np.ndarray, np.ndarray],
+    leg: tuple[np.ndarray, np.ndarray] | None = None,
+) -> None:
+    """Walk each trip on from place ``cur`` at time ``t_from`` until it ends; book it.
+
+    Hop by hop: the next place toward the border city and when it is reached (mode
+    and rest days drawn), the road's hazards integrated over the hop against one
+    exponential draw per person (rates at the place left, levers of ``day``). The trip
+    ends at the first hazard, at refuge asked on entering Mexico, or at the border
+    city. The moves until then are booked on the ledger on their days, the trip is
+    stored (``kept``: places, times and counts of its entries so far, person after
+    person; the hop cut short by a hazard is kept too, so a redraw can finish it),
+    the person's place becomes where the trip ends, and one event goes on the agenda.
+    ``leg``: the hop already under way (next place, time reached), for a redraw.
+    """
+    people, net, pool = world.people, world.net, world.trips
+    n = len(idx)
+    dest = people.dest[idx].astype(np.int64)
+    group = people.group[idx]
+    first = cur if leg is None else leg[0]
+    hops_left = net.hops[first, dest] + (0 if leg is None else 1)
+    if (hops_left < 0).any():
+        raise RuntimeError("a planned trip cannot reach its border city")
+    offset = np.concatenate([[0], np.cumsum(hops_left[:-1])])
+    draws = rng.random((int(hops_left.sum()), 3))
+    budget = -np.log1p(-rng.random(n))  # exponential: the hazard a person can take
+    kind_u = rng.random(n)
+    walked = trip_walk.walk(
+        road_of(world),
+        dest,
+        cur,
+        t_from,
+        first if leg is not None else cur,
+        leg[1] if leg is not None else t_from,
+        leg is not None,
+        offset,
+        draws,
+        budget,
+        kind_u,
+        road_rates(world, idx, day),
+        people.nationality[idx] != MEXICAN,
+        np.array([g.p_refuge_at_entry for g in world.groups])[group],
+    )
+    n_hops, t_end, kinds = walked.n_walked, walked.t_end, walked.kind
+    reached_last = walked.reached_last
+    flat_place, flat_t, n_kept = kept
+    people.trip_at[idx] = -1
+    length = n_kept + n_hops
+    at = pool.reserve(int(length.sum()), people) + np.concatenate([[0], np.cumsum(length[:-1])])
+    slots = expand(at, n_kept)
+    pool.place[slots], pool.t[slots] = flat_place, flat_t
+    src, dst = expand(offset, n_hops), expand(at + n_kept, n_hops)
+    pool.place[dst], pool.t[dst] = walked.place[src], walked.t[src]
+    booked = length - 1 - (~reached_last).astype(np.int64)
+    people.trip_at[idx] = at
+    people.trip_len[idx] = length
+    people.trip_booked[idx] = booked
+    # Book the hops reached on this walk (the kept ones were booked before).
+    new = expand(at + n_kept, booked - (n_kept - 1))
+    owner = np.repeat(np.arange(n), booked - (n_kept - 1))
+    world.ledger.book_moves(
+        np.floor(pool.t[new]).astype(np.int64),
+        pool.place[new - 1],
+        pool.place[new],
+        group[owner],
+        idx[owner],
+    )
+    people.place[idx] = pool.place[at + booked]
+    world.transit_agenda.schedule(idx, np.floor(t_end).astype(np.int64), kinds)
+
+
+def road_of(world: World) -> trip_walk.Road:
+    """The network and travel parameters of planned trips (worked out once per run)."""
+    if world.road is None:
+        p, net = world.p, world.net
+        speeds = trip_walk.Road.speeds_of(
+            p["walk_km_per_day"], p["bus_km_per_day"], p["train_km_per_day"]
+        )
+        p_rest = p["p_rest_day"]
+        ratio = p_rest / (1.0 - p_rest) if p_rest > 0 else 0.0
+        world.road = trip_walk.Road(
+            next_hop=net.next_hop,
+            km=net.km,
+            modes=net.modes,
+            in_mexico=net.in_mexico,
+            bus_bit=int(MODE_BIT["bus"]),
+            train_bit=int(MODE_BIT["train"]),
+            walk_speed=float(speeds[0]),
+            bus_speed=float(speeds[1]),
+            train_speed=float(speeds[2]),
+            p_bus=float(p["p_take_bus"]),
+            p_train=float(p["p_take_train"]),
+            rest_ratio=ratio,
+            rest_p0=np.exp(-((net.km[None, :, :] / speeds[:, None, None]) * ratio)),
+        )
+    return world.road
+
+
+def redraw_trips(world: World, idx: np.ndarray, day: int, rng: np.random.Generator) -> None:
+    """Redraw the rest of planned trips from the start of ``day`` (a road lever changed).
+
+    The hop under way keeps its place and time; what follows is walked anew.
+    """
     if len(idx) == 0:
         return
-    start = np.broadcast_to(np.asarray(clock, float), len(arrived))[~arrived]
-    nxt = net.next_hop[here, people.dest[idx]].astype(np.int64)
-    rng = world.rng["transit"]
-    arrive = start + leg_durations(world, here, nxt, rng)
-    schedule_leg(world, idx, start, arrive, day, alone=True, rng=rng)
+    people, pool = world.people, world.trips
+    n = len(idx)
+    at = people.trip_at[idx].astype(np.int64)
+    booked = people.trip_booked[idx].astype(np.int64)
+    entries = expand(at + 1, booked)
+    owner = np.repeat(np.arange(n), booked)
+    ahead = pool.t[entries] >= day
+    world.ledger.book_moves(
+        np.floor(pool.t[entries[ahead]]).astype(np.int64),
+        pool.place[entries[ahead] - 1],
+        pool.place[entries[ahead]],
+        people.group[idx][owner[ahead]],
+        idx[owner[ahead]],
+        sign=-1,
+    )
+    reached = np.bincount(owner[~ahead], minlength=n)  # hops reached before today
+    here = at + reached
+    kept = expand(at, reached + 1)
+    walk(
+        world,
+        idx,
+        day,
+        rng,
+        pool.place[here].astype(np.int64),
+        np.full(n, float(day)),
+        (pool.place[kept].copy(), pool.t[kept].copy(), reached + 1),
+        leg=(pool.place[here + 1].astype(np.int64), pool.t[here + 1]),
+    )
 
 
 def refuge_on_entry(
@@ -208,17 +367,6 @@ def hazards(world: World, idx: np.ndarray, day: int) -> None:
         to_place=origin[kinds == Event.GIVE_UP],
     )
     leave(world, idx[kinds == Event.SETTLE], Transition.SETTLE, State.SETTLED_IN_MEXICO, day)
-
-
-def arrivals_alone(world: World, idx: np.ndarray, day: int) -> None:
-    """People travelling alone reach the next place, then plan the next leg."""
-    if len(idx) == 0:
-        return
-    people, net = world.people, world.net
-    nxt = net.next_hop[people.place[idx], people.dest[idx]].astype(np.int64)
-    came_from = move(world, idx, nxt)
-    idx = refuge_on_entry(world, idx, came_from, world.rng["transit"], day)
-    start_alone(world, idx, people.t_arrive[idx].astype(float), day)
 
 
 def fragments_due(world: World, day: int) -> bool:
@@ -305,12 +453,12 @@ def advance_fragment(world: World, f: int, day: int) -> None:
 
 
 def step(world: World, day: int) -> None:
-    """Stage 2 for one day: hazards, arrivals and fragment moves, until none is due."""
+    """Stage 2 for one day: hazards, trips' ends and fragment moves, until none is due."""
     while True:
         due = world.transit_agenda.due(day)
         kinds = world.people.next_kind[due]
         hazards(world, due[kinds != Event.ARRIVE], day)
-        arrivals_alone(world, due[kinds == Event.ARRIVE], day)
+        border.arrive(world, due[kinds == Event.ARRIVE], day)
         moved = fragments_due(world, day)
         if not len(due) and not moved and not world.transit_agenda.pending(day):
             break
@@ -324,8 +472,8 @@ def redraw_hazards(world: World, day: int) -> None:
         return
     alone = people.fragment[idx] < 0
     rng = world.rng["redraw"]
-    for mask, is_alone in ((alone, True), (~alone, False)):
-        sel = idx[mask]
-        arrive = people.t_arrive[sel].astype(float)
-        start = np.maximum(float(day), np.minimum(arrive, float(day)))
-        schedule_leg(world, sel, start, np.maximum(arrive, start), day, alone=is_alone, rng=rng)
+    redraw_trips(world, idx[alone], day, rng)
+    sel = idx[~alone]
+    arrive = people.t_arrive[sel].astype(float)
+    start = np.maximum(float(day), np.minimum(arrive, float(day)))
+    schedule_leg(world, sel, start, np.maximum(arrive, start), day, alone=False, rng=rng)

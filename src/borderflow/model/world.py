@@ -18,6 +18,8 @@ from borderflow.model.people import People
 from borderflow.model.queues import FifoQueue
 from borderflow.model.rng import Streams
 from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES
+from borderflow.model.trip_walk import Road
+from borderflow.model.trips import TripPool
 from borderflow.scenario.levers import LeverSchedule, build_schedule
 from borderflow.scenario.schema import Caravan, GroupMix, Scenario
 
@@ -143,6 +145,8 @@ class World:
     removal_queue: FifoQueue
     dockets: dict[str, Docket]
     crossers: list[np.ndarray] = field(default_factory=list)
+    trips: TripPool = field(default_factory=TripPool)
+    road: Road | None = None
 
     @property
     def n_days(self) -> int:
@@ -238,7 +242,7 @@ def build_world(sc: Scenario, seed: int) -> World:
         p=p,
         groups=groups,
         people=people,
-        ledger=Ledger(net.n, max(len(groups), 1)),
+        ledger=Ledger(net.n, max(len(groups), 1), roads=net.km > 0, n_days=sc.n_days),
         transit_agenda=transit,
         waiting_agenda=Agenda(people, sc.n_days, (int(Event.RENEGE),)),
         deported_agenda=Agenda(people, sc.n_days, (int(Event.SET_OUT_AGAIN),)),

@@ -1,0 +1,362 @@
+"""Walking planned trips hop by hop: compiled with Numba when it is there, else NumPy.
+
+Both versions take the same uniforms, drawn beforehand in one layout (three per
+hop the trip could take: mode, rest days, refuge on entry), and do the same
+arithmetic in the same order, so they give identical trips (tested). Numba turns
+the walk into a plain loop, which is what a trip is: hops one after another.
+Set ``BORDERFLOW_KERNEL=numpy`` to use the NumPy version.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+numba: Any
+try:  # pragma: no cover - depends on the environment
+    import numba
+except ImportError:  # pragma: no cover
+    numba = None
+
+#: Event kinds a walk can end with (same codes as ``borderflow.model.world.Event``).
+ARRIVE, DETAIN, REFUGE, GIVE_UP, SETTLE = 1, 2, 3, 4, 5
+HAZARDS = np.array([DETAIN, REFUGE, GIVE_UP, SETTLE], np.int8)
+#: Most rest days a hop can draw (the Poisson inverse stops there).
+MAX_REST = 10_000
+
+
+@dataclass(frozen=True)
+class Road:
+    """The network and the travel parameters a walk needs."""
+
+    next_hop: np.ndarray  # int16 (n, n)
+    km: np.ndarray  # float (n, n)
+    modes: np.ndarray  # uint8 (n, n)
+    in_mexico: np.ndarray  # bool (n,)
+    bus_bit: int
+    train_bit: int
+    walk_speed: float
+    bus_speed: float
+    train_speed: float
+    p_bus: float
+    p_train: float
+    rest_ratio: float  # expected rest days per travel day
+    #: ``exp(-lam)`` of each road's rest days by mode (walk, bus, train), worked out once
+    #: so that both versions share the same value (vectorized ``exp`` may differ in the
+    #: last bit from the scalar one).
+    rest_p0: np.ndarray
+
+    @staticmethod
+    def speeds_of(walk: float, bus: float, train: float) -> np.ndarray:
+        """Speeds in the order of ``rest_p0``'s first axis."""
+        return np.array([walk, bus, train])
+
+
+@dataclass
+class Walked:
+    """What a walk gives per person, and the hops in the draws' layout."""
+
+    place: np.ndarray  # hop places, at offset[i] + k
+    t: np.ndarray  # hop times
+    n_walked: np.ndarray
+    t_end: np.ndarray
+    kind: np.ndarray
+    reached_last: np.ndarray
+
+
+def use_numba() -> bool:
+    """Whether walks run compiled (Numba installed, not turned off)."""
+    return numba is not None and os.environ.get("BORDERFLOW_KERNEL", "numba") != "numpy"
+
+
+def _poisson_inverse(u: np.ndarray, lam: np.ndarray, p0: np.ndarray) -> np.ndarray:
+    k = np.zeros(len(u))
+    p = p0.copy()
+    cdf = p0.copy()
+    more = np.flatnonzero(u > cdf)
+    n = 0
+    while len(more) and n < MAX_REST:
+        n += 1
+        k[more] = n
+        p[more] = p[more] * (lam[more] / n)
+        cdf[more] = cdf[more] + p[more]
+        more = more[u[more] > cdf[more]]
+    return k
+
+
+def _hop_days(road: Road, u: np.ndarray, v: np.ndarray, d_mode: np.ndarray, d_rest: np.ndarray):  # type: ignore[no-untyped-def]
+    modes = road.modes[u, v]
+    has_bus = (modes & road.bus_bit) > 0
+    has_train = (modes & road.train_bit) > 0
+    speed = np.full(len(u), road.walk_speed)
+    mode = np.zeros(len(u), np.int64)
+    bus = has_bus & (d_mode < road.p_bus)
+    w = np.where(has_bus, (d_mode - road.p_bus) / max(1.0 - road.p_bus, 1e-300), d_mode)
+    train = has_train & ~bus & (w < road.p_train)
+    speed[train], mode[train] = road.train_speed, 2
+    speed[bus], mode[bus] = road.bus_speed, 1
+    moving = road.km[u, v] / speed
+    if road.rest_ratio <= 0:
+        return moving
+    p0 = road.rest_p0[mode, u, v]
+    return moving + _poisson_inverse(d_rest, moving * road.rest_ratio, p0)
+
+
+def walk_numpy(
+    road: Road,
+    dest: np.ndarray,
+    cur: np.ndarray,
+    t0: np.ndarray,
+    leg_v: np.ndarray,
+    leg_t: np.ndarray,
+    has_leg: bool,
+    offset: np.ndarray,
+    draws: np.ndarray,
+    budget: np.ndarray,
+    kind_u: np.ndarray,
+    rates: np.ndarray,
+    foreign: np.ndarray,
+    p_entry: np.ndarray,
+) -> Walked:
+    """Walk every trip, hop k of all people at once (NumPy)."""
+    n = len(dest)
+    size = len(draws)
+    out = Walked(
+        np.zeros(size, np.int64),
+        np.zeros(size),
+        np.zeros(n, np.int64),
+        np.zeros(n),
+        np.full(n, ARRIVE, np.int8),
+        np.ones(n, bool),
+    )
+    cur, t, budget = cur.astype(np.int64).copy(), t0.astype(float).copy(), budget.copy()
+    active = np.arange(n)
+    k = 0
+    while len(active):
+        u = cur[active]
+        slot = offset[active] + k
+        if has_leg and k == 0:
+            v, t_next = leg_v.astype(np.int64), leg_t.astype(float)
+        else:
+            v = road.next_hop[u, dest[active]].astype(np.int64)
+            t_next = t[active] + _hop_days(road, u, v, draws[slot, 0], draws[slot, 1])
+        mex = road.in_mexico[u].astype(float)
+        r0 = rates[0, active] * mex
+        r1 = rates[1, active] * mex
+        r2 = rates[2, active]
+        r3 = rates[3, active] * mex
+        total = ((r0 + r1) + r2) + r3
+        exposure = total * np.maximum(t_next - t[active], 0.0)
+        out.place[slot], out.t[slot] = v, t_next
+        out.n_walked[active] = k + 1
+        hit = exposure >= budget[active]
+        if hit.any():
+            who = active[hit]
+            out.t_end[who] = t[who] + budget[who] / total[hit]
+            x = kind_u[who] * total[hit]
+            which = (
+                (x > r0[hit]).astype(np.int64)
+                + (x > r0[hit] + r1[hit])
+                + (x > (r0[hit] + r1[hit]) + r2[hit])
+            )
+            out.kind[who] = HAZARDS[which]
+            out.reached_last[who] = False
+        go = ~hit
+        active, u, v, t_next, slot = active[go], u[go], v[go], t_next[go], slot[go]
+        budget[active] = budget[active] - exposure[go]
+        entering = foreign[active] & road.in_mexico[v] & ~road.in_mexico[u]
+        stays = entering & (draws[slot, 2] < p_entry[active])
+        cur[active], t[active] = v, t_next
+        done = stays | (v == dest[active])
+        out.t_end[active[done]] = t_next[done]
+        out.kind[active[stays]] = REFUGE
+        active = active[~done]
+        k += 1
+    return out
+
+
+def _walk_loop(  # type: ignore[no-untyped-def]
+    next_hop,
+    km,
+    modes,
+    in_mexico,
+    bus_bit,
+    train_bit,
+    walk_speed,
+    bus_speed,
+    train_speed,
+    p_bus,
+    p_train,
+    rest_ratio,
+    rest_p0,
+    dest,
+    cur,
+    t0,
+    leg_v,
+    leg_t,
+    has_leg,
+    offset,
+    draws,
+    budget,
+    kind_u,
+    rates,
+    foreign,
+    p_entry,
+    out_place,
+    out_t,
+    n_walked,
+    t_end,
+    kind,
+    reached_last,
+):
+    for i in range(len(dest)):
+        u = cur[i]
+        t = t0[i]
+        b = budget[i]
+        k = 0
+        while True:
+            slot = offset[i] + k
+            if has_leg and k == 0:
+                v = leg_v[i]
+                t_next = leg_t[i]
+            else:
+                v = next_hop[u, dest[i]]
+                m = modes[u, v]
+                speed = walk_speed
+                mode = 0
+                d = draws[slot, 0]
+                bus = (m & bus_bit) > 0 and d < p_bus
+                if (m & bus_bit) > 0:
+                    w = (d - p_bus) / max(1.0 - p_bus, 1e-300)
+                else:
+                    w = d
+                if (m & train_bit) > 0 and not bus and w < p_train:
+                    speed = train_speed
+                    mode = 2
+                if bus:
+                    speed = bus_speed
+                    mode = 1
+                moving = km[u, v] / speed
+                if rest_ratio > 0:
+                    lam = moving * rest_ratio
+                    p = rest_p0[mode, u, v]
+                    cdf = p
+                    rest = 0
+                    while draws[slot, 1] > cdf and rest < MAX_REST:
+                        rest += 1
+                        p = p * (lam / rest)
+                        cdf = cdf + p
+                    t_next = t + (moving + rest)
+                else:
+                    t_next = t + moving
+            mex = 1.0 if in_mexico[u] else 0.0
+            r0 = rates[0, i] * mex
+            r1 = rates[1, i] * mex
+            r2 = rates[2, i]
+            r3 = rates[3, i] * mex
+            total = ((r0 + r1) + r2) + r3
+            exposure = total * max(t_next - t, 0.0)
+            out_place[slot] = v
+            out_t[slot] = t_next
+            n_walked[i] = k + 1
+            if exposure >= b:
+                t_end[i] = t + b / total
+                x = kind_u[i] * total
+                which = (x > r0) + (x > r0 + r1) + (x > (r0 + r1) + r2)
+                kind[i] = HAZARDS[which]
+                reached_last[i] = False
+                break
+            b = b - exposure
+            if foreign[i] and in_mexico[v] and not in_mexico[u] and draws[slot, 2] < p_entry[i]:
+                t_end[i] = t_next
+                kind[i] = REFUGE
+                break
+            if v == dest[i]:
+                t_end[i] = t_next
+                break
+            u = v
+            t = t_next
+            k += 1
+
+
+_compiled: Any = None
+
+
+def walk(
+    road: Road,
+    dest: np.ndarray,
+    cur: np.ndarray,
+    t0: np.ndarray,
+    leg_v: np.ndarray,
+    leg_t: np.ndarray,
+    has_leg: bool,
+    offset: np.ndarray,
+    draws: np.ndarray,
+    budget: np.ndarray,
+    kind_u: np.ndarray,
+    rates: np.ndarray,
+    foreign: np.ndarray,
+    p_entry: np.ndarray,
+) -> Walked:
+    """Walk every trip until it ends (a hazard, refuge on entry, or the border city).
+
+    Person ``i`` starts at ``cur[i]`` at time ``t0[i]`` (with ``has_leg``, on the hop to
+    ``leg_v[i]`` reached at ``leg_t[i]``), takes hop ``k``'s uniforms from row
+    ``offset[i] + k`` of ``draws``, and meets its first hazard when the integrated rate
+    passes ``budget[i]`` (an exponential draw).
+    """
+    if not use_numba():
+        return walk_numpy(
+            road, dest, cur, t0, leg_v, leg_t, has_leg, offset, draws, budget, kind_u,
+            rates, foreign, p_entry,
+        )  # fmt: skip
+    global _compiled
+    if _compiled is None:
+        _compiled = numba.njit(cache=True, nogil=True)(_walk_loop)
+    n, size = len(dest), len(draws)
+    out = Walked(
+        np.zeros(size, np.int64),
+        np.zeros(size),
+        np.zeros(n, np.int64),
+        np.zeros(n),
+        np.full(n, ARRIVE, np.int8),
+        np.ones(n, bool),
+    )
+    _compiled(
+        road.next_hop,
+        road.km,
+        road.modes,
+        road.in_mexico,
+        road.bus_bit,
+        road.train_bit,
+        road.walk_speed,
+        road.bus_speed,
+        road.train_speed,
+        road.p_bus,
+        road.p_train,
+        road.rest_ratio,
+        road.rest_p0,
+        dest.astype(np.int64),
+        cur.astype(np.int64),
+        t0.astype(float),
+        leg_v.astype(np.int64),
+        leg_t.astype(float),
+        has_leg,
+        offset.astype(np.int64),
+        draws,
+        budget,
+        kind_u,
+        np.ascontiguousarray(rates),
+        foreign,
+        p_entry.astype(float),
+        out.place,
+        out.t,
+        out.n_walked,
+        out.t_end,
+        out.kind,
+        out.reached_last,
+    )
+    return out

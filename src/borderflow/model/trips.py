@@ -1,0 +1,101 @@
+"""Planned trips of people travelling alone, kept in one pool of hops.
+
+A person travelling alone plans the whole trip to its border city when it sets
+out: the place reached at each hop and when (mode and rest days drawn per hop),
+and whether it stops to ask for refuge on entering Mexico. Entry ``0`` of a trip
+is where and when it starts; entries ``1..n`` are the hops. The pool keeps the
+trip until the person leaves the road, so that a change of a road lever can
+redraw what is left of it, and so that the place someone has reached on any day
+can be found again (for the conservation check and the final people table).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderflow.model.people import People
+
+
+class TripPool:
+    """Hops of the trips under way: place reached and time reached, per entry."""
+
+    def __init__(self, capacity: int = 4096):
+        self.place = np.zeros(capacity, np.int16)
+        self.t = np.zeros(capacity, np.float64)
+        self.size = 0
+
+    def reserve(self, n: int, people: People, live: np.ndarray | None = None) -> int:
+        """Room for ``n`` more entries; return the offset of the first.
+
+        When the pool is full, trips that ended are dropped first (``live``: the people
+        whose trips are still under way, found lazily when not given); it only grows
+        when more than a quarter of it is still in use, so its size stays proportional to the
+        trips under way and offsets fit in 32 bits.
+        """
+        if self.size + n > len(self.place):
+            if live is None:
+                live = under_way(people)
+            self.compact(people, live)
+            if self.size + n > len(self.place) // 4:
+                grown = max(2 * len(self.place), 4 * (self.size + n))
+                place = np.zeros(grown, np.int16)
+                t = np.zeros(grown, np.float64)
+                place[: self.size] = self.place[: self.size]
+                t[: self.size] = self.t[: self.size]
+                self.place, self.t = place, t
+        start = self.size
+        self.size += n
+        return start
+
+    def compact(self, people: People, live: np.ndarray) -> None:
+        """Keep only the trips of ``live`` people, packed from offset 0."""
+        if len(live) == 0:
+            self.size = 0
+            return
+        at = people.trip_at[live].astype(np.int64)
+        n = people.trip_len[live].astype(np.int64)
+        new_at = np.zeros(len(live), np.int64)
+        np.cumsum(n[:-1], out=new_at[1:])
+        entries = expand(at, n)
+        self.place[: len(entries)] = self.place[entries]
+        self.t[: len(entries)] = self.t[entries]
+        people.trip_at[live] = new_at
+        self.size = len(entries)
+
+
+def under_way(people: People) -> np.ndarray:
+    """People whose planned trip is still under way (in transit, alone, with a trip)."""
+    from borderflow.model.states import State
+
+    return np.flatnonzero(
+        (people.state == State.TRANSIT) & (people.fragment < 0) & (people.trip_at >= 0)
+    )
+
+
+def expand(start: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Indices ``start[i], ..., start[i] + n[i] - 1`` for every ``i``, concatenated."""
+    total = int(n.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    first = np.zeros(len(n), np.int64)
+    np.cumsum(n[:-1], out=first[1:])
+    step = np.ones(total, np.int64)
+    # Each run starts at its own offset: set the jump at the run's first element, then
+    # one cumulative sum gives every index.
+    nonempty = n > 0
+    starts = first[nonempty]
+    step[starts] = start[nonempty] - np.concatenate(
+        [[0], start[nonempty][:-1] + n[nonempty][:-1] - 1]
+    )
+    step[0] = start[nonempty][0]
+    return np.cumsum(step)
+
+
+def place_reached(people: People, pool: TripPool, idx: np.ndarray, day: int) -> np.ndarray:
+    """Where each trip of ``idx`` stands at the end of ``day`` (moves booked so far)."""
+    at = people.trip_at[idx].astype(np.int64)
+    booked = people.trip_booked[idx].astype(np.int64)
+    entries = expand(at + 1, booked)
+    owner = np.repeat(np.arange(len(idx)), booked)
+    done = np.bincount(owner[pool.t[entries] < day + 1], minlength=len(idx))
+    return pool.place[at + done].astype(np.int64)
