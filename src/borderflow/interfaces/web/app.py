@@ -118,6 +118,7 @@ def _layout(limits: Limits, scenarios: list[tuple[str, str]]) -> html.Div:
                                 value=api.DEFAULT_SCENARIO,
                                 labelStyle={"display": "block", "marginBottom": "3px"},
                             ),
+                            html.Details(id="scenario-policies", className="hint"),
                             html.Div(
                                 [
                                     html.Label("scale", htmlFor="scale"),
@@ -189,6 +190,22 @@ def _empty_results() -> list[Any]:
             className="indicator",
             **{"data-state": "empty"},
         ),
+    ]
+
+
+def _policies(sc: Scenario) -> list[Any]:
+    """The scenario's own dated lever changes, which a change made here may override."""
+    items = [
+        html.Li(
+            f"{pol.date}: "
+            + ", ".join(f"{k} = {_num(float(v))}" for k, v in pol.set.items())
+            + (f" ({pol.source})" if pol.source else "")
+        )
+        for pol in sorted(sc.policies, key=lambda p: p.date)
+    ]
+    return [
+        html.Summary(f"The scenario's own dated lever changes ({len(items)}), at scale 1"),
+        html.Ul(items) if items else html.P("none"),
     ]
 
 
@@ -309,7 +326,8 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
     @app.callback(
         [Output(f"{lever}-place", "options") for lever, _ in per_place]
         + [Output(f"{lever}-place", "value") for lever, _ in per_place]
-        + [Output(f"{lever}-date", "placeholder") for lever, _, _ in DASHBOARD_LEVERS],
+        + [Output(f"{lever}-date", "placeholder") for lever, _, _ in DASHBOARD_LEVERS]
+        + [Output("scenario-policies", "children")],
         Input("scenario", "value"),
     )
     def on_scenario(name: str) -> list[Any]:
@@ -326,7 +344,7 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
             options.append(opts)
             values.append(best if lever in ("quota", "beds") else EVERY_PLACE)
         dates = [f"from {sc.start}"] * len(DASHBOARD_LEVERS)
-        return options + values + dates
+        return [*options, *values, *dates, _policies(sc)]
 
     @app.callback(
         [Output(f"{lever}-value", "placeholder") for lever, _, _ in DASHBOARD_LEVERS]
@@ -348,7 +366,9 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
         for lever, _, kind in DASHBOARD_LEVERS:
             place = place_of.get(lever) if kind else None
             value = current_value(sc, lever, None if place == EVERY_PLACE else place)
-            out.append(f"now {_num(float(value))}" if float(value) < 1e8 else "now unlimited")
+            # The value on the first day: the scenario's dated changes are listed above.
+            shown = _num(float(value)) if float(value) < 1e8 else "unlimited"
+            out.append(f"start: {shown}")
         people = estimate_people(sc)
         flag = " — above the limit" if people > limits.people else ""
         out.append(f"about {people:,} people, {sc.start} to {sc.end}{flag}")
