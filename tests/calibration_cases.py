@@ -40,7 +40,7 @@ quota = { default = 800 }
 beds = { default = 0 }
 
 [parameters]
-p_join_waitlist = { value = 1.0, low = 1.0, high = 1.0, reason = "everyone queues (by construction)" }
+p_join_waitlist = { value = 1.0, low = 1.0, high = 1.0, reason = "everyone queues" }
 p_renege = { value = 0.02, low = 0.005, high = 0.1, reason = "to be fitted" }
 
 [background]

@@ -1,0 +1,89 @@
+"""Calibration: held-out targets stay out of the fit, an interrupted one resumes, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import borderflow
+from borderflow.analysis.assumptions import UnknownNameError
+from borderflow.analysis.calibrate import Calibration, CalibrationError, work_folder
+from borderflow.interfaces.cli import app
+from calibration_cases import FITTED, known_truth
+
+SMALL = {"budget": 60, "population": 10, "check_runs": 2, "seed": 5}
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> borderflow.Scenario:
+    return known_truth(tmp_path_factory.mktemp("truth"))
+
+
+def same(a: Calibration, b: Calibration) -> None:
+    pd.testing.assert_frame_equal(a.posterior, b.posterior)
+    pd.testing.assert_frame_equal(a.estimates, b.estimates)
+    assert a.fitted == b.fitted
+
+
+def test_held_out_targets_do_not_move_the_fit(scenario, tmp_path: Path) -> None:
+    # Held out by the scenario's flag (crossings) and by the option (violence): reporting
+    # them fifty times larger changes nothing in the fit, only their out-of-sample error.
+    shifted = known_truth(tmp_path, shift={"crossings": 50, "violence": 50})
+    a = borderflow.calibrate(scenario, params=FITTED, hold_out=["violence"], **SMALL)
+    b = borderflow.calibrate(shifted, params=FITTED, hold_out=["violence"], **SMALL)
+    same(a, b)
+    held = a.fit.set_index("id")["held_out"]
+    assert held.to_dict() == {"list": False, "violence": True, "crossings": True}
+    simulated = [c for c in a.fit.columns if c.split("_")[0] in ("before", "after", "posterior")]
+    pd.testing.assert_frame_equal(a.fit[simulated], b.fit[simulated])
+    assert a.in_sample_error == b.in_sample_error
+    assert b.out_of_sample_error > a.out_of_sample_error
+    assert a.summary()["targets_fitted"] == ["list"]
+
+
+def test_interrupted_calibration_resumes_to_the_same_result(scenario, tmp_path: Path) -> None:
+    whole = borderflow.calibrate(scenario, params=FITTED, out=tmp_path / "whole", **SMALL)
+    out = tmp_path / "cut"
+
+    def stop_at_35(done: int, planned: int, what: str) -> None:
+        if done == 35:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        borderflow.calibrate(scenario, params=FITTED, out=out, progress=stop_at_35, **SMALL)
+    work = work_folder(out)
+    kept = (work / "simulations.jsonl").read_text().splitlines()
+    assert 30 <= len(kept) <= 35 and not out.exists()
+    with pytest.raises(CalibrationError, match="--resume"):
+        borderflow.calibrate(scenario, params=FITTED, out=out, **SMALL)
+    with pytest.raises(CalibrationError, match="seed"):
+        borderflow.calibrate(scenario, params=FITTED, out=out, resume=True, **{**SMALL, "seed": 6})
+    resumed = borderflow.calibrate(scenario, params=FITTED, out=out, resume=True, **SMALL)
+    same(whole, resumed)
+    pd.testing.assert_frame_equal(whole.fit, resumed.fit)
+    # Nothing ran twice: one line per simulation, and the first lines are those kept.
+    lines = (out / "simulations.jsonl").read_text().splitlines()
+    keys = [json.loads(line)["key"] for line in lines]
+    assert len(keys) == len(set(keys)) == whole.simulations
+    assert lines[: len(kept)] == kept
+    assert not work.exists()
+
+
+def test_clear_errors(scenario) -> None:
+    with pytest.raises(UnknownNameError, match=r"p_renege_typo.*p_renege"):
+        borderflow.calibrate(scenario, params=["p_renege_typo"], **SMALL)
+    with pytest.raises(UnknownNameError, match=r"nope.*list, violence, crossings"):
+        borderflow.calibrate(scenario, params=FITTED, hold_out=["nope"], **SMALL)
+    with pytest.raises(CalibrationError, match="no target left"):
+        borderflow.calibrate(scenario, params=FITTED, hold_out=["list", "violence"], **SMALL)
+    with pytest.raises(UnknownNameError, match="point range"):
+        borderflow.calibrate(scenario, params=["p_join_waitlist"], **SMALL)
+    result = CliRunner().invoke(
+        app, ["calibrate", "caravan-2018-spring", "--params", "walk_km_per_dayy", "--budget", "60"]
+    )
+    assert result.exit_code == 2
+    assert "walk_km_per_dayy" in result.output and "train_km_per_day" in result.output
