@@ -172,9 +172,7 @@ class Ledger:
             future = self._future
             road = self._road_id[np.asarray(place, np.int64), np.asarray(to_place, np.int64)]
             col = road * self.n_groups + np.asarray(group, np.int64)
-            inside = days < len(future)
-            flat = days[inside] * future.shape[1] + col[inside]
-            np.add.at(future.reshape(-1), flat, sign)
+            book(future, days, col, sign)
             return
         route = (
             np.asarray(place, np.int64) * self.n_places + np.asarray(to_place, np.int64)
@@ -188,6 +186,15 @@ class Ledger:
             self._booked.setdefault(int(days[a]), []).append(
                 (route[a:b], np.full(b - a, sign, np.int64), None if kept is None else kept[a:b])
             )
+
+    @property
+    def future(self) -> np.ndarray | None:
+        """The grid of moves booked by (day, road * groups + group), when it is in use."""
+        return None if self.keep_events else self._future
+
+    def road_id(self) -> np.ndarray:
+        """``road_id[u, v]``: the road's column block in :attr:`future` (-1: no road)."""
+        return self._road_id
 
     def _release_booked(self, day: int) -> None:
         if self._future is not None and day < len(self._future):
@@ -314,6 +321,20 @@ class Ledger:
     def wait_table(self) -> np.ndarray:
         """Rows ``(port, outcome, waited_days, n)``."""
         return _aggregate_waits(self.waits)
+
+
+def book(future: np.ndarray, days: np.ndarray, cols: np.ndarray, sign: int = 1) -> None:
+    """Add ``sign`` to ``future[day, col]`` for each pair (days past the grid are dropped)."""
+    inside = days < len(future)
+    days, cols = days[inside], cols[inside]
+    if len(days) == 0:
+        return
+    first, last = int(days.min()), int(days.max())
+    width = future.shape[1]
+    # A trip's moves fall within weeks, so counting over that window with bincount
+    # beats an unbuffered add.at over the whole grid.
+    counts = np.bincount((days - first) * width + cols, minlength=(last - first + 1) * width)
+    future[first : last + 1] += (sign * counts).reshape(-1, width).astype(np.int32)
 
 
 def _append_duration(

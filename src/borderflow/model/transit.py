@@ -176,49 +176,63 @@ def walk(
     if (hops_left < 0).any():
         raise RuntimeError("a planned trip cannot reach its border city")
     offset = np.concatenate([[0], np.cumsum(hops_left[:-1])])
-    draws = rng.random((int(hops_left.sum()), 3))
-    budget = -np.log1p(-rng.random(n))  # exponential: the hazard a person can take
-    kind_u = rng.random(n)
-    walked = trip_walk.walk(
-        road_of(world),
-        dest,
-        cur,
-        t_from,
-        first if leg is not None else cur,
-        leg[1] if leg is not None else t_from,
-        leg is not None,
-        offset,
-        draws,
-        budget,
-        kind_u,
-        road_rates(world, idx, day),
-        people.nationality[idx] != MEXICAN,
-        np.array([g.p_refuge_at_entry for g in world.groups])[group],
-    )
-    n_hops, t_end, kinds = walked.n_walked, walked.t_end, walked.kind
-    reached_last = walked.reached_last
+    draws = rng.random((int(hops_left.sum()), 2))
+    entry_u, budget_u, kind_u = rng.random((3, n))
     flat_place, flat_t, n_kept = kept
+    # Room for the kept entries and every hop the trip could take; a trip cut short
+    # leaves a few unused entries, which the pool drops when it compacts.
     people.trip_at[idx] = -1
-    length = n_kept + n_hops
-    at = pool.reserve(int(length.sum()), people) + np.concatenate([[0], np.cumsum(length[:-1])])
+    room = n_kept + hops_left
+    at = pool.reserve(int(room.sum()), people) + np.concatenate([[0], np.cumsum(room[:-1])])
     slots = expand(at, n_kept)
     pool.place[slots], pool.t[slots] = flat_place, flat_t
-    src, dst = expand(offset, n_hops), expand(at + n_kept, n_hops)
-    pool.place[dst], pool.t[dst] = walked.place[src], walked.t[src]
-    booked = length - 1 - (~reached_last).astype(np.int64)
+    ledger = world.ledger
+    future = ledger.future
+    walked = trip_walk.walk(
+        road_of(world),
+        trip_walk.Walkers(
+            dest=dest,
+            cur=cur.astype(np.int64),
+            t0=t_from.astype(float),
+            leg_v=(cur if leg is None else leg[0]).astype(np.int64),
+            leg_t=(t_from if leg is None else leg[1]).astype(float),
+            has_leg=leg is not None,
+            offset=offset,
+            draws=draws,
+            entry_u=entry_u,
+            budget=-np.log1p(-budget_u),  # exponential: the hazard a person can take
+            kind_u=kind_u,
+            rates=road_rates(world, idx, day),
+            foreign=people.nationality[idx] != MEXICAN,
+            p_entry=np.array([g.p_refuge_at_entry for g in world.groups])[group].astype(float),
+            group=group.astype(np.int64),
+            slot=at + n_kept,
+        ),
+        trip_walk.Sink(
+            pool_place=pool.place,
+            pool_t=pool.t,
+            future=future if future is not None else np.zeros((0, 1), np.int32),
+            road_id=ledger.road_id(),
+            n_groups=ledger.n_groups,
+        ),
+    )
+    n_hops, t_end, kinds = walked.n_walked, walked.t_end, walked.kind
+    length = n_kept + n_hops
+    booked = length - 1 - (~walked.reached_last).astype(np.int64)
     people.trip_at[idx] = at
     people.trip_len[idx] = length
     people.trip_booked[idx] = booked
-    # Book the hops reached on this walk (the kept ones were booked before).
-    new = expand(at + n_kept, booked - (n_kept - 1))
-    owner = np.repeat(np.arange(n), booked - (n_kept - 1))
-    world.ledger.book_moves(
-        np.floor(pool.t[new]).astype(np.int64),
-        pool.place[new - 1],
-        pool.place[new],
-        group[owner],
-        idx[owner],
-    )
+    if future is None:
+        # With the event log the moves are booked by person (the walk did not book them).
+        new = expand(at + n_kept, booked - (n_kept - 1))
+        owner = np.repeat(np.arange(n), booked - (n_kept - 1))
+        ledger.book_moves(
+            np.floor(pool.t[new]).astype(np.int64),
+            pool.place[new - 1],
+            pool.place[new],
+            group[owner],
+            idx[owner],
+        )
     people.place[idx] = pool.place[at + booked]
     world.transit_agenda.schedule(idx, np.floor(t_end).astype(np.int64), kinds)
 

@@ -1,8 +1,11 @@
 """Walking planned trips hop by hop: compiled with Numba when it is there, else NumPy.
 
-Both versions take the same uniforms, drawn beforehand in one layout (three per
-hop the trip could take: mode, rest days, refuge on entry), and do the same
-arithmetic in the same order, so they give identical trips (tested). Numba turns
+Both versions take the same uniforms, drawn beforehand in one layout (two per
+hop the trip could take: mode and rest days; one per person for refuge on
+entering Mexico, which a trip to a Mexican border city does at most once), do
+the same arithmetic in the same order, and write the same hops into the trip
+pool and the same moves into the ledger's grid of moves booked by day, so they
+give identical trips (tested). Numba turns
 the walk into a plain loop, which is what a trip is: hops one after another.
 Set ``BORDERFLOW_KERNEL=numpy`` to use the NumPy version.
 """
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from borderflow.model.ledger import book
 
 numba: Any
 try:  # pragma: no cover - depends on the environment
@@ -56,15 +61,53 @@ class Road:
 
 
 @dataclass
-class Walked:
-    """What a walk gives per person, and the hops in the draws' layout."""
+class Walkers:
+    """Who walks, from where, and the uniforms they take."""
 
-    place: np.ndarray  # hop places, at offset[i] + k
-    t: np.ndarray  # hop times
+    dest: np.ndarray  # int64
+    cur: np.ndarray  # int64: place left
+    t0: np.ndarray  # float: time the walk starts
+    leg_v: np.ndarray  # int64: with has_leg, the hop under way (next place...)
+    leg_t: np.ndarray  # float: (...and when it is reached)
+    has_leg: bool
+    offset: np.ndarray  # int64: hop k takes row offset[i] + k of draws
+    draws: np.ndarray  # (hops, 2) uniforms: mode, rest days
+    entry_u: np.ndarray  # uniform: refuge on entering Mexico
+    budget: np.ndarray  # exponential: the hazard a person can take
+    kind_u: np.ndarray  # uniform: which hazard
+    rates: np.ndarray  # (4, n): detain, refuge, give up, settle (in Mexico)
+    foreign: np.ndarray  # bool
+    p_entry: np.ndarray  # float
+    group: np.ndarray  # int64
+    slot: np.ndarray  # int64: hop k goes to pool entry slot[i] + k
+
+
+@dataclass
+class Sink:
+    """Where walks write: the trip pool, and the moves booked by (day, road, group)."""
+
+    pool_place: np.ndarray
+    pool_t: np.ndarray
+    future: np.ndarray  # int32 (days, roads * groups); empty when not booking here
+    road_id: np.ndarray  # int64 (n, n)
+    n_groups: int
+
+
+@dataclass
+class Walked:
+    """What a walk gives per person."""
+
     n_walked: np.ndarray
     t_end: np.ndarray
     kind: np.ndarray
     reached_last: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Walked:
+        """Outputs for ``n`` people before the walk."""
+        return cls(
+            np.zeros(n, np.int64), np.zeros(n), np.full(n, ARRIVE, np.int8), np.ones(n, bool)
+        )
 
 
 def use_numba() -> bool:
@@ -87,7 +130,9 @@ def _poisson_inverse(u: np.ndarray, lam: np.ndarray, p0: np.ndarray) -> np.ndarr
     return k
 
 
-def _hop_days(road: Road, u: np.ndarray, v: np.ndarray, d_mode: np.ndarray, d_rest: np.ndarray):  # type: ignore[no-untyped-def]
+def _hop_days(
+    road: Road, u: np.ndarray, v: np.ndarray, d_mode: np.ndarray, d_rest: np.ndarray
+) -> np.ndarray:
     modes = road.modes[u, v]
     has_bus = (modes & road.bus_bit) > 0
     has_train = (modes & road.train_bit) > 0
@@ -105,58 +150,36 @@ def _hop_days(road: Road, u: np.ndarray, v: np.ndarray, d_mode: np.ndarray, d_re
     return moving + _poisson_inverse(d_rest, moving * road.rest_ratio, p0)
 
 
-def walk_numpy(
-    road: Road,
-    dest: np.ndarray,
-    cur: np.ndarray,
-    t0: np.ndarray,
-    leg_v: np.ndarray,
-    leg_t: np.ndarray,
-    has_leg: bool,
-    offset: np.ndarray,
-    draws: np.ndarray,
-    budget: np.ndarray,
-    kind_u: np.ndarray,
-    rates: np.ndarray,
-    foreign: np.ndarray,
-    p_entry: np.ndarray,
-) -> Walked:
+def walk_numpy(road: Road, w: Walkers, sink: Sink) -> Walked:
     """Walk every trip, hop k of all people at once (NumPy)."""
-    n = len(dest)
-    size = len(draws)
-    out = Walked(
-        np.zeros(size, np.int64),
-        np.zeros(size),
-        np.zeros(n, np.int64),
-        np.zeros(n),
-        np.full(n, ARRIVE, np.int8),
-        np.ones(n, bool),
-    )
-    cur, t, budget = cur.astype(np.int64).copy(), t0.astype(float).copy(), budget.copy()
+    n = len(w.dest)
+    out = Walked.empty(n)
+    cur, t, budget = w.cur.copy(), w.t0.astype(float).copy(), w.budget.copy()
     active = np.arange(n)
     k = 0
     while len(active):
         u = cur[active]
-        slot = offset[active] + k
-        if has_leg and k == 0:
-            v, t_next = leg_v.astype(np.int64), leg_t.astype(float)
+        draw = w.offset[active] + k
+        if w.has_leg and k == 0:
+            v, t_next = w.leg_v.copy(), w.leg_t.astype(float)
         else:
-            v = road.next_hop[u, dest[active]].astype(np.int64)
-            t_next = t[active] + _hop_days(road, u, v, draws[slot, 0], draws[slot, 1])
+            v = road.next_hop[u, w.dest[active]].astype(np.int64)
+            t_next = t[active] + _hop_days(road, u, v, w.draws[draw, 0], w.draws[draw, 1])
         mex = road.in_mexico[u].astype(float)
-        r0 = rates[0, active] * mex
-        r1 = rates[1, active] * mex
-        r2 = rates[2, active]
-        r3 = rates[3, active] * mex
+        r0 = w.rates[0, active] * mex
+        r1 = w.rates[1, active] * mex
+        r2 = w.rates[2, active]
+        r3 = w.rates[3, active] * mex
         total = ((r0 + r1) + r2) + r3
         exposure = total * np.maximum(t_next - t[active], 0.0)
-        out.place[slot], out.t[slot] = v, t_next
+        slot = w.slot[active] + k
+        sink.pool_place[slot], sink.pool_t[slot] = v, t_next
         out.n_walked[active] = k + 1
         hit = exposure >= budget[active]
         if hit.any():
             who = active[hit]
             out.t_end[who] = t[who] + budget[who] / total[hit]
-            x = kind_u[who] * total[hit]
+            x = w.kind_u[who] * total[hit]
             which = (
                 (x > r0[hit]).astype(np.int64)
                 + (x > r0[hit] + r1[hit])
@@ -165,12 +188,15 @@ def walk_numpy(
             out.kind[who] = HAZARDS[which]
             out.reached_last[who] = False
         go = ~hit
-        active, u, v, t_next, slot = active[go], u[go], v[go], t_next[go], slot[go]
+        active, u, v, t_next = active[go], u[go], v[go], t_next[go]
+        if len(sink.future):
+            cols = sink.road_id[u, v] * sink.n_groups + w.group[active]
+            book(sink.future, np.floor(t_next).astype(np.int64), cols)
         budget[active] = budget[active] - exposure[go]
-        entering = foreign[active] & road.in_mexico[v] & ~road.in_mexico[u]
-        stays = entering & (draws[slot, 2] < p_entry[active])
+        entering = w.foreign[active] & road.in_mexico[v] & ~road.in_mexico[u]
+        stays = entering & (w.entry_u[active] < w.p_entry[active])
         cur[active], t[active] = v, t_next
-        done = stays | (v == dest[active])
+        done = stays | (v == w.dest[active])
         out.t_end[active[done]] = t_next[done]
         out.kind[active[stays]] = REFUGE
         active = active[~done]
@@ -179,55 +205,30 @@ def walk_numpy(
 
 
 def _walk_loop(  # type: ignore[no-untyped-def]
-    next_hop,
-    km,
-    modes,
-    in_mexico,
-    bus_bit,
-    train_bit,
-    walk_speed,
-    bus_speed,
-    train_speed,
-    p_bus,
-    p_train,
-    rest_ratio,
-    rest_p0,
-    dest,
-    cur,
-    t0,
-    leg_v,
-    leg_t,
-    has_leg,
-    offset,
-    draws,
-    budget,
-    kind_u,
-    rates,
-    foreign,
-    p_entry,
-    out_place,
-    out_t,
-    n_walked,
-    t_end,
-    kind,
-    reached_last,
-):
+    next_hop, km, modes, in_mexico, bus_bit, train_bit, walk_speed, bus_speed, train_speed,
+    p_bus, p_train, rest_ratio, rest_p0,
+    dest, cur, t0, leg_v, leg_t, has_leg, offset, draws, entry_u, budget, kind_u, rates,
+    foreign, p_entry, group, slots,
+    pool_place, pool_t, future, road_id, n_groups,
+    n_walked, t_end, kind, reached_last,
+):  # fmt: skip
+    n_days = future.shape[0]
     for i in range(len(dest)):
         u = cur[i]
         t = t0[i]
         b = budget[i]
         k = 0
         while True:
-            slot = offset[i] + k
             if has_leg and k == 0:
                 v = leg_v[i]
                 t_next = leg_t[i]
             else:
+                row = offset[i] + k
                 v = next_hop[u, dest[i]]
                 m = modes[u, v]
                 speed = walk_speed
                 mode = 0
-                d = draws[slot, 0]
+                d = draws[row, 0]
                 bus = (m & bus_bit) > 0 and d < p_bus
                 if (m & bus_bit) > 0:
                     w = (d - p_bus) / max(1.0 - p_bus, 1e-300)
@@ -245,7 +246,7 @@ def _walk_loop(  # type: ignore[no-untyped-def]
                     p = rest_p0[mode, u, v]
                     cdf = p
                     rest = 0
-                    while draws[slot, 1] > cdf and rest < MAX_REST:
+                    while draws[row, 1] > cdf and rest < MAX_REST:
                         rest += 1
                         p = p * (lam / rest)
                         cdf = cdf + p
@@ -259,8 +260,8 @@ def _walk_loop(  # type: ignore[no-untyped-def]
             r3 = rates[3, i] * mex
             total = ((r0 + r1) + r2) + r3
             exposure = total * max(t_next - t, 0.0)
-            out_place[slot] = v
-            out_t[slot] = t_next
+            pool_place[slots[i] + k] = v
+            pool_t[slots[i] + k] = t_next
             n_walked[i] = k + 1
             if exposure >= b:
                 t_end[i] = t + b / total
@@ -269,8 +270,11 @@ def _walk_loop(  # type: ignore[no-untyped-def]
                 kind[i] = HAZARDS[which]
                 reached_last[i] = False
                 break
+            day = int(np.floor(t_next))
+            if day < n_days:
+                future[day, road_id[u, v] * n_groups + group[i]] += 1
             b = b - exposure
-            if foreign[i] and in_mexico[v] and not in_mexico[u] and draws[slot, 2] < p_entry[i]:
+            if foreign[i] and in_mexico[v] and not in_mexico[u] and entry_u[i] < p_entry[i]:
                 t_end[i] = t_next
                 kind[i] = REFUGE
                 break
@@ -285,78 +289,31 @@ def _walk_loop(  # type: ignore[no-untyped-def]
 _compiled: Any = None
 
 
-def walk(
-    road: Road,
-    dest: np.ndarray,
-    cur: np.ndarray,
-    t0: np.ndarray,
-    leg_v: np.ndarray,
-    leg_t: np.ndarray,
-    has_leg: bool,
-    offset: np.ndarray,
-    draws: np.ndarray,
-    budget: np.ndarray,
-    kind_u: np.ndarray,
-    rates: np.ndarray,
-    foreign: np.ndarray,
-    p_entry: np.ndarray,
-) -> Walked:
+def walk(road: Road, walkers: Walkers, sink: Sink) -> Walked:
     """Walk every trip until it ends (a hazard, refuge on entry, or the border city).
 
     Person ``i`` starts at ``cur[i]`` at time ``t0[i]`` (with ``has_leg``, on the hop to
     ``leg_v[i]`` reached at ``leg_t[i]``), takes hop ``k``'s uniforms from row
-    ``offset[i] + k`` of ``draws``, and meets its first hazard when the integrated rate
-    passes ``budget[i]`` (an exponential draw).
+    ``offset[i] + k`` of ``draws``, meets its first hazard when the integrated rate
+    passes ``budget[i]`` (an exponential draw), writes hop ``k`` to pool entry
+    ``slot[i] + k`` and books each hop it reaches in ``sink.future``.
     """
     if not use_numba():
-        return walk_numpy(
-            road, dest, cur, t0, leg_v, leg_t, has_leg, offset, draws, budget, kind_u,
-            rates, foreign, p_entry,
-        )  # fmt: skip
+        return walk_numpy(road, walkers, sink)
     global _compiled
     if _compiled is None:
         _compiled = numba.njit(cache=True, nogil=True)(_walk_loop)
-    n, size = len(dest), len(draws)
-    out = Walked(
-        np.zeros(size, np.int64),
-        np.zeros(size),
-        np.zeros(n, np.int64),
-        np.zeros(n),
-        np.full(n, ARRIVE, np.int8),
-        np.ones(n, bool),
-    )
+    w = walkers
+    out = Walked.empty(len(w.dest))
+    future = sink.future if len(sink.future) else np.zeros((0, 1), np.int32)
     _compiled(
-        road.next_hop,
-        road.km,
-        road.modes,
-        road.in_mexico,
-        road.bus_bit,
-        road.train_bit,
-        road.walk_speed,
-        road.bus_speed,
-        road.train_speed,
-        road.p_bus,
-        road.p_train,
-        road.rest_ratio,
-        road.rest_p0,
-        dest.astype(np.int64),
-        cur.astype(np.int64),
-        t0.astype(float),
-        leg_v.astype(np.int64),
-        leg_t.astype(float),
-        has_leg,
-        offset.astype(np.int64),
-        draws,
-        budget,
-        kind_u,
-        np.ascontiguousarray(rates),
-        foreign,
-        p_entry.astype(float),
-        out.place,
-        out.t,
-        out.n_walked,
-        out.t_end,
-        out.kind,
-        out.reached_last,
-    )
+        road.next_hop, road.km, road.modes, road.in_mexico, road.bus_bit, road.train_bit,
+        road.walk_speed, road.bus_speed, road.train_speed, road.p_bus, road.p_train,
+        road.rest_ratio, road.rest_p0,
+        w.dest, w.cur, w.t0, w.leg_v, w.leg_t, w.has_leg, w.offset, w.draws, w.entry_u,
+        w.budget, w.kind_u, np.ascontiguousarray(w.rates), w.foreign, w.p_entry, w.group,
+        w.slot,
+        sink.pool_place, sink.pool_t, future, sink.road_id, sink.n_groups,
+        out.n_walked, out.t_end, out.kind, out.reached_last,
+    )  # fmt: skip
     return out
