@@ -47,7 +47,17 @@ def main() -> None:
     )
     ensemble_csv = HERE / f"ensemble{suffix}.csv"
     if args.quick:
-        _run("ensemble.py", "--runs", "8", "--scale", "0.05", "--csv", str(ensemble_csv))
+        _run(
+            "ensemble.py",
+            "--runs",
+            "8",
+            "--scale",
+            "0.05",
+            "--reps",
+            "1",
+            "--csv",
+            str(ensemble_csv),
+        )
     else:
         _run("ensemble.py", "--csv", str(ensemble_csv))
     if args.quick:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import borderflow
@@ -149,6 +151,25 @@ def test_aggregating_in_row_chunks_changes_nothing(reference):
         pd.testing.assert_frame_equal(
             ens.aggregate_daily(paths, chunk_rows=chunk), reference.daily, check_exact=True
         )
+
+
+def test_a_chunk_reads_only_the_row_groups_of_its_dates(small, tmp_path, monkeypatch):
+    monkeypatch.setattr(ens, "ROW_GROUP", 300)
+    res = ens.ensemble(small, 3, seed=5, out=tmp_path / "e")
+    paths = sorted((tmp_path / "e" / "shards").glob("run-*.parquet"))
+    for path in paths:
+        meta = pq.ParquetFile(path).metadata
+        assert meta.num_row_groups > 3
+        column = meta.schema.names.index("date")
+        spans = [meta.row_group(g).column(column).statistics for g in range(meta.num_row_groups)]
+        for before, after in itertools.pairwise(spans):
+            assert before.max <= after.min
+    first_day = res.daily["date"].min()
+    keys, _, _ = ens._shard_rows(paths[0], None, (first_day, first_day))
+    assert 0 < len(keys) < 300
+    pd.testing.assert_frame_equal(
+        ens.aggregate_daily(paths, chunk_rows=250), res.daily, check_exact=True
+    )
 
 
 def test_memory_is_chunk_rows_times_runs(reference, monkeypatch):
