@@ -211,13 +211,23 @@ def test_a_job_runs_both_scenarios_then_the_cache_answers() -> None:
         base, changed = job.baseline, job.changed
         assert base is not None and changed is not None
         assert changed.indicators["waitlist_person_days"] > base.indicators["waitlist_person_days"]
+        assert job.comparison is not None
+        assert [fid for fid, _ in job.comparison][:2] == [
+            "fig-compare-indicators",
+            "fig-compare-waitlist",
+        ]
         again = manager.submit(prepare(small(scale=0.2, changes=[change]), LIMITS))
         assert again.state == "done" and again.cached and len(calls) == 2
+        assert again.comparison is job.comparison
         # Another change of the same scenario: only the changed scenario is run.
         other = manager.submit(prepare(small(scale=0.2, changes=[{**change, "value": 20}]), LIMITS))
         wait(other)
         assert other.state == "done" and len(calls) == 3 and other.total == 98
         assert other.baseline == base
+        assert other.comparison is not None and other.comparison is not job.comparison
+        # The unchanged scenario alone: nothing to compare.
+        alone = manager.submit(prepare(small(scale=0.2), LIMITS))
+        assert alone.state == "done" and alone.cached and alone.comparison is None
     finally:
         manager.shutdown()
 

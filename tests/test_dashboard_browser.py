@@ -71,7 +71,7 @@ def run_and_wait(page: Any, previous: str | None = None) -> tuple[float, float]:
     )
     # Plotly draws after the page receives the figures.
     page.wait_for_function(
-        "() => { const gd = document.querySelector('#fig-waitlist .js-plotly-plot');"
+        "() => { const gd = document.querySelector('#figures .js-plotly-plot');"
         " return gd && gd._fullData && gd._fullData.length > 0; }"
     )
     el = page.locator("#waitlist-indicator")
@@ -107,14 +107,22 @@ def test_lower_quota_lengthens_the_waitlist_and_the_figures_follow(
     choose(page, SPRING, "0.2")
     page.fill("#quota-value", "0")
     baseline, changed = run_and_wait(page)
+    # First the two compared: the report's overlay of the waitlists, A solid and B dashed.
+    page.wait_for_function(
+        "() => { const gd = document.querySelector('#fig-compare-waitlist .js-plotly-plot');"
+        " return gd && gd._fullData && gd._fullData.some(t => t.line && t.line.dash === 'dash'); }"
+    )
+    assert page.locator("#fig-compare-indicators .js-plotly-plot").count() == 1
+    page.wait_for_timeout(500)  # let Plotly finish drawing before the picture
+    shot = save_screenshot(page, "dashboard.png", tmp_path)
+    assert shot.stat().st_size > 20_000
+    page.check("#figures-of input[value='changed']")
+    page.wait_for_selector("#fig-waitlist .js-plotly-plot")
     assert changed > baseline > 0
     assert page.locator(".js-plotly-plot").count() >= 6
     assert page.locator("#fig-stocks .js-plotly-plot").is_visible()
     zero_quota = waitlist_curve(page)
     assert "quota at san_ysidro = 0" in page.inner_text("#run-description")
-    page.wait_for_timeout(500)  # let Plotly finish drawing before the picture
-    shot = save_screenshot(page, "dashboard.png", tmp_path)
-    assert shot.stat().st_size > 20_000
 
     # Now a generous quota: the waitlist shrinks below the unchanged scenario's.
     page.fill("#quota-value", "20")

@@ -68,6 +68,7 @@ table.indicators td:first-child, table.indicators th:first-child { text-align: l
 .hint { color: #666; font-size: 12px; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr));
   gap: 8px; }
+.figures > p { grid-column: 1 / -1; margin: 4px 0; }
 """
 
 
@@ -162,10 +163,11 @@ def _layout(limits: Limits, scenarios: list[tuple[str, str]]) -> html.Div:
                             dcc.RadioItems(
                                 id="figures-of",
                                 options=[
+                                    {"label": " both compared ", "value": "compare"},
                                     {"label": " changed scenario ", "value": "changed"},
                                     {"label": " unchanged scenario", "value": "baseline"},
                                 ],
-                                value="changed",
+                                value="compare",
                                 inline=True,
                             ),
                             html.Div(id="figures", className="figures"),
@@ -298,12 +300,23 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
         indicator,
         html.Table(rows, className="indicators", id="indicators"),
     ]
-    shown = changed if which == "changed" else base
-    graphs = [
-        dcc.Graph(id=f"fig-{name}", figure=fig, config={"displaylogo": False})
-        for name, fig in shown.figures
-    ]
-    return head, graphs
+    config = {"displaylogo": False}
+    if which == "compare":
+        if job.comparison is None:
+            note = "No lever changed: nothing to compare. The figures of the run:"
+            return head, [html.P(note, className="hint"), *_graphs(changed.figures)]
+        note = html.P(
+            "A is the unchanged scenario (solid lines), B the changed one (dashed).",
+            className="hint",
+        )
+        graphs = [dcc.Graph(id=fid, figure=fig, config=config) for fid, fig in job.comparison]
+        return head, [note, *graphs]
+    return head, _graphs((changed if which == "changed" else base).figures)
+
+
+def _graphs(figures: tuple[tuple[str, Any], ...]) -> list[Any]:
+    config = {"displaylogo": False}
+    return [dcc.Graph(id=f"fig-{name}", figure=fig, config=config) for name, fig in figures]
 
 
 def create_app(limits: Limits | None = None, manager: JobManager | None = None) -> Dash:
@@ -442,7 +455,7 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
         if not job.finished_state:
             return (keep, False, keep, *_progress(job), keep, keep)
         if job.state == "done":
-            head, graphs = _results(job, which or "changed")
+            head, graphs = _results(job, which or "compare")
             return (keep, True, keep, *_progress(job), head, graphs)
         message = html.Div(f"Run {job.state}: {job.message}", className="refused")
         return (keep, True, message if job.state == "failed" else keep, *_progress(job), keep, keep)

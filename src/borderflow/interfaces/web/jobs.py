@@ -24,6 +24,8 @@ import pandas as pd
 from borderflow.interfaces import api
 from borderflow.interfaces.web.requests import Prepared
 from borderflow.report import figures
+from borderflow.report.compare import Side, compare_figures, indicator_table, indicators_figure
+from borderflow.report.html import report_input
 from borderflow.results.results import Results
 from borderflow.scenario.schema import Scenario
 
@@ -119,13 +121,29 @@ def figures_of(res: Results, targets: bool = True) -> list[tuple[str, Any]]:
 
 @dataclass(frozen=True)
 class RunSet:
-    """The answer for one scenario: indicators averaged over its runs, the first run's figures."""
+    """The answer for one scenario: indicators averaged over its runs, the first run's figures.
+
+    ``report`` is the first run's report input, which the comparison is drawn from.
+    """
 
     key: str
     indicators: dict[str, float]
     per_run: tuple[dict[str, float], ...]
     figures: tuple[tuple[str, Any], ...]
     seconds: float
+    report: Any = None
+
+
+Figures = tuple[tuple[str, Any], ...]
+
+
+def comparison_figures(baseline: RunSet, changed: RunSet) -> Figures:
+    """The report's comparison of two runs: each indicator's change, then series overlaid."""
+    a = Side("unchanged", baseline.report)
+    b = Side("changed", changed.report)
+    out = [("fig-compare-indicators", indicators_figure(indicator_table(a, b)))]
+    out += list(compare_figures(a, b).items())
+    return tuple(out)
 
 
 class ResultCache:
@@ -133,12 +151,12 @@ class ResultCache:
 
     def __init__(self, size: int = 16):
         self.size = size
-        self._items: OrderedDict[str, RunSet] = OrderedDict()
+        self._items: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> RunSet | None:
+    def get(self, key: str) -> Any:
         """The cached answer for ``key``, if any (and mark it recently used)."""
         with self._lock:
             item = self._items.get(key)
@@ -149,11 +167,12 @@ class ResultCache:
             self._items.move_to_end(key)
             return item
 
-    def put(self, item: RunSet) -> None:
-        """Keep ``item``, dropping the least recently used beyond ``size``."""
+    def put(self, item: Any, key: str | None = None) -> None:
+        """Keep ``item`` (under ``key``, default ``item.key``), dropping the least recent."""
+        key = item.key if key is None else key
         with self._lock:
-            self._items[item.key] = item
-            self._items.move_to_end(item.key)
+            self._items[key] = item
+            self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
@@ -173,6 +192,7 @@ class Job:
     message: str = ""
     baseline: RunSet | None = None
     changed: RunSet | None = None
+    comparison: Figures | None = None
     cached: bool = False
     started: float | None = None
     finished: float | None = None
@@ -211,6 +231,7 @@ class JobManager:
         run: RunFunction = _run,
     ):
         self.cache = ResultCache(cache_size)
+        self.comparisons = ResultCache(cache_size)
         self.keep_jobs = keep_jobs
         self.max_pending = max_pending
         self._run = run
@@ -247,7 +268,14 @@ class JobManager:
             self._jobs[job.id] = job
             self._forget_old()
         if baseline is not None and changed is not None:
+            # Both runs known: at most the comparison to draw (well under a second).
             job.baseline, job.changed, job.cached = baseline, changed, True
+            try:
+                job.comparison = self._compare(baseline, changed, changed_key)
+            except Exception as exc:
+                job.state, job.message = "failed", f"{type(exc).__name__}: {exc}"
+                job.finished = time.time()
+                return job
             job.done, job.state, job.finished = job.total, "done", time.time()
             job.message = "from the cache"
             return job
@@ -300,6 +328,8 @@ class JobManager:
                 job.changed = self.cache.get(changed_key) or self._answer(
                     job, prepared.changed, changed_key, "changed scenario"
                 )
+            job.message = "drawing the comparison"
+            job.comparison = self._compare(job.baseline, job.changed, changed_key)
             job.done, job.state, job.message = job.total, "done", ""
         except CancelledError:
             job.state, job.message = "cancelled", "cancelled"
@@ -309,6 +339,15 @@ class JobManager:
             traceback.print_exc()
         finally:
             job.finished = time.time()
+
+    def _compare(self, baseline: RunSet, changed: RunSet, key: str) -> Figures | None:
+        if baseline.key == changed.key:
+            return None  # nothing changed: nothing to compare
+        figures = self.comparisons.get(key)
+        if figures is None:
+            figures = comparison_figures(baseline, changed)
+            self.comparisons.put(figures, key)
+        return figures
 
     def _answer(self, job: Job, sc: Scenario, key: str, what: str) -> RunSet:
         start = time.perf_counter()
@@ -334,6 +373,7 @@ class JobManager:
             per_run=per_run,
             figures=tuple(figures_of(results[0], targets=job.prepared.request.scale == 1)),
             seconds=time.perf_counter() - start,
+            report=report_input(results[0]),
         )
         self.cache.put(answer)
         return answer
