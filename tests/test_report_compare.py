@@ -154,3 +154,15 @@ def test_cli_compare_a_scenario_with_a_change(tiny, tmp_path: Path) -> None:
     result = runner.invoke(app, ["compare", str(out / "a"), str(out / "b"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, ["compare", str(out / "a")]).exit_code == 2
+
+
+def test_cli_ensemble_writes_its_report(tiny, tmp_path: Path) -> None:
+    from conftest import single_port_body, write_scenario
+
+    sc_path = write_scenario(tmp_path / "sc", single_port_body())
+    out = tmp_path / "ens"
+    args = ["ensemble", str(sc_path), "--runs", "2", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = (out / REPORT_FILE).read_text(encoding="utf-8")
+    assert "ensemble of 2 runs" in text and 'id="fig-waitlist"' in text

@@ -103,13 +103,29 @@ def daily_pivot(
     """
     d = daily
     if states is not None:
-        d = d[d["state"].astype(str).isin(list(states))]
-    labels = d[by].astype(str)
+        d = d[_text(d["state"]).isin(list(states))]
+    return _spread(d, by, key, scenario)
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """A column as strings, fast for categoricals (the result tables' columns are)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = np.asarray(column.cat.categories.astype(str), dtype=object)
+        codes = column.cat.codes.to_numpy()
+        out = np.where(codes >= 0, names[np.maximum(codes, 0)], None)
+        return pd.Series(out, index=column.index, dtype=object)
+    return column.astype(str)
+
+
+def _spread(
+    d: pd.DataFrame, by: str, key: Mapping[str, str] | None, scenario: Scenario
+) -> pd.DataFrame:
+    labels = _text(d[by])
     if key is not None:
         labels = labels.map(key)
     frame = pd.DataFrame({"date": pd.to_datetime(d["date"]), "by": labels, "n": d["n"]})
     frame = frame.dropna(subset=["by"])
-    wide = frame.pivot_table(index="date", columns="by", values="n", aggfunc="sum", fill_value=0)
+    wide = frame.groupby(["date", "by"])["n"].sum().unstack("by", fill_value=0)
     wide.columns = wide.columns.astype(str)
     wide.columns.name = None
     return wide.reindex(_dates(scenario), fill_value=0)
@@ -123,16 +139,8 @@ def _flow_pivot(
     by: str = "transition",
     key: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    f = flows[flows["transition"].astype(str).isin(list(transitions))]
-    labels = f[by].astype(str)
-    if key is not None:
-        labels = labels.map(key)
-    frame = pd.DataFrame({"date": pd.to_datetime(f["date"]), "by": labels, "n": f["n"]})
-    frame = frame.dropna(subset=["by"])
-    wide = frame.pivot_table(index="date", columns="by", values="n", aggfunc="sum", fill_value=0)
-    wide.columns = wide.columns.astype(str)
-    wide.columns.name = None
-    return wide.reindex(_dates(scenario), fill_value=0)
+    f = flows[_text(flows["transition"]).isin(list(transitions))]
+    return _spread(f, by, key, scenario)
 
 
 def _layout(fig: go.Figure, title: str, *, y: str = "people", height: int = HEIGHT) -> go.Figure:
@@ -165,7 +173,7 @@ def _cities_with(frame: pd.DataFrame) -> list[str]:
 
 def has_us_part2(daily: pd.DataFrame, courts: pd.DataFrame | None = None) -> bool:
     """Whether the run has MPP or court activity (the U.S. side of the model, part 2)."""
-    states = set(daily.loc[daily["n"] > 0, "state"].astype(str))
+    states = set(_text(daily.loc[daily["n"] > 0, "state"]))
     if states & {"mpp_waiting", "detained", "released_pending_hearing"}:
         return True
     return courts is not None and not courts.empty and bool((courts["backlog"] > 0).any())
@@ -529,10 +537,9 @@ def flow_sankey(flows: pd.DataFrame, daily: pd.DataFrame, scenario: Scenario) ->
     names = _names(scenario)
     kinds = {p.id: p.kind for p in scenario.places}
     f = flows[flows["n"] > 0]
-    tr = f["transition"].astype(str)
-    place = f["place"].astype(str)
-    to_place = f["to_place"].astype(str)
-    from_state = f["from_state"].astype(str)
+    tr, place, to_place, from_state = (
+        _text(f[c]) for c in ("transition", "place", "to_place", "from_state")
+    )
     links: dict[tuple[str, str], float] = {}
 
     def add(src: str, dst: str, n: float) -> None:
@@ -542,7 +549,7 @@ def flow_sankey(flows: pd.DataFrame, daily: pd.DataFrame, scenario: Scenario) ->
     transit = "on the road through Mexico"
     # entries: an origin city, a town on the road (joiners), or a border city (already there)
     enter = f[tr.isin(["depart", "join_caravan"])]
-    for p, n in enter.groupby(enter["place"].astype(str))["n"].sum().items():
+    for p, n in enter.groupby(place[enter.index])["n"].sum().items():
         if kinds.get(p) == "border_city":
             add("already at the border", transit, n)
         elif kinds.get(p) == "origin":
@@ -553,10 +560,10 @@ def flow_sankey(flows: pd.DataFrame, daily: pd.DataFrame, scenario: Scenario) ->
     add("deported by Mexico", transit, again)
     # leaving the road
     off_road = f[(from_state == "transit") & tr.isin(["deported_by_mexico", "refuge_in_mexico"])]
-    for t, n in off_road.groupby(off_road["transition"].astype(str))["n"].sum().items():
+    for t, n in off_road.groupby(tr[off_road.index])["n"].sum().items():
         add(transit, "deported by Mexico" if t == "deported_by_mexico" else "stayed in Mexico", n)
     gave = f[(from_state == "transit") & tr.isin(["give_up", "settle"])]
-    for t, n in gave.groupby(gave["transition"].astype(str))["n"].sum().items():
+    for t, n in gave.groupby(tr[gave.index])["n"].sum().items():
         add(transit, "went home" if t == "give_up" else "stayed in Mexico", n)
     # reaching a border city: the waitlist (arrive_border) or straight to a crossing
     reach = f[tr == "reach_border_city"]
@@ -576,13 +583,14 @@ def flow_sankey(flows: pd.DataFrame, daily: pd.DataFrame, scenario: Scenario) ->
         "settle": "stayed in Mexico",
         "refuge_in_mexico": "stayed in Mexico",
     }
-    sel = at_border["transition"].astype(str).isin(list(outcome_of))
-    grouped = at_border[sel].groupby([b_city[sel], at_border.loc[sel, "transition"].astype(str)])
+    b_tr = tr[at_border.index]
+    sel = b_tr.isin(list(outcome_of))
+    grouped = at_border[sel].groupby([b_city[sel], b_tr[sel]])
     for (c, t), n in grouped["n"].sum().items():
         add(f"reached {names.get(c, c)}", outcome_of[t], n)
     # a crossing between ports ends in an apprehension or an evasion
     crossed = f[tr.isin(["apprehended", "evaded"])]
-    for t, n in crossed.groupby(crossed["transition"].astype(str))["n"].sum().items():
+    for t, n in crossed.groupby(tr[crossed.index])["n"].sum().items():
         add("crossed between ports", "apprehended" if t == "apprehended" else "evaded", n)
     custody = "in U.S. custody"
     for step in ("admitted at a port", "apprehended"):
