@@ -634,7 +634,8 @@ def flow_sankey(flows: pd.DataFrame, daily: pd.DataFrame, scenario: Scenario) ->
     fig.update_layout(
         title={"text": "From origins through Mexico and the border to outcomes", "x": 0.01},
         template=TEMPLATE,
-        height=560,
+        # room for a label per border city reached, the tallest column
+        height=max(560, 48 * sum(n.startswith("reached ") for n in nodes)),
         margin={"l": 20, "r": 20, "t": 50, "b": 20},
     )
     return fig

@@ -320,7 +320,7 @@ def levers_section(inp: ReportInput) -> str:
         f"{n_assumed} assumptions)</h3>"
         + '<p class="note">A sourced value names the fact it comes from; an assumption gives '
         "its reason and the plausible range it may take.</p>"
-        + "<details open><summary>every parameter</summary>"
+        + "<details><summary>show every parameter</summary>"
         + table(["parameter", "value", "range", "unit", "status", "source or reason"], param_rows)
         + "</details>"
     )
