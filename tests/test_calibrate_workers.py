@@ -29,3 +29,17 @@ def test_screening_picks_the_assumptions_the_targets_respond_to(scenario) -> Non
     # screened on; the courts' parameters cannot reach these targets at all.
     assert screen.loc["share_renege_cross", "effect"] == 0
     assert screen.loc["case_active_days", "effect"] == 0
+
+
+@pytest.mark.slow
+def test_ray_gives_the_same_fit_and_indices(scenario) -> None:
+    pytest.importorskip("ray")
+    local = borderflow.calibrate(scenario, params=FITTED, **SMALL)
+    on_ray = borderflow.calibrate(scenario, params=FITTED, backend="ray", workers=2, **SMALL)
+    same(local, on_ray)
+    params = [*FITTED, "share_renege_cross"]
+    a = borderflow.sensitivity(scenario, "violence", method="morris", n=2, params=params)
+    b = borderflow.sensitivity(
+        scenario, "violence", method="morris", n=2, params=params, backend="ray", workers=2
+    )
+    assert a.indices.equals(b.indices)

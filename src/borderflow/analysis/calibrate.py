@@ -457,8 +457,9 @@ class Calibration:
             "parameters": self.fitted,
             "targets_fitted": self.fit.loc[~self.fit["held_out"], "id"].tolist(),
             "targets_held_out": self.fit.loc[self.fit["held_out"], "id"].tolist(),
-            "in_sample_error": self.in_sample_error,
-            "out_of_sample_error": self.out_of_sample_error,
+            # JSON has no NaN: no target of that kind is null.
+            "in_sample_error": _or_none(self.in_sample_error),
+            "out_of_sample_error": _or_none(self.out_of_sample_error),
             "simulations": self.simulations,
             "method": "ABC-SMC posterior (uniform prior on each range); Optuna TPE point fit",
             **self.settings,
@@ -491,6 +492,10 @@ class Calibration:
             )
 
         return store.write_atomically(Path(folder), fill)
+
+
+def _or_none(value: float) -> float | None:
+    return value if np.isfinite(value) else None
 
 
 # ------------------------------------------------------------------------ calibrate

@@ -738,15 +738,15 @@ def show_calibration(cal: Calibration) -> None:
 
 @app.command()
 def sensitivity(
-    scenario: Annotated[
-        str, typer.Argument(help="bundled name or scenario file")
-    ] = api.DEFAULT_SCENARIO,
     output: Annotated[
         str,
         typer.Option(
             help="the indicator: a target id or a summary path (us_processing.court_backlog_final)"
         ),
-    ] = "crossings_between_ports",
+    ],
+    scenario: Annotated[
+        str, typer.Argument(help="bundled name or scenario file")
+    ] = api.DEFAULT_SCENARIO,
     method: Annotated[str, typer.Option(help="sobol or morris")] = "sobol",
     n: Annotated[
         int,
