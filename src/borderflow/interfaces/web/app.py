@@ -286,13 +286,19 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
         )
     p = job.prepared
     runs = len(p.seeds)
-    where = "from the cache" if job.cached else f"in {base.seconds + changed.seconds:.1f} s"
+    seeds = (
+        f"seed {p.seeds[0]}"
+        if runs == 1
+        else f"seeds {p.seeds[0]}–{p.seeds[-1]} ({runs} runs: indicators are means, "
+        f"figures of seed {p.seeds[0]})"
+    )
+    took = (job.finished or 0) - (job.started or job.finished or 0)
+    where = "from the cache" if job.cached else f"in {took:.1f} s"
     head = [
         html.H2(f"Results: {p.changed.title}"),
         html.P(
             f"{p.request.scenario} at scale {p.request.scale:g}, about {p.people:,} people, "
-            f"{p.baseline.n_days} days; seeds {p.seeds[0]}–{p.seeds[-1]} "
-            f"({runs} run{'s' if runs > 1 else ''}, indicators are means); "
+            f"{p.baseline.n_days} days; {seeds}; "
             f"changes: {_describe_changes(job)}; computed {where}.",
             className="hint",
             id="run-description",
