@@ -6,6 +6,8 @@
 ``ensemble`` runs a scenario under many seeds and returns bands (``read_ensemble`` reads
 its folder back). ``calibrate`` fits the assumptions to the targets (a posterior sample and a
 point fit); ``sensitivity`` ranks the assumptions by their effect on an indicator.
+``write_report`` draws a run's or an ensemble's ``report.html``; ``write_compare`` two
+results side by side.
 ``load_flee`` reads a Flee 3.1 scenario folder and ``run_flee_rules`` runs it with Flee's rules.
 """
 
@@ -21,6 +23,8 @@ from borderflow.interfaces.api import (
     run_flee_rules,
     scenarios,
     sensitivity,
+    write_compare,
+    write_report,
 )
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
@@ -43,4 +47,6 @@ __all__ = [
     "run_flee_rules",
     "scenarios",
     "sensitivity",
+    "write_compare",
+    "write_report",
 ]

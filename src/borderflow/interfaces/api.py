@@ -169,6 +169,40 @@ def sensitivity(
     )
 
 
+def write_report(
+    source: Results | EnsembleResults | str | Path,
+    folder: str | Path | None = None,
+    *,
+    png: bool = False,
+) -> Path:
+    """Write ``report.html`` of a run or an ensemble; return its path.
+
+    Args:
+        source: a run's :class:`Results`, an ensemble, or a results or ensemble folder.
+        folder: where to write (default: the folder of ``source``).
+        png: also write the figures as PNG where Kaleido can render (see the README).
+    """
+    # plotly is imported only when a report is asked for, not with borderflow itself
+    from borderflow.report.html import write_report as _write
+
+    if isinstance(source, EnsembleResults):
+        if source.folder is None:
+            raise ValueError("an ensemble's report is drawn from its folder: run it with out=")
+        source = source.folder
+    return _write(source, folder, png=png).path
+
+
+def write_compare(
+    a: Results | str | Path,
+    b: Results | str | Path,
+    out: str | Path,
+) -> Path:
+    """Write ``compare.html`` of two runs or results (or ensemble) folders into ``out``."""
+    from borderflow.report.compare import write_compare as _write
+
+    return _write(a, b, out)
+
+
 def scenarios() -> list[str]:
     """Names of the bundled scenarios."""
     return _load.bundled_names()
