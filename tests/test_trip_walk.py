@@ -23,7 +23,7 @@ def test_expand_lists_each_run() -> None:
     assert expand(np.array([4]), np.array([0])).tolist() == []
 
 
-@pytest.mark.skipif(trip_walk.numba is None, reason="Numba is not installed")
+@pytest.mark.skipif(not trip_walk.HAVE_NUMBA, reason="Numba is not installed")
 def test_compiled_and_numpy_walks_give_identical_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # Road levers change on dated policies in this scenario, so redraws are covered too.
     sc = borderflow.load_scenario("national-fy2019").scaled(0.01)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model.people import People
+from borderflow.model.states import code_table, is_in
 
 #: Kinds of personal events there are (see ``borderflow.model.world.Event``); an agenda
 #: that takes them all need not check the kind.
@@ -25,6 +26,7 @@ class Agenda:
         self.people = people
         self.n_days = n_days
         self.kinds = np.array(kinds, dtype=np.int8)
+        self._is_kind = code_table(list(kinds))
         #: The person field holding the day of the pending event; a separate field
         #: (``ti_court``) lets a court decision be pending beside a personal event.
         self.clock = clock
@@ -54,9 +56,11 @@ class Agenda:
         small = np.int16 if self.n_days < 2**15 else np.int32
         order = np.argsort(days.astype(small), kind="stable")
         days, idx = days[order], idx[order]
-        cuts = np.flatnonzero(np.diff(days)) + 1
-        for chunk_days, chunk in zip(np.split(days, cuts), np.split(idx, cuts), strict=True):
-            self._buckets[int(chunk_days[0])].append(chunk)
+        cuts = (np.flatnonzero(np.diff(days)) + 1).tolist()
+        starts = [0, *cuts]
+        buckets = self._buckets
+        for day, a, b in zip(days[starts].tolist(), starts, [*cuts, len(days)], strict=True):
+            buckets[day].append(idx[a:b])
 
     def cancel(self, idx: np.ndarray) -> None:
         """Drop the pending events of ``idx`` (their bucket entries become stale)."""
@@ -76,7 +80,7 @@ class Agenda:
         clock = getattr(p, self.clock)
         valid = clock[idx] == day
         if self.clock == "ti_next" and len(self.kinds) < N_KINDS:
-            valid &= np.isin(p.next_kind[idx], self.kinds)
+            valid &= is_in(p.next_kind[idx], self._is_kind)
         idx = idx[valid]
         # A person rescheduled to the same day is in the bucket twice: keep the first entry,
         # in O(k) with a scratch array rather than a sort.

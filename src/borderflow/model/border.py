@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model import processing
-from borderflow.model.states import WAITING, State, Transition
+from borderflow.model.states import IS_WAITING, State, Transition, is_in
 from borderflow.model.world import Event, World, change
 
 
@@ -90,7 +90,7 @@ def _waiting_at(world: World, port: int):  # type: ignore[no-untyped-def]
     people = world.people
 
     def valid(chunk: np.ndarray) -> np.ndarray:
-        return np.isin(people.state[chunk], WAITING) & (people.place[chunk] == port)
+        return is_in(people.state[chunk], IS_WAITING) & (people.place[chunk] == port)
 
     return valid
 
@@ -124,7 +124,7 @@ def reneging(world: World, day: int) -> None:
     """People whose patience ends today leave the list: cross, settle, or go home."""
     people, net, ledger, p = world.people, world.net, world.ledger, world.p
     idx = world.waiting_agenda.due(day)
-    idx = idx[np.isin(people.state[idx], WAITING)]
+    idx = idx[is_in(people.state[idx], IS_WAITING)]
     if len(idx) == 0:
         return
     port = people.place[idx].astype(np.int64)

@@ -24,7 +24,13 @@ import numpy as np
 
 from borderflow.model.people import FLAG_ASYLUM_BARRED, FLAG_HAS_CASE, FLAG_LAWYER
 from borderflow.model.removal import order_removal
-from borderflow.model.states import AWAITING_HEARING, NATIONALITIES, State, Transition
+from borderflow.model.states import (
+    IS_AWAITING_HEARING,
+    NATIONALITIES,
+    State,
+    Transition,
+    is_in,
+)
 from borderflow.model.world import MPP_DOCKET, Docket, World
 
 OUTCOMES = (
@@ -108,7 +114,7 @@ def decide(world: World, docket: Docket, idx: np.ndarray, day: int) -> None:
     hearings = 1 + rng.poisson(max(p["hearings_per_case"] - 1.0, 0.0), n)
     _count_hearings(world, idx, hearings)
 
-    present = np.isin(people.state[idx], AWAITING_HEARING)
+    present = is_in(people.state[idx], IS_AWAITING_HEARING)
     share_missed = p["p_absentia_mpp"] if mpp else p["p_absentia_released"]
     per_hearing = 1.0 - (1.0 - share_missed) ** (1.0 / max(p["hearings_per_case"], 1.0))
     missed = rng.random(n) >= (1.0 - per_hearing) ** hearings

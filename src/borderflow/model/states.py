@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numpy as np
+
 from borderflow.scenario.schema import HOUSEHOLD_ROLES, NATIONALITIES
 
 __all__ = ["HOUSEHOLD_ROLES", "NATIONALITIES", "OUTSIDE", "Household", "State", "Transition"]
@@ -78,6 +80,22 @@ STATE_DOCS: dict[State, str] = {
 AWAITING_HEARING = (State.DETAINED, State.RELEASED_PENDING_HEARING, State.MPP_WAITING)
 
 WAITING = (State.WAITING_SHELTERED, State.WAITING_UNSHELTERED)
+
+
+def code_table(codes: tuple[int, ...] | list[int]) -> np.ndarray:
+    """A lookup table for :func:`is_in`: ``table[c]`` is whether small code ``c`` is listed."""
+    table = np.zeros(256, bool)
+    table[np.asarray(codes, np.int64) % 256] = True
+    return table
+
+
+def is_in(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``np.isin(values, codes)`` for int8 codes, by one table lookup instead of a sort."""
+    return table[values.view(np.uint8)]
+
+
+IS_WAITING = code_table(WAITING)
+IS_AWAITING_HEARING = code_table(AWAITING_HEARING)
 
 
 class Transition(IntEnum):

@@ -12,6 +12,7 @@ Set ``BORDERFLOW_KERNEL=numpy`` to use the NumPy version.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +21,8 @@ import numpy as np
 
 from borderflow.model.ledger import book
 
-numba: Any
-try:  # pragma: no cover - depends on the environment
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
+#: Whether Numba is installed (imported only when a walk first needs it: it is slow to load).
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 #: Event kinds a walk can end with (same codes as ``borderflow.model.world.Event``).
 ARRIVE, DETAIN, REFUGE, GIVE_UP, SETTLE = 1, 2, 3, 4, 5
@@ -112,7 +110,7 @@ class Walked:
 
 def use_numba() -> bool:
     """Whether walks run compiled (Numba installed, not turned off)."""
-    return numba is not None and os.environ.get("BORDERFLOW_KERNEL", "numba") != "numpy"
+    return HAVE_NUMBA and os.environ.get("BORDERFLOW_KERNEL", "numba") != "numpy"
 
 
 def _poisson_inverse(u: np.ndarray, lam: np.ndarray, p0: np.ndarray) -> np.ndarray:
@@ -302,6 +300,8 @@ def walk(road: Road, walkers: Walkers, sink: Sink) -> Walked:
         return walk_numpy(road, walkers, sink)
     global _compiled
     if _compiled is None:
+        import numba
+
         _compiled = numba.njit(cache=True, nogil=True)(_walk_loop)
     w = walkers
     out = Walked.empty(len(w.dest))
