@@ -244,3 +244,9 @@ def test_pngs_are_written_when_kaleido_is_there(fall, tmp_path: Path) -> None:
         pytest.skip(out.message)
     assert out.ok
     assert out.written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_time_to_decision_keeps_every_decided_case(fall) -> None:
+    fig = figs.time_to_decision(fall.decisions, fall.scenario)
+    decided = fall.decisions[fall.decisions["outcome"].astype(str).isin(figs.DECISION_LABELS)]
+    assert sum(int(sum(t.y)) for t in fig.data) == int(decided["n"].sum()) > 0

@@ -438,15 +438,25 @@ def time_to_decision(decisions: pd.DataFrame, scenario: Scenario) -> go.Figure:
     d = d[d["n"] > 0]
     if d.empty:
         return _empty("Time to decision", "No court case was decided before the run ended.")
+    # a week per bar once decisions spread over months: single days are mostly noise
+    width = 7 if d["days"].max() > 70 else 1
     fig = go.Figure()
     for outcome, label in DECISION_LABELS.items():
         part = d[d["outcome"].astype(str) == outcome]
         if part.empty:
             continue
-        per = part.groupby("days")["n"].sum()
-        fig.add_trace(go.Bar(x=per.index, y=per.to_numpy(), name=f"{label} ({int(per.sum()):,})"))
+        per = part.groupby(part["days"] // width * width)["n"].sum()
+        fig.add_trace(
+            go.Bar(
+                x=per.index + (width - 1) / 2,
+                y=per.to_numpy(),
+                width=width,
+                name=f"{label} ({int(per.sum()):,})",
+            )
+        )
     fig.update_layout(barmode="stack", bargap=0)
-    fig.update_xaxes(title_text="days from custody to the decision")
+    unit = "weeks of 7 days" if width == 7 else "days"
+    fig.update_xaxes(title_text=f"days from custody to the decision (bars: {unit})")
     _layout(fig, "Time from custody to a court decision (cases decided in the run)", y="cases")
     fig.update_layout(hovermode="closest")
     return fig
