@@ -9,7 +9,6 @@ id) or a headline indicator of ``summary_dict`` (by its dotted path, e.g.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -139,8 +138,3 @@ def run_indicators(task: Task) -> list[float]:
     sc = scenario_with(spec.scenario, spec.names, spec.values)
     results = Results(run_engine(sc, task.seed))
     return indicator_values(results, spec.indicators)
-
-
-def is_missing(value: float) -> bool:
-    """Whether an indicator value is undefined (NaN, e.g. a rate over no one)."""
-    return not math.isfinite(value)
