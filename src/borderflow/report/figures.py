@@ -120,6 +120,8 @@ def _text(column: pd.Series) -> pd.Series:
 def _spread(
     d: pd.DataFrame, by: str, key: Mapping[str, str] | None, scenario: Scenario
 ) -> pd.DataFrame:
+    # sum per (date, value) first: far fewer rows to relabel than the table has
+    d = d.groupby(["date", by], observed=True, sort=False)["n"].sum().reset_index()
     labels = _text(d[by])
     if key is not None:
         labels = labels.map(key)
