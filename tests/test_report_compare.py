@@ -18,7 +18,14 @@ from borderflow.report.compare import (
     indicator_table,
     scenario_changes,
 )
-from borderflow.report.html import FIGURES, REPORT_FILE, SECTIONS, report_input, write_report
+from borderflow.report.html import (
+    FIGURES,
+    REPORT_FILE,
+    SECTIONS,
+    build_report,
+    report_input,
+    write_report,
+)
 from borderflow.report.series import bands_of
 from test_report import parse
 
@@ -104,6 +111,12 @@ def test_an_ensemble_report_has_every_section_with_bands(ensembles) -> None:
     # the waitlist has its shaded bands (a filled polygon per band)
     waitlist = text.split('id="fig-waitlist"', 1)[1].split("</script>", 1)[0]
     assert '"fill":"toself"' in waitlist
+
+
+def test_an_ensemble_object_and_its_folder_give_the_same_report(ensembles) -> None:
+    a, _ = ensembles
+    assert build_report(a) == build_report(a.folder)
+    assert borderflow.write_report(a) == a.folder / REPORT_FILE
 
 
 def test_comparing_two_ensembles_shows_bands(ensembles, tmp_path) -> None:

@@ -21,6 +21,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from borderflow._version import __version__
+from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.report import figures as figs
 from borderflow.report.data import tables_of
 from borderflow.report.geo import network_map
@@ -113,10 +114,16 @@ class ReportInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def report_input(source: Results | Mapping[str, Any] | str | Path | ReportInput) -> ReportInput:
-    """Turn a run, a results folder (or its tables), or an ensemble folder into a report input."""
+def report_input(
+    source: Results | EnsembleResults | Mapping[str, Any] | str | Path | ReportInput,
+) -> ReportInput:
+    """Turn a run, a results folder (or its tables), or an ensemble (or its folder) into input."""
     if isinstance(source, ReportInput):
         return source
+    if isinstance(source, EnsembleResults):
+        if source.folder is None:
+            raise ValueError("an ensemble's report is drawn from its folder: run it with out=")
+        source = source.folder
     if isinstance(source, str | Path) and (Path(source) / "ensemble.json").is_file():
         from borderflow.report.ensemble_input import ensemble_input
 
