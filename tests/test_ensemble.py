@@ -285,3 +285,16 @@ def test_indicators_are_flattened_and_the_seed_left_out():
         {"seed": 3, "a": 1, "b": {"c": 2.5, "d": {"e": 4}}, "s": "x", "t": True, "f": {}}
     )
     assert flat == {"a": 1.0, "b.c": 2.5, "b.d.e": 4.0}
+
+
+def test_the_command_refuses_a_bad_backend_before_writing_anything(tmp_path):
+    from typer.testing import CliRunner
+
+    from borderflow.interfaces.cli import app
+
+    out = tmp_path / "e"
+    args = ["ensemble", "caravan-2018-spring", "--runs", "2", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--backend", "dask"])
+    assert result.exit_code == 2
+    assert "unknown backend 'dask'" in result.output
+    assert not out.exists()

@@ -53,8 +53,40 @@ def shards(out: Path) -> list[Path]:
     return sorted((out / "shards").glob("run-*.parquet")) if (out / "shards").exists() else []
 
 
-def start_and_kill(cmd: list[str], out: Path, sig: int, after: int) -> subprocess.CompletedProcess:
-    """Start the command, wait for ``after`` finished runs, send ``sig``; its exit."""
+def descendants(pid: int) -> set[int]:
+    """Processes started by ``pid``, and theirs (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still running (not zombies)."""
+    left = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            left.add(pid)
+    return left
+
+
+def start_and_kill(
+    cmd: list[str], out: Path, sig: int, after: int
+) -> tuple[subprocess.CompletedProcess, set[int]]:
+    """Start the command, wait for ``after`` finished runs, send ``sig``; its exit and workers."""
     env = {**os.environ, "COLUMNS": "120"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 120
@@ -62,20 +94,24 @@ def start_and_kill(cmd: list[str], out: Path, sig: int, after: int) -> subproces
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the ensemble did not get going"
         time.sleep(0.02)
+    workers = descendants(proc.pid)
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=60)
-    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr), workers
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 @pytest.mark.parametrize(
-    ("sig", "workers"), [(signal.SIGINT, "2"), (signal.SIGKILL, "1")], ids=["sigint", "sigkill"]
+    ("sig", "workers"),
+    [(signal.SIGINT, "2"), (signal.SIGKILL, "2"), (signal.SIGKILL, "1")],
+    ids=["sigint-2-workers", "sigkill-2-workers", "sigkill-in-process"],
 )
 def test_killed_part_way_then_resumed_equals_uninterrupted(
     scenario_file, uninterrupted, tmp_path, sig, workers
 ):
     out = tmp_path / "ens"
     cmd = command(scenario_file, out, "--workers", workers)
-    killed = start_and_kill(cmd, out, sig, after=3)
+    killed, workers_of_killed = start_and_kill(cmd, out, sig, after=3)
     kept = shards(out)
     assert 3 <= len(kept) < RUNS, "killed too late to test anything"
     assert not (out / "manifest.json").exists()
@@ -86,6 +122,13 @@ def test_killed_part_way_then_resumed_equals_uninterrupted(
         assert "--resume" in killed.stderr
     else:
         assert killed.returncode == -signal.SIGKILL
+    # No worker outlives the ensemble that started it, even one killed outright.
+    if workers == "2":
+        assert workers_of_killed, "the pool had started"
+    deadline = time.monotonic() + 20
+    while alive(workers_of_killed) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(workers_of_killed)
     # Every shard left is whole: it reads, and names its own run.
     for path in kept:
         assert ens.read_shard_meta(path)["run"] == int(path.stem[4:])

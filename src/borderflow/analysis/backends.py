@@ -22,7 +22,7 @@ on. A worker process that dies (killed, out of memory) breaks the whole local po
 the pool is rebuilt and every task that was running in it is charged one attempt,
 since the pool does not say which one died. Ctrl-C stops the workers and raises
 :class:`KeyboardInterrupt` in the caller; whatever the caller stored from the outcomes
-received so far is kept.
+received so far is kept. Workers end with their parent, even one killed outright.
 
 ``fn`` must be picklable (a function defined at module level) and so must its return
 values, which travel back to the calling process; keep them compact.
@@ -40,7 +40,10 @@ Example::
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -112,6 +115,18 @@ def spawn_seeds(seed: int, n: int) -> list[int]:
     return [task_seed(seed, i) for i in range(n)]
 
 
+def check_backend(backend: str) -> None:
+    """Raise :class:`BackendError` unless ``backend`` is known and usable here.
+
+    Call it before preparing work for a backend, so a typo or a missing Ray is reported
+    before anything is written.
+    """
+    if backend not in BACKENDS:
+        raise BackendError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    if backend == "ray":
+        _import_ray()
+
+
 def run_tasks(
     fn: Callable[[Task], Any],
     tasks: Iterable[Task],
@@ -145,8 +160,7 @@ def run_tasks(
         BackendError: unknown backend, or Ray asked for but not installed.
         KeyboardInterrupt: on Ctrl-C, after stopping the workers.
     """
-    if backend not in BACKENDS:
-        raise BackendError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    check_backend(backend)
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     if retries < 0:
@@ -191,10 +205,20 @@ def _run_here(fn: Callable[[Task], Any], tasks: list[Task], retries: int) -> Ite
                 break
 
 
-def _ignore_sigint() -> None:
+def _start_worker() -> None:
     # Ctrl-C reaches the whole process group; only the parent handles it (by stopping
     # the pool), so a worker never dies half-way through handing back a result.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed outright (SIGKILL, out of memory) cannot stop its pool, and a
+    # worker waiting for its next task would wait for ever: end with the parent.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _pool(workers: int, module: str) -> ProcessPoolExecutor:
@@ -207,7 +231,7 @@ def _pool(workers: int, module: str) -> ProcessPoolExecutor:
         context.set_forkserver_preload([module])
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

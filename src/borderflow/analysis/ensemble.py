@@ -60,7 +60,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from borderflow._version import __version__
-from borderflow.analysis.backends import Outcome, Task, run_tasks, task_seed
+from borderflow.analysis.backends import Outcome, Task, check_backend, run_tasks, task_seed
 from borderflow.engine.run import run as run_engine
 from borderflow.results import store
 from borderflow.results.results import Results
@@ -247,6 +247,7 @@ def ensemble(
         The bands, also written to ``out``.
 
     Raises:
+        BackendError: an unknown backend, or Ray asked for and not installed.
         FileExistsError: ``out`` holds an ensemble and ``resume`` is off.
         ValueError: resuming an ensemble of another scenario or seed; ``runs`` < 1.
         RuntimeError: every run failed.
@@ -254,6 +255,9 @@ def ensemble(
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    check_backend(backend)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="borderflow-ensemble-") as tmp:
             res = ensemble(
