@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +83,6 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#616161;font-size:.9em}
 .figure{margin:6px 0 14px}
 details summary{cursor:pointer;color:#37474f}
-.up{color:#c62828}.down{color:#1565c0}
 """
 
 
@@ -94,13 +93,13 @@ class ReportInput:
     Attributes:
         scenario: the scenario run.
         kind: ``"run"`` or ``"ensemble"``.
-        tables: a run's tables (``daily``, ``flows``, ``waits``, ``decisions``, ``courts``).
+        tables: a run's tables (``daily``, ``flows``, ``waits``, ``decisions``, ``courts``);
+            for an ensemble its ``folder`` and its runs' ``shards``.
         indicators: dotted indicator -> value (a run) or -> band row (an ensemble).
         targets: the targets table (with ``sim_p05``/``sim_p95`` for an ensemble).
         seed: the run's (or ensemble's) seed.
         runs: how many runs (1 for a run).
-        bands: for an ensemble, ``bands(series)`` -> {quantile: wide table}; ``series``
-            turns one run's ``daily`` into a wide table (dates x series).
+        extra: anything else the source carries (an ensemble's manifest).
     """
 
     scenario: Scenario
@@ -110,7 +109,6 @@ class ReportInput:
     targets: pd.DataFrame
     seed: int | None = None
     runs: int = 1
-    bands: Callable[[Callable[[pd.DataFrame], pd.DataFrame]], dict[str, pd.DataFrame]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
