@@ -526,7 +526,10 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
     height = max(HEIGHT, 32 * len(t) + 120)
     _layout(fig, f"Targets: simulated against reported ({int(inside.sum())} of {len(t)} inside)")
     fig.update_yaxes(autorange="reversed", title_text="")
-    fig.update_layout(height=height, hovermode="closest", margin={"l": 20})
+    # the legend below the axis title, not on it
+    fig.update_layout(
+        height=height, hovermode="closest", margin={"l": 20}, legend={"y": -120 / height}
+    )
     fig.update_yaxes(rangemode="normal", automargin=True)
     return fig
 
