@@ -63,12 +63,15 @@ def join_waitlist(world: World, idx: np.ndarray, port: np.ndarray, day: int) -> 
 def shelter(world: World, day: int) -> None:
     """Give free beds to unsheltered waiting people, first come first served."""
     people, net, ledger = world.people, world.net, world.ledger
-    for city, queue in world.bed_queues.items():
-        if not len(queue):
-            continue
-        ports = net.ports[net.city_of[net.ports] == city]
-        occupied = int(ledger.stock[ports, State.WAITING_SHELTERED, :].sum())
-        free = int(world.levers.beds[day, city]) - occupied
+    beds = world.levers.beds[day]
+    waiting = [c for c, q in world.bed_queues.items() if len(q) and beds[c] > 0]
+    if not waiting:
+        return
+    sheltered = ledger.stock[net.ports, State.WAITING_SHELTERED, :].sum(axis=1)
+    occupied = np.bincount(net.city_of[net.ports], sheltered, minlength=net.n)
+    for city in waiting:
+        queue = world.bed_queues[city]
+        free = int(beds[city]) - int(occupied[city])
         if free <= 0:
             continue
         got = queue.take(free, lambda c: people.state[c] == State.WAITING_UNSHELTERED)
@@ -98,26 +101,35 @@ def _waiting_at(world: World, port: int):  # type: ignore[no-untyped-def]
 def metering(world: World, day: int) -> None:
     """Each port admits up to its quota, in list order."""
     people, ledger = world.people, world.ledger
+    quotas = world.levers.quota[day]
+    taken: list[np.ndarray] = []
+    at: list[int] = []
     for port, queue in world.waitlists.items():
-        quota = int(world.levers.quota[day, port])
+        quota = int(quotas[port])
         if quota <= 0 or not len(queue):
             continue
         admitted = queue.take(quota, _waiting_at(world, port))
-        if len(admitted) == 0:
-            continue
-        ledger.record(
-            Transition.ADMITTED_AT_PORT,
-            people.state[admitted].astype(np.int64),
-            State.IN_CUSTODY,
-            port,
-            port,
-            people.group[admitted],
-            who=admitted,
-        )
-        ledger.record_wait(np.full(len(admitted), port), 0, day - people.ti_queue[admitted])
-        people.state[admitted] = State.IN_CUSTODY
-        world.waiting_agenda.cancel(admitted)
-        processing.enter_custody(world, admitted, day)
+        if len(admitted):
+            taken.append(admitted)
+            at.append(port)
+    if not taken:
+        return
+    # All ports' admissions are counted and sent on together: one pass, not one per port.
+    admitted = np.concatenate(taken)
+    where = np.repeat(np.array(at, np.int64), [len(t) for t in taken])
+    ledger.record(
+        Transition.ADMITTED_AT_PORT,
+        people.state[admitted].astype(np.int64),
+        State.IN_CUSTODY,
+        where,
+        where,
+        people.group[admitted],
+        who=admitted,
+    )
+    ledger.record_wait(where, 0, day - people.ti_queue[admitted])
+    people.state[admitted] = State.IN_CUSTODY
+    world.waiting_agenda.cancel(admitted)
+    processing.enter_custody(world, admitted, day)
 
 
 def reneging(world: World, day: int) -> None:

@@ -52,6 +52,7 @@ class Ledger:
         # given the roads and without the event log, a dense (day, road, group) count.
         self._booked: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]] = {}
         self._future: np.ndarray | None = None
+        self._ones_buf = np.ones(0, np.int64)
         if roads is not None and n_days > 0:
             u, v = np.nonzero(roads)
             self._road_id = np.full((n_places, n_places), -1, np.int64)
@@ -103,7 +104,7 @@ class Ledger:
         to_place = np.asarray(to_place, np.int64)
         from_state = np.asarray(from_state, np.int64)
         to_state = np.asarray(to_state, np.int64)
-        weights = np.ones(size, np.int64) if n is None else np.asarray(n, np.int64)
+        weights = self._ones(size) if n is None else np.asarray(n, np.int64)
         route = (place * self.n_places + to_place) * self.n_groups + group
         if transition == Transition.MOVE and from_state.ndim == 0 and to_state.ndim == 0:
             # Moves are most of all flows: count them on a dense (from, to, group) grid.
@@ -150,6 +151,13 @@ class Ledger:
         else:
             self._cells.append(np.broadcast_to(arrive, size))
             self._deltas.append(weights)
+
+    def _ones(self, size: int) -> np.ndarray:
+        """A read-only run of ones (weights of one person per row), without allocating."""
+        if len(self._ones_buf) < size:
+            self._ones_buf = np.ones(max(size, 2 * len(self._ones_buf)), np.int64)
+            self._ones_buf.flags.writeable = False
+        return self._ones_buf[:size]
 
     def book_moves(
         self,
@@ -360,6 +368,7 @@ def sum_by_key(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.nd
     ones = weights == 1
     sorted_keys = np.sort(keys[ones]) if not ones.all() else np.sort(keys)
     starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
+    starts = starts[starts < len(sorted_keys)]
     distinct = sorted_keys[starts]
     sums = np.diff(np.append(starts, len(sorted_keys))).astype(np.int64)
     if ones.all():

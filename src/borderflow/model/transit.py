@@ -184,7 +184,7 @@ def walk(
     people.trip_at[idx] = -1
     room = n_kept + hops_left
     at = pool.reserve(int(room.sum()), people) + np.concatenate([[0], np.cumsum(room[:-1])])
-    slots = expand(at, n_kept)
+    slots = at if len(flat_place) == n else expand(at, n_kept)  # new trips keep one entry
     pool.place[slots], pool.t[slots] = flat_place, flat_t
     ledger = world.ledger
     future = ledger.future
