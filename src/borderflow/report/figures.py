@@ -3,7 +3,7 @@
 The report (:mod:`borderflow.report.html`) and the dashboard both draw with these, so a
 figure looks the same wherever it is shown. Every function takes the tables of
 :class:`borderflow.results.results.Results` (``res.daily``, ``res.flows``…) or of
-:func:`borderflow.report.data.load_results` (the same tables read back from a folder),
+:func:`borderflow.report.tables.load_results` (the same tables read back from a folder),
 plus the :class:`~borderflow.scenario.schema.Scenario` where places or levers matter.
 Stocks missing from ``daily`` on a day are zero there (the table is sparse).
 """

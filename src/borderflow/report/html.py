@@ -23,10 +23,10 @@ from plotly.offline import get_plotlyjs
 from borderflow._version import __version__
 from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.report import figures as figs
-from borderflow.report.data import tables_of
 from borderflow.report.geo import network_map
 from borderflow.report.indicators import flatten, key_indicators
 from borderflow.report.png import PngResult, write_pngs
+from borderflow.report.tables import tables_of
 from borderflow.results.results import Results
 from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
 
