@@ -1,10 +1,19 @@
-"""Calibration: the same seed gives the same fit on any number of workers; screening."""
+"""Calibration: the same fit on any number of workers and after Ctrl-C; screening."""
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
+from typer.testing import CliRunner
 
 import borderflow
+from borderflow.interfaces.cli import app
 from calibration_cases import FITTED, known_truth
 from test_calibrate_runs import SMALL, same
 
@@ -12,6 +21,13 @@ from test_calibrate_runs import SMALL, same
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> borderflow.Scenario:
     return known_truth(tmp_path_factory.mktemp("truth"))
+
+
+@pytest.fixture(scope="module")
+def scenario_file(scenario: borderflow.Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from borderflow.scenario.write import write_scenario
+
+    return write_scenario(scenario, tmp_path_factory.mktemp("file"))
 
 
 def test_same_seed_same_fit_with_two_workers(scenario) -> None:
@@ -43,3 +59,32 @@ def test_ray_gives_the_same_fit_and_indices(scenario) -> None:
         scenario, "violence", method="morris", n=2, params=params, backend="ray", workers=2
     )
     assert a.indices.equals(b.indices)
+
+
+def test_ctrl_c_then_resume_gives_the_uninterrupted_fit(scenario, scenario_file, tmp_path) -> None:
+    whole = borderflow.calibrate(scenario, params=FITTED, workers=2, **SMALL)
+    out = tmp_path / "fit"
+    args = [str(scenario_file), "--out", str(out), "--workers", "2"]
+    args += ["--budget", "60", "--population", "10", "--check-runs", "2", "--seed", "5"]
+    args += [a for p in FITTED for a in ("--params", p)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "borderflow", "calibrate", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    log = out.parent / f".{out.name}.calibrating" / "simulations.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and len(log.read_text().splitlines()) >= 25:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, output
+    assert "--resume" in output and not out.exists()
+    result = CliRunner().invoke(app, ["calibrate", *args, "--resume"])
+    assert result.exit_code == 0, result.output
+    fitted = json.loads((out / "fitted.json").read_text())
+    assert fitted["parameters"] == whole.fitted
+    assert fitted["simulations"] == whole.simulations
