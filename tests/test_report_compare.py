@@ -15,6 +15,7 @@ from borderflow.report.compare import (
     COMPARE_SECTIONS,
     Side,
     build_compare,
+    compare_figures,
     indicator_table,
     scenario_changes,
 )
@@ -179,3 +180,15 @@ def test_cli_ensemble_writes_its_report(tiny, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = (out / REPORT_FILE).read_text(encoding="utf-8")
     assert "ensemble of 2 runs" in text and 'id="fig-waitlist"' in text
+
+
+def test_two_scenarios_of_different_periods_keep_their_own_dates(pair) -> None:
+    _, a, _ = pair
+    spring = borderflow.run(borderflow.load_scenario("caravan-2018-spring").scaled(0.05), seed=1)
+    figs = compare_figures(Side("A", report_input(a)), Side("B", report_input(spring)))
+    b_lines = [t for t in figs["fig-compare-stages"].data if t.name.endswith("(B)")]
+    assert b_lines
+    first = min(str(x)[:10] for t in b_lines for x in t.x)
+    assert first == str(spring.scenario.start)
+    text = build_compare(a, spring)
+    assert "different periods" in text and "caravan-2018-spring" in text

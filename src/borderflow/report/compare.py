@@ -174,15 +174,19 @@ def indicators_figure(rows: pd.DataFrame) -> go.Figure:
 
 def compare_figures(a: Side, b: Side) -> dict[str, go.Figure]:
     """The overlaid time series and the change of each indicator, by figure id."""
-    sc = a.inp.scenario
-    names = {p.id: p.name for p in sc.places}
-    series = {
-        "waitlist": waitlist_by_city(sc),
-        "stages": by_stage(sc),
-        "mpp": mpp_by_city(sc),
-        "us": us_custody_by_state(sc),
-    }
-    ba, bb = _bands(a.inp, series), _bands(b.inp, series)
+    names = {p.id: p.name for p in (*b.inp.scenario.places, *a.inp.scenario.places)}
+
+    def series(sc: Scenario) -> dict[str, Series]:
+        # each side on its own dates and network, so two periods can be compared
+        return {
+            "waitlist": waitlist_by_city(sc),
+            "stages": by_stage(sc),
+            "mpp": mpp_by_city(sc),
+            "us": us_custody_by_state(sc),
+        }
+
+    ba = _bands(a.inp, series(a.inp.scenario))
+    bb = _bands(b.inp, series(b.inp.scenario))
     out: dict[str, go.Figure] = {}
 
     def overlay(key: str, title: str, labels: Mapping[str, str]) -> go.Figure:
