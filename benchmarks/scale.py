@@ -114,17 +114,24 @@ def main() -> None:
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
+        # Size 0 first: the same days with (almost) nobody in them, the fixed cost of a run.
+        for size in [0, *args.sizes]:
             command = [sys.executable, __file__]
             if args.scenario:
-                command += ["--one", args.scenario, "--factor", str(size / args.base_people)]
+                factor = max(size, 1e-3) / args.base_people
+                command += ["--one", args.scenario, "--factor", str(factor)]
             else:
-                command += ["--one", str(write(Path(tmp), size))]
+                command += ["--one", str(write(Path(tmp), max(size, 1)))]
             done = subprocess.run(command, capture_output=True, text=True, check=True)
             row = json.loads(done.stdout.strip().splitlines()[-1])
             row["per_year"] = size
             rows.append(row)
+    fixed = rows.pop(0)["seconds"]
+    for r in rows:
+        r["fixed_seconds"] = fixed
+        r["us_per_change_beyond_fixed"] = (r["seconds"] - fixed) / r["changes"] * 1e6
     base = rows[0]["seconds"] / rows[0]["changes"]
+    base_beyond = rows[0]["us_per_change_beyond_fixed"]
     what = args.scenario or "a year of background flow"
     table = Table(title=f"borderflow scale: {what} (one core)")
     for col in (
@@ -134,6 +141,8 @@ def main() -> None:
         "seconds",
         "µs per change",
         "vs smallest",
+        "µs per change beyond the fixed cost",
+        "vs smallest ",
         "bytes/person (state)",
         "peak MiB",
     ):
@@ -147,15 +156,30 @@ def main() -> None:
             f"{r['seconds']:.2f}",
             f"{per_change * 1e6:.2f}",
             f"{per_change / base:.2f}×",
+            f"{r['us_per_change_beyond_fixed']:.3f}",
+            f"{r['us_per_change_beyond_fixed'] / base_beyond:.2f}×",
             str(r["bytes_per_person"]),
             f"{r['peak_mib']:.0f}",
         )
-    Console(width=160).print(table)
+    Console(width=180).print(table)
+    Console().print(
+        f"Fixed cost of a run (the same days, nobody in them): {fixed:.2f} s; "
+        "'beyond the fixed cost' divides the rest by the state changes."
+    )
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     with args.csv.open("w", newline="") as handle:
         writer = csv.DictWriter(
             handle,
-            fieldnames=["per_year", "people", "changes", "seconds", "bytes_per_person", "peak_mib"],
+            fieldnames=[
+                "per_year",
+                "people",
+                "changes",
+                "seconds",
+                "fixed_seconds",
+                "us_per_change_beyond_fixed",
+                "bytes_per_person",
+                "peak_mib",
+            ],
         )
         writer.writeheader()
         for r in rows:
