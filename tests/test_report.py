@@ -161,7 +161,8 @@ def test_the_map_slider_shows_people_per_place_per_day(fall) -> None:
     assert 2 <= len(fig.frames) <= 31 and len(steps) == len(fig.frames)
     assert [s.label for s in steps] == [f.name for f in fig.frames]
     assert fig.frames[-1].name == str(sc.end)
-    markers = fig.data[-1]
+    (markers,) = [t for t in fig.data if t.name == "people at a place"]
+    assert list(fig.frames[0].traces) == [list(fig.data).index(markers)]
     ids = [p.id for p in sc.places]
     on_map = daily[daily["state"].astype(str).isin(MAP_STATES)]
     for frame in (fig.frames[0], fig.frames[len(fig.frames) // 2], fig.frames[-1]):

@@ -72,7 +72,8 @@ def test_every_figure_is_drawn_and_the_map_slider_moves(context: Any, runs) -> N
     page.wait_for_timeout(500)
     # _fullData: the arrays as plotly.js decoded them (the frames carry typed arrays)
     shown = page.evaluate(
-        "Array.from(document.getElementById('fig-map')._fullData.at(-1).customdata)"
+        "Array.from(document.getElementById('fig-map')._fullData"
+        ".find(t => t.name === 'people at a place').customdata)"
     )
     daily = res.daily[res.daily["state"].astype(str).isin(MAP_STATES)]
     rows = daily[pd.to_datetime(daily["date"]) == pd.Timestamp(last)]

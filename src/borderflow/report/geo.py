@@ -289,6 +289,23 @@ def network_map(
         )
     )
     markers = len(fig.data) - 1
+    # names of the origins and border cities only: every town's would bury the map
+    named = [i for i, p in enumerate(places) if p.kind in ("origin", "border_city")]
+    # border cities alternate above and below the line, west to east, as they lie close
+    along = sorted((i for i in named if places[i].kind == "border_city"), key=lambda i: lon[i])
+    position = {i: ("top center", "bottom center")[k % 2] for k, i in enumerate(along)}
+    fig.add_trace(
+        go.Scatter(
+            x=lon[named],
+            y=lat[named],
+            mode="text",
+            text=[names[i] for i in named],
+            textposition=[position.get(i, "middle right") for i in named],
+            textfont={"size": 9, "color": "#424242"},
+            hoverinfo="skip",
+            name="names",
+        )
+    )
     mid = math.radians((BOX[1] + BOX[3]) / 2)
     x_range = [min(lon.min(), -118) - 2, max(lon.max(), -86) + 2]
     y_range = [min(lat.min(), 12) - 1.5, max(lat.max(), 33) + 1.5]
