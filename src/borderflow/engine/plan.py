@@ -38,13 +38,14 @@ DAY: tuple[Stage, ...] = (
     Stage(
         "departures",
         departures.step,
-        "deported people set out again; background departures; caravans and joiners",
+        "deported people set out again; background departures (each lone traveller's trip "
+        "planned whole); caravans and joiners",
     ),
     Stage(
         "transit",
         transit.step,
-        "hazards on the road, arrivals at places, caravan moves and splits; arrivals at a "
-        "border city join a waitlist or head to cross",
+        "trips that end today (a hazard, refuge on entry, the border city), caravan moves "
+        "and splits; arrivals at a border city join a waitlist or head to cross",
     ),
     Stage(
         "shelter", border.shelter, "free beds go to unsheltered waiting people, in arrival order"
