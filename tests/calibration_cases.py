@@ -6,8 +6,10 @@ port admits 800 a day and there are no shelter beds. By construction:
 * ``list`` (people waiting at the end) depends on ``p_renege`` alone;
 * ``violence`` (incidents) on ``p_violence_unsheltered`` times the unsheltered person-days,
   so on both;
+* ``left`` (people who left the list and went home or settled) on ``p_renege`` and
+  ``share_renege_cross``, which is not fitted (its default is the truth);
 * ``crossings`` (crossings between ports, held out) on ``p_renege`` and
-  ``share_renege_cross``, which is not fitted (its default is the truth).
+  ``share_renege_cross``.
 
 No other assumption has any effect on them: people start at the border (no transit) and
 nothing reaches the U.S. stages before the targets are counted except through these.
@@ -66,6 +68,7 @@ held_out = {held_out}
 TARGETS = {
     "list": ('measure = "stock"', 'places = ["san_ysidro"]\nstates = ["waiting_unsheltered"]'),
     "violence": ('measure = "flow"', 'transitions = ["violence_incident"]'),
+    "left": ('measure = "flow"', 'transitions = ["give_up", "settle"]'),
     "crossings": ('measure = "flow"', 'transitions = ["cross_between_ports"]'),
 }
 TRUTH = {"p_renege": 0.03, "p_violence_unsheltered": 0.01}

@@ -38,9 +38,11 @@ def test_recovers_the_true_values_within_the_posterior(calibrated: tuple[Path, P
     for name, truth in TRUTH.items():
         row = est.loc[name]
         assert row.posterior_q05 <= truth <= row.posterior_q95, (name, row.to_dict())
-        # The targets carry information: the posterior is much narrower than the prior.
+        # The targets carry information: the posterior is narrower than the prior, much
+        # narrower for p_renege, which the people leaving the list pin down.
         prior_sd = (row.high - row.low) / 12**0.5
-        assert row.posterior_sd < 0.6 * prior_sd, (name, row.posterior_sd, prior_sd)
+        narrower = 0.6 if name == "p_renege" else 0.9
+        assert row.posterior_sd < narrower * prior_sd, (name, row.posterior_sd, prior_sd)
         # The point fit lands near the truth, not at the default the scenario started from.
         assert abs(row.fitted - truth) < abs(row.value_before - truth), (name, row.to_dict())
     posterior = pd.read_parquet(out / "posterior.parquet")
@@ -59,7 +61,7 @@ def test_fit_table_reports_before_after_and_held_out(calibrated: tuple[Path, Pat
     assert fitted["error_after"].mean() < fitted["error_before"].mean()
     summary = json.loads((out / "fitted.json").read_text())
     assert summary["targets_held_out"] == ["crossings"]
-    assert summary["targets_fitted"] == ["list", "violence"]
+    assert summary["targets_fitted"] == ["list", "violence", "left"]
     assert summary["out_of_sample_error"] == pytest.approx(fit.loc["crossings", "error_after"])
     assert set(summary["parameters"]) == set(FITTED)
 

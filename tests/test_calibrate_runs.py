@@ -37,12 +37,12 @@ def test_held_out_targets_do_not_move_the_fit(scenario, tmp_path: Path) -> None:
     b = borderflow.calibrate(shifted, params=FITTED, hold_out=["violence"], **SMALL)
     same(a, b)
     held = a.fit.set_index("id")["held_out"]
-    assert held.to_dict() == {"list": False, "violence": True, "crossings": True}
+    assert held.to_dict() == {"list": False, "violence": True, "left": False, "crossings": True}
     simulated = [c for c in a.fit.columns if c.split("_")[0] in ("before", "after", "posterior")]
     pd.testing.assert_frame_equal(a.fit[simulated], b.fit[simulated])
     assert a.in_sample_error == b.in_sample_error
     assert b.out_of_sample_error > a.out_of_sample_error
-    assert a.summary()["targets_fitted"] == ["list"]
+    assert a.summary()["targets_fitted"] == ["list", "left"]
 
 
 def test_interrupted_calibration_resumes_to_the_same_result(scenario, tmp_path: Path) -> None:
@@ -76,10 +76,11 @@ def test_interrupted_calibration_resumes_to_the_same_result(scenario, tmp_path: 
 def test_clear_errors(scenario) -> None:
     with pytest.raises(UnknownNameError, match=r"p_renege_typo.*p_renege"):
         borderflow.calibrate(scenario, params=["p_renege_typo"], **SMALL)
-    with pytest.raises(UnknownNameError, match=r"nope.*list, violence, crossings"):
+    with pytest.raises(UnknownNameError, match=r"nope.*list, violence, left, crossings"):
         borderflow.calibrate(scenario, params=FITTED, hold_out=["nope"], **SMALL)
     with pytest.raises(CalibrationError, match="no target left"):
-        borderflow.calibrate(scenario, params=FITTED, hold_out=["list", "violence"], **SMALL)
+        everything = ["list", "violence", "left"]
+        borderflow.calibrate(scenario, params=FITTED, hold_out=everything, **SMALL)
     with pytest.raises(UnknownNameError, match="point range"):
         borderflow.calibrate(scenario, params=["p_join_waitlist"], **SMALL)
     result = CliRunner().invoke(
