@@ -731,8 +731,12 @@ def show_calibration(cal: Calibration) -> None:
     console.print(fit)
     console.print(
         f"Mean error in scales (|median − reported| / scale): in sample "
-        f"[bold]{cal.in_sample_error:.2f}[/], out of sample (held out) "
-        f"[bold]{cal.out_of_sample_error:.2f}[/]"
+        f"[bold]{cal.in_sample_error:.2f}[/], out of sample "
+        + (
+            f"(held out) [bold]{cal.out_of_sample_error:.2f}[/]"
+            if cal.fit["held_out"].any()
+            else "none (no target held out: mark one with --hold-out)"
+        )
     )
 
 
