@@ -17,6 +17,12 @@ them side by side in one run:
 
     python benchmarks/ensemble.py                   # 40 runs of caravan-2018-spring × 0.25
     python benchmarks/ensemble.py --runs 8 --scale 0.05 --reps 1 --csv benchmarks/ensemble_quick.csv
+
+With ``--aggregate N`` it times the aggregation alone over N shards instead: a few real
+runs, their shards linked N times over (run i is run i mod 3), then ``aggregate_daily``
+in a fresh process, with its peak memory against the memory after imports:
+
+    python benchmarks/ensemble.py --aggregate 1000 --scenario national-fy2019 --scale 0.01
 """
 
 from __future__ import annotations
@@ -80,6 +86,60 @@ def one(backend: str, workers: int, scenario: str, scale: float, runs: int) -> d
     }
 
 
+def aggregate_only(folder: Path) -> dict:
+    """Aggregate the shards in ``folder`` in this process; seconds and peak memory."""
+    from borderflow.analysis import ensemble as ens
+    from peers.memory import peak_mib
+
+    paths = sorted(folder.glob("run-*.parquet"))
+    after_imports = peak_mib()
+    t0 = time.perf_counter()
+    daily = ens.aggregate_daily(paths)
+    return {
+        "runs": len(paths),
+        "daily_rows": len(daily),
+        "chunk_rows": max(1, ens.CHUNK_CELLS // len(paths)),
+        "seconds": time.perf_counter() - t0,
+        "peak_mib": peak_mib(),
+        "mib_after_imports": after_imports,
+    }
+
+
+def aggregation(runs: int, scenario: str, scale: float, csv_path: Path) -> None:
+    """Time the aggregation of ``runs`` shards (copies of 3 real runs) in a fresh process."""
+    import borderflow
+    from borderflow.analysis.ensemble import ensemble
+
+    sc = borderflow.load_scenario(scenario).scaled(scale)
+    with tempfile.TemporaryDirectory() as tmp:
+        real = Path(tmp) / "real"
+        ensemble(sc, 3, seed=1, out=real)
+        shards = sorted((real / "shards").glob("run-*.parquet"))
+        many = Path(tmp) / "many"
+        many.mkdir()
+        for i in range(runs):
+            os.link(shards[i % len(shards)], many / f"run-{i:05d}.parquet")
+        cmd = [sys.executable, __file__, "--aggregate-only", str(many)]
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=HERE)
+    row = {"scenario": scenario, "scale": scale} | json.loads(done.stdout.strip().splitlines()[-1])
+    table = Table(title=f"Aggregating {runs} shards of {scenario} × {scale}")
+    for column in ("daily rows", "runs", "chunk rows", "seconds", "peak MiB", "MiB after imports"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{row['daily_rows']:,}",
+        f"{row['runs']:,}",
+        f"{row['chunk_rows']:,}",
+        f"{row['seconds']:.1f}",
+        f"{row['peak_mib']:.0f}",
+        f"{row['mib_after_imports']:.0f}",
+    )
+    Console(width=140).print(table)
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="caravan-2018-spring")
@@ -87,8 +147,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--reps", type=int, default=2, help="repetitions; the best is kept")
     parser.add_argument("--csv", type=Path, default=HERE / "ensemble.csv")
+    parser.add_argument("--aggregate", type=int, metavar="N", help="time aggregating N shards")
     parser.add_argument("--one", nargs=2, metavar=("BACKEND", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument("--aggregate-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.aggregate_only:
+        print(json.dumps(aggregate_only(args.aggregate_only)))
+        return
+    if args.aggregate:
+        csv_path = (
+            args.csv if args.csv != HERE / "ensemble.csv" else HERE / "ensemble_aggregate.csv"
+        )
+        aggregation(args.aggregate, args.scenario, args.scale, csv_path)
+        return
 
     if args.one:
         row = one(args.one[0], int(args.one[1]), args.scenario, args.scale, args.runs)

@@ -177,9 +177,9 @@ def test_memory_is_chunk_rows_times_runs(reference, monkeypatch):
     biggest = []
     real = ens.bands
 
-    def spy(matrix):
+    def spy(matrix, **kwargs):
         biggest.append(matrix.shape)
-        return real(matrix)
+        return real(matrix, **kwargs)
 
     monkeypatch.setattr(ens, "bands", spy)
     paths = sorted((reference.folder / "shards").glob("run-*.parquet"))

@@ -421,8 +421,12 @@ def _shard_rows(
     return keys[order], frame["n"].to_numpy(np.int64)[order], coder
 
 
-def bands(matrix: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean and quantile bands over the columns (runs) of each row; NaN cells left out."""
+def bands(matrix: np.ndarray, *, overwrite: bool = False) -> dict[str, np.ndarray]:
+    """Mean and quantile bands over the columns (runs) of each row; NaN cells left out.
+
+    With ``overwrite`` the quantiles partition ``matrix`` in place instead of a copy
+    (its contents are then scrambled), which halves the memory they need.
+    """
     probs = list(QUANTILES.values())
     if matrix.dtype.kind == "f" and np.isnan(matrix).any():
         with warnings.catch_warnings():
@@ -431,8 +435,8 @@ def bands(matrix: np.ndarray) -> dict[str, np.ndarray]:
             q = np.nanquantile(matrix, probs, axis=1)
             mean = np.nanmean(matrix, axis=1)
     else:
-        q = np.quantile(matrix, probs, axis=1)
         mean = matrix.mean(axis=1)
+        q = np.quantile(matrix, probs, axis=1, overwrite_input=overwrite)
     return {"mean": mean} | {name: q[i] for i, name in enumerate(QUANTILES)}
 
 
@@ -463,7 +467,7 @@ def aggregate_daily(paths: list[Path], chunk_rows: int | None = None) -> pd.Data
             keys, n, _ = _shard_rows(path, coder, dates)
             inside = (keys >= block[0]) & (keys <= block[-1])
             matrix[np.searchsorted(block, keys[inside]), r] = n[inside]
-        for name, values in bands(matrix).items():
+        for name, values in bands(matrix, overwrite=True).items():
             part[name] = values
         parts.append(part)
     if not parts:
