@@ -239,7 +239,7 @@ def ensemble(
         typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)"),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="ensemble folder [default: results/NAME-ensemble-seedS]")
+        Path | None, typer.Option(help="ensemble folder (default: results/NAME-ensemble-seedS)")
     ] = None,
     resume: Annotated[
         bool, typer.Option(help="carry on in OUT: run only the runs not on disk yet")
