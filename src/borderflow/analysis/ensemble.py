@@ -453,10 +453,18 @@ def aggregate_daily(paths: list[Path], chunk_rows: int | None = None) -> pd.Data
     n_runs = len(paths)
     chunk = chunk_rows or max(1, CHUNK_CELLS // n_runs)
     coder = _Coder(pq.read_table(paths[0]).to_pandas())
+    # The union of the runs' row keys, merged a batch of shards at a time: one sort per
+    # batch rather than per shard, with the batch held to about as many keys as a chunk.
     union = np.empty(0, dtype=np.int64)
-    for path in paths:
+    batch: list[np.ndarray] = []
+    held = 0
+    for i, path in enumerate(paths):
         keys, _, _ = _shard_rows(path, coder)
-        union = np.union1d(union, keys)
+        batch.append(keys)
+        held += len(keys)
+        if held >= CHUNK_CELLS // 4 or i == n_runs - 1:
+            union = np.unique(np.concatenate([union, *batch]))
+            batch, held = [], 0
     parts = []
     for lo in range(0, len(union), chunk):
         block = union[lo : lo + chunk]
