@@ -778,7 +778,10 @@ def calibrate(
         runner.what = "fit table: before"
         before = runner.run("band", np.tile(before_point, (check_runs, 1)), 0, band_seeds)
         runner.what = "fit table: after"
-        after = runner.run("band", np.tile(point, (check_runs, 1)), check_runs, band_seeds)
+        if np.array_equal(point, before_point):
+            after = before  # the scenario's values won: the same runs, not run again
+        else:
+            after = runner.run("band", np.tile(point, (check_runs, 1)), check_runs, band_seeds)
 
     estimates = _estimates(sc, names, point, particles, pop.weights)
     fit_table = _fit_table(targets, held, scales, before, after, pop)
