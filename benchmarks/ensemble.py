@@ -13,7 +13,8 @@ them side by side in one run:
 * same bands: every configuration wrote byte-identical ``daily.parquet`` and
   ``indicators.csv`` (the determinism guarantee, checked while timing);
 * load before: the machine's 1-minute load average when the configuration started
-  (above the number of cores, other work was competing for them).
+  (above the number of cores, other work was competing for them); and, once at the
+  start, how many cores two CPU-bound processes actually got side by side.
 
     python benchmarks/ensemble.py                   # 40 runs of caravan-2018-spring × 0.25
     python benchmarks/ensemble.py --runs 8 --scale 0.05 --reps 1 --csv benchmarks/ensemble_quick.csv
@@ -43,6 +44,28 @@ from rich.table import Table
 
 HERE = Path(__file__).resolve().parent
 CONFIGS = [("local", 1), ("local", 2), ("ray", 1), ("ray", 2)]
+
+
+def _busy(n: int) -> float:
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i
+    return time.perf_counter() - t0
+
+
+def cores_free(n: int = 5_000_000) -> float:
+    """How many cores two CPU-bound processes actually get: 2 × alone ÷ side by side.
+
+    About 2 on an idle 2-core machine; about 1 when other work holds a core, and then no
+    backend can run two runs at once at full speed.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        alone = min(pool.submit(_busy, n).result() for _ in range(2))
+        together = max(pool.map(_busy, [n, n]))
+    return 2 * alone / together
 
 
 def one(backend: str, workers: int, scenario: str, scale: float, runs: int) -> dict:
@@ -169,6 +192,7 @@ def main() -> None:
 
     # Repetitions alternate the order of the configurations, and each keeps its best,
     # so a burst of other work on the machine does not land on one configuration only.
+    free = cores_free()
     best: dict[tuple[str, int], dict] = {}
     for rep in range(args.reps):
         for backend, workers in CONFIGS if rep % 2 == 0 else CONFIGS[::-1]:
@@ -193,10 +217,12 @@ def main() -> None:
         r["speedup_vs_local_1"] = speed[key] / speed[("local", 1)]
         r["ray_overhead"] = speed[("local", r["workers"])] / speed[key] if key[0] == "ray" else ""
         r["same_bands"] = same
+        r["cores_free"] = free
 
     table = Table(
         title=f"Ensemble throughput: {args.runs} runs of {args.scenario} × {args.scale} "
-        f"(bands identical in every configuration: {'yes' if same else 'NO'})"
+        f"(bands identical in every configuration: {'yes' if same else 'NO'}; "
+        f"cores free at the start: {free:.1f} of 2)"
     )
     for column in (
         "backend",

@@ -140,3 +140,10 @@ def test_ray_gives_the_same_values_and_reports_failures(ray_two_cpus):
     assert [(o.index, o.seed, o.attempts) for o in bad] == [(4, task_seed(3, 4), 2)]
     assert bad[0].error == "ValueError: run 4 cannot go on"
     assert ray_two_cpus.is_initialized(), "a Ray started by the caller is left running"
+
+
+def test_a_partial_function_runs_in_a_pool():
+    import functools
+
+    out = values(run_tasks(functools.partial(fail_on), tasks(4, {}), workers=2))
+    assert out == values(run_tasks(draw, tasks(4), workers=1))

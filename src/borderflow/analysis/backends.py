@@ -221,14 +221,15 @@ def _exit_with(sentinel: int) -> None:
     os._exit(1)
 
 
-def _pool(workers: int, module: str) -> ProcessPoolExecutor:
+def _pool(workers: int, module: str | None) -> ProcessPoolExecutor:
     # Never fork this process: it may hold threads (a progress bar, Ray's driver) that a
     # forked child would inherit in an unknown state. A fork server forks clean workers
     # from one process that has imported the task's module once, so each new pool starts
     # without paying for the imports again.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([module])
+        if module:
+            context.set_forkserver_preload([module])
     else:
         context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
@@ -248,7 +249,11 @@ def _run_pool(
     queue = list(reversed(tasks))
     attempts: dict[int, int] = {}
     window = workers * 2
-    pool = _pool(workers, fn.__module__)
+    # A partial or a callable object may not name its module; then nothing is preloaded.
+    module = getattr(fn, "__module__", None)
+    module = getattr(getattr(fn, "func", None), "__module__", module)
+    preload = module if isinstance(module, str) else None
+    pool = _pool(workers, preload)
     running: dict[Future[Any], Task] = {}
 
     def settle(task: Task, future: Future[Any] | None, exc: BaseException | None) -> Outcome | None:
@@ -290,7 +295,7 @@ def _run_pool(
                         yield outcome
                 running.clear()
                 pool.shutdown(wait=True)
-                pool = _pool(workers, fn.__module__)
+                pool = _pool(workers, preload)
     finally:
         if running or queue:
             _stop(pool)
