@@ -179,13 +179,10 @@ def walk(
     draws = rng.random((int(hops_left.sum()), 2))
     entry_u, budget_u, kind_u = rng.random((3, n))
     flat_place, flat_t, n_kept = kept
-    # Room for the kept entries and every hop the trip could take; a trip cut short
-    # leaves a few unused entries, which the pool drops when it compacts.
-    people.trip_at[idx] = -1
-    room = n_kept + hops_left
-    at = pool.reserve(int(room.sum()), people) + np.concatenate([[0], np.cumsum(room[:-1])])
-    slots = at if len(flat_place) == n else expand(at, n_kept)  # new trips keep one entry
-    pool.place[slots], pool.t[slots] = flat_place, flat_t
+    # The walk writes hops in the draws' layout (room for every hop a trip could take);
+    # the pool then takes only the hops walked, so its size follows the trips under way.
+    scratch_place = np.empty(len(draws), np.int16)
+    scratch_t = np.empty(len(draws))
     ledger = world.ledger
     future = ledger.future
     walked = trip_walk.walk(
@@ -206,11 +203,11 @@ def walk(
             foreign=people.nationality[idx] != MEXICAN,
             p_entry=np.array([g.p_refuge_at_entry for g in world.groups])[group].astype(float),
             group=group.astype(np.int64),
-            slot=at + n_kept,
+            slot=offset,
         ),
         trip_walk.Sink(
-            pool_place=pool.place,
-            pool_t=pool.t,
+            pool_place=scratch_place,
+            pool_t=scratch_t,
             future=future if future is not None else np.zeros((0, 1), np.int32),
             road_id=ledger.road_id(),
             n_groups=ledger.n_groups,
@@ -218,6 +215,12 @@ def walk(
     )
     n_hops, t_end, kinds = walked.n_walked, walked.t_end, walked.kind
     length = n_kept + n_hops
+    people.trip_at[idx] = -1
+    at = pool.reserve(int(length.sum()), people) + np.concatenate([[0], np.cumsum(length[:-1])])
+    slots = at if len(flat_place) == n else expand(at, n_kept)  # new trips keep one entry
+    pool.place[slots], pool.t[slots] = flat_place, flat_t
+    src, dst = expand(offset, n_hops), expand(at + n_kept, n_hops)
+    pool.place[dst], pool.t[dst] = scratch_place[src], scratch_t[src]
     booked = length - 1 - (~walked.reached_last).astype(np.int64)
     people.trip_at[idx] = at
     people.trip_len[idx] = length
@@ -267,10 +270,18 @@ def road_of(world: World) -> trip_walk.Road:
 def redraw_trips(world: World, idx: np.ndarray, day: int, rng: np.random.Generator) -> None:
     """Redraw the rest of planned trips from the start of ``day`` (a road lever changed).
 
-    The hop under way keeps its place and time; what follows is walked anew.
+    The hop under way keeps its place and time; what follows is walked anew. Done in
+    chunks of people, so the working arrays stay small whatever the number on the road.
     """
-    if len(idx) == 0:
-        return
+    for start in range(0, len(idx), REDRAW_CHUNK):
+        _redraw_chunk(world, idx[start : start + REDRAW_CHUNK], day, rng)
+
+
+#: People redrawn at a time (bounds the temporary arrays of a redraw).
+REDRAW_CHUNK = 1 << 16
+
+
+def _redraw_chunk(world: World, idx: np.ndarray, day: int, rng: np.random.Generator) -> None:
     people, pool = world.people, world.trips
     n = len(idx)
     at = people.trip_at[idx].astype(np.int64)

@@ -29,15 +29,15 @@ class TripPool:
 
         When the pool is full, trips that ended are dropped first (``live``: the people
         whose trips are still under way, found lazily when not given); it only grows
-        when more than a quarter of it is still in use, so its size stays proportional to the
+        when more than half of it is still in use, so its size stays proportional to the
         trips under way and offsets fit in 32 bits.
         """
         if self.size + n > len(self.place):
             if live is None:
                 live = under_way(people)
             self.compact(people, live)
-            if self.size + n > len(self.place) // 4:
-                grown = max(2 * len(self.place), 4 * (self.size + n))
+            if self.size + n > len(self.place) // 2:
+                grown = max(2 * len(self.place), 2 * (self.size + n))
                 place = np.zeros(grown, np.int16)
                 t = np.zeros(grown, np.float64)
                 place[: self.size] = self.place[: self.size]
