@@ -95,6 +95,10 @@ def one(path: str, factor: float | None = None) -> None:
     )
 
 
+#: People in the run that measures the fixed cost of a run.
+FIXED_PEOPLE = 100
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -114,14 +118,14 @@ def main() -> None:
         return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        # Size 0 first: the same days with (almost) nobody in them, the fixed cost of a run.
-        for size in [0, *args.sizes]:
+        # A hundred people first: the same days with every stage at work on almost nobody,
+        # the fixed cost of a run (start-up, the compiled walk loaded, each day's passes).
+        for size in [FIXED_PEOPLE, *args.sizes]:
             command = [sys.executable, __file__]
             if args.scenario:
-                factor = max(size, 1e-3) / args.base_people
-                command += ["--one", args.scenario, "--factor", str(factor)]
+                command += ["--one", args.scenario, "--factor", str(size / args.base_people)]
             else:
-                command += ["--one", str(write(Path(tmp), max(size, 1)))]
+                command += ["--one", str(write(Path(tmp), size))]
             done = subprocess.run(command, capture_output=True, text=True, check=True)
             row = json.loads(done.stdout.strip().splitlines()[-1])
             row["per_year"] = size
@@ -163,7 +167,7 @@ def main() -> None:
         )
     Console(width=180).print(table)
     Console().print(
-        f"Fixed cost of a run (the same days, nobody in them): {fixed:.2f} s; "
+        f"Fixed cost of a run (the same days, {FIXED_PEOPLE} people): {fixed:.2f} s; "
         "'beyond the fixed cost' divides the rest by the state changes."
     )
     args.csv.parent.mkdir(parents=True, exist_ok=True)
