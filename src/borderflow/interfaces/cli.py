@@ -12,6 +12,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -269,15 +270,21 @@ def ensemble(
         MofNCompleteColumn(),
         TextColumn("runs, [red]{task.fields[failed]} failed[/]"),
         TimeElapsedColumn(),
-        TextColumn("left"),
+        TextColumn("elapsed,"),
         TimeRemainingColumn(),
+        TextColumn("left"),
         console=console,
         transient=True,
     )
-    task = bar.add_task(f"{sc.name} ensemble", total=runs, failed=0)
+    tasks: list[TaskID] = []
 
     def progress(done: int, failed: int, total: int) -> None:
-        bar.update(task, completed=done + failed, failed=failed)
+        # The bar starts from the runs already on disk (resume), so they do not count
+        # as speed in the estimate of the time left.
+        if not tasks:
+            name = f"{sc.name} ensemble"
+            tasks.append(bar.add_task(name, total=total, completed=done, failed=failed))
+        bar.update(tasks[0], completed=done + failed, failed=failed)
 
     try:
         with bar:
