@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -31,6 +31,7 @@ from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import apply_settings, bundled_names
 from borderflow.scenario.load import load_scenario as _raw_load
+from borderflow.scenario.schema import Scenario
 
 app = typer.Typer(
     add_completion=False,
@@ -55,11 +56,19 @@ def _day_progress() -> Progress:
     )
 
 
-def _fail(exc: ScenarioError) -> None:
+def _fail(exc: ScenarioError) -> NoReturn:
     errors.print(f"[bold red]The scenario has {len(exc.problems)} problem(s):[/]")
     for problem in exc.problems:
         errors.print(f"  • {problem}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
+
+
+def _scenario(scenario: str, settings: list[str] | None) -> Scenario:
+    """Load a scenario with ``--set`` applied, or print every problem and exit."""
+    try:
+        return apply_settings(api.load_scenario(scenario), settings or [])
+    except ScenarioError as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -94,10 +103,7 @@ def run(
     if api.is_flee_folder(scenario):
         run_flee_folder(Path(scenario), seed, out, validation)
         return
-    try:
-        sc = apply_settings(api.load_scenario(scenario), set_ or [])
-    except ScenarioError as exc:
-        _fail(exc)
+    sc = _scenario(scenario, set_)
     folder = out or Path("results") / f"{sc.name}-seed{seed}"
     with _day_progress() as bar:
         task = bar.add_task(f"{sc.name} (seed {seed})", total=sc.n_days)
@@ -259,10 +265,7 @@ def ensemble(
     finished run is kept as a shard in OUT/shards, so an interrupted ensemble carries on
     with --resume. The bands are the same with any --workers and either --backend.
     """
-    try:
-        sc = apply_settings(api.load_scenario(scenario), set_ or [])
-    except ScenarioError as exc:
-        _fail(exc)
+    sc = _scenario(scenario, set_)
     folder = out or Path("results") / f"{sc.name}-ensemble-seed{seed}"
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -658,10 +661,7 @@ def calibrate(
     from borderflow.analysis.assumptions import UnknownNameError
     from borderflow.analysis.calibrate import CalibrationError, work_folder
 
-    try:
-        sc = apply_settings(api.load_scenario(scenario), set_ or [])
-    except ScenarioError as exc:
-        _fail(exc)
+    sc = _scenario(scenario, set_)
     folder = out or Path("results") / f"{sc.name}-calibrated-seed{seed}"
     bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -797,10 +797,7 @@ def sensitivity(
     from borderflow.analysis.assumptions import UnknownNameError
     from borderflow.analysis.sensitivity import SensitivityError
 
-    try:
-        sc = apply_settings(api.load_scenario(scenario), set_ or [])
-    except ScenarioError as exc:
-        _fail(exc)
+    sc = _scenario(scenario, set_)
     folder = out or Path("results") / f"{sc.name}-sensitivity-{output}-{method}"
     bar = Progress(
         TextColumn("[bold]{task.description}"),
