@@ -127,7 +127,7 @@ def _join(world: World, g: int, n: int, day: int, rng: np.random.Generator) -> N
     # Joiners walk with the lead group to its next place, then split off if their
     # destination lies another way.
     transit.schedule_leg(
-        world, idx, np.full(n, float(day)), np.full(n, frag.arrive[lead]), day, alone=False, rng=rng
+        world, idx, np.full(n, float(day)), np.full(n, frag.arrive[lead]), day, rng=rng
     )
 
 

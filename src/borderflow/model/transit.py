@@ -91,13 +91,11 @@ def schedule_leg(
     start: np.ndarray,
     arrive: np.ndarray,
     day: int,
-    alone: bool,
     rng: np.random.Generator,
 ) -> None:
     """Draw each caravan member's first hazard on a leg ``[start, arrive)``.
 
-    Members arrive with their fragment, so only hazards go on the agenda (with
-    ``alone``, an ``ARRIVE`` event too).
+    Members arrive with their fragment, so only hazards go on the agenda.
     """
     if len(idx) == 0:
         return
@@ -114,13 +112,7 @@ def schedule_leg(
         which = (u[None, :] > np.cumsum(r, axis=0)).sum(axis=0)
         kinds = np.array([int(k) for k in TRANSIT_HAZARDS], np.int8)[which]
         world.transit_agenda.schedule(idx[hit], np.floor(t_hit[hit]).astype(np.int64), kinds)
-    rest = idx[~hit]
-    if alone:
-        world.transit_agenda.schedule(
-            rest, np.floor(arrive[~hit]).astype(np.int64), int(Event.ARRIVE)
-        )
-    else:
-        world.transit_agenda.cancel(rest)
+    world.transit_agenda.cancel(idx[~hit])
 
 
 def start_alone(world: World, idx: np.ndarray, clock: np.ndarray | float, day: int) -> None:
@@ -472,7 +464,6 @@ def advance_fragment(world: World, f: int, day: int) -> None:
             np.full(len(part), arrived_at),
             np.full(len(part), frag.arrive[g]),
             day,
-            alone=False,
             rng=rng,
         )
 
@@ -501,4 +492,4 @@ def redraw_hazards(world: World, day: int) -> None:
     sel = idx[~alone]
     arrive = people.t_arrive[sel].astype(float)
     start = np.maximum(float(day), np.minimum(arrive, float(day)))
-    schedule_leg(world, sel, start, np.maximum(arrive, start), day, alone=False, rng=rng)
+    schedule_leg(world, sel, start, np.maximum(arrive, start), day, rng=rng)
