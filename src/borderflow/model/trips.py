@@ -29,17 +29,17 @@ class TripPool:
 
         When the pool is full, trips that ended are dropped first (``live``: the people
         whose trips are still under way, found lazily when not given); it only grows
-        when more than half of it is still in use, so its size stays proportional to the
+        when more than a quarter of it is still in use, so its size stays proportional to the
         trips under way and offsets fit in 32 bits.
         """
         if self.size + n > len(self.place):
             if live is None:
                 live = under_way(people)
             self.compact(people, live)
-            if self.size + n > len(self.place) // 2:
-                grown = max(2 * len(self.place), 2 * (self.size + n))
-                place = np.zeros(grown, np.int16)
-                t = np.zeros(grown, np.float64)
+            if self.size + n > len(self.place) // 4:
+                grown = max(2 * len(self.place), 4 * (self.size + n))
+                place = np.empty(grown, np.int16)
+                t = np.empty(grown, np.float64)
                 place[: self.size] = self.place[: self.size]
                 t[: self.size] = self.t[: self.size]
                 self.place, self.t = place, t
@@ -74,21 +74,13 @@ def under_way(people: People) -> np.ndarray:
 
 def expand(start: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Indices ``start[i], ..., start[i] + n[i] - 1`` for every ``i``, concatenated."""
+    n = np.asarray(n, np.int64)
     total = int(n.sum())
     if total == 0:
         return np.empty(0, np.int64)
-    first = np.zeros(len(n), np.int64)
-    np.cumsum(n[:-1], out=first[1:])
-    step = np.ones(total, np.int64)
-    # Each run starts at its own offset: set the jump at the run's first element, then
-    # one cumulative sum gives every index.
-    nonempty = n > 0
-    starts = first[nonempty]
-    step[starts] = start[nonempty] - np.concatenate(
-        [[0], start[nonempty][:-1] + n[nonempty][:-1] - 1]
-    )
-    step[0] = start[nonempty][0]
-    return np.cumsum(step)
+    # Position k of the output belongs to run i: start[i] + (k - first position of run i).
+    first = np.cumsum(n) - n
+    return np.repeat(np.asarray(start, np.int64) - first, n) + np.arange(total)
 
 
 def place_reached(people: People, pool: TripPool, idx: np.ndarray, day: int) -> np.ndarray:
