@@ -171,10 +171,13 @@ def walk(
     draws = rng.random((int(hops_left.sum()), 2))
     entry_u, budget_u, kind_u = rng.random((3, n))
     flat_place, flat_t, n_kept = kept
-    # The walk writes hops in the draws' layout (room for every hop a trip could take);
-    # the pool then takes only the hops walked, so its size follows the trips under way.
-    scratch_place = np.empty(len(draws), np.int16)
-    scratch_t = np.empty(len(draws))
+    # Room in the pool for the kept entries and every hop the trip could take; a trip cut
+    # short leaves unused entries, which go when the pool compacts.
+    people.trip_at[idx] = -1
+    room = n_kept + hops_left
+    at = pool.reserve(int(room.sum()), people) + np.concatenate([[0], np.cumsum(room[:-1])])
+    slots = at if len(flat_place) == n else expand(at, n_kept)  # new trips keep one entry
+    pool.place[slots], pool.t[slots] = flat_place, flat_t
     ledger = world.ledger
     future = ledger.future
     walked = trip_walk.walk(
@@ -195,11 +198,11 @@ def walk(
             foreign=people.nationality[idx] != MEXICAN,
             p_entry=np.array([g.p_refuge_at_entry for g in world.groups])[group].astype(float),
             group=group.astype(np.int64),
-            slot=offset,
+            slot=at + n_kept,
         ),
         trip_walk.Sink(
-            pool_place=scratch_place,
-            pool_t=scratch_t,
+            pool_place=pool.place,
+            pool_t=pool.t,
             future=future if future is not None else np.zeros((0, 1), np.int32),
             road_id=ledger.road_id(),
             n_groups=ledger.n_groups,
@@ -207,12 +210,6 @@ def walk(
     )
     n_hops, t_end, kinds = walked.n_walked, walked.t_end, walked.kind
     length = n_kept + n_hops
-    people.trip_at[idx] = -1
-    at = pool.reserve(int(length.sum()), people) + np.concatenate([[0], np.cumsum(length[:-1])])
-    slots = at if len(flat_place) == n else expand(at, n_kept)  # new trips keep one entry
-    pool.place[slots], pool.t[slots] = flat_place, flat_t
-    src, dst = expand(offset, n_hops), expand(at + n_kept, n_hops)
-    pool.place[dst], pool.t[dst] = scratch_place[src], scratch_t[src]
     booked = length - 1 - (~walked.reached_last).astype(np.int64)
     people.trip_at[idx] = at
     people.trip_len[idx] = length
