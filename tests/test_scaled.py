@@ -36,3 +36,14 @@ def test_people_grow_with_the_factor() -> None:
 def test_a_bad_factor_is_refused() -> None:
     with pytest.raises(ValueError, match="positive"):
         borderflow.load_scenario("caravan-2018-spring").scaled(0)
+
+
+def test_targets_that_count_people_scale_and_rates_do_not() -> None:
+    sc = borderflow.load_scenario("remain-in-mexico-2019")
+    half = sc.scaled(0.5)
+    for before, after in zip(sc.targets, half.targets, strict=True):
+        factor = 1.0 if before.measure == "flow_per_person" else 0.5
+        assert (after.reported, after.low, after.high) == pytest.approx(
+            (before.reported * factor, before.low * factor, before.high * factor)
+        )
+    assert any(t.measure == "flow_per_person" for t in sc.targets)

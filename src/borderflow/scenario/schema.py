@@ -526,7 +526,9 @@ class Scenario(Strict):
         Departures, caravans and joiners, initial waitlists and court backlogs scale,
         and so do the capacities (quotas, beds, detention beds, judges, interviews and
         removals a day, in the levers and in dated policies); probabilities do not.
-        Useful for a quick small run, or to measure how cost grows with scale.
+        Targets that count people scale too (rates per person do not), so a scaled run
+        can still be checked against them. Useful for a quick small run, or to measure
+        how cost grows with scale.
         """
         from borderflow.scenario.load import revalidate
 
@@ -566,6 +568,11 @@ class Scenario(Strict):
             k: round(v * factor) for k, v in border["initial_waitlist"].items()
         }
         data["courts"]["initial_backlog"] = round(data["courts"]["initial_backlog"] * factor)
+        for target in data["targets"]:
+            # Counts of people scale with them; rates per person do not.
+            if target["measure"] != "flow_per_person":
+                for key in ("reported", "low", "high"):
+                    target[key] = target[key] * factor
         return revalidate(data, origin=f"{self.name} (scaled ×{factor:g})")
 
     def with_parameters(self, **values: float) -> Scenario:

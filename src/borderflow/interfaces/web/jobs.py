@@ -94,8 +94,8 @@ def figures_of(res: Results, targets: bool = True) -> list[tuple[str, Any]]:
 
     Args:
         res: the run.
-        targets: with the targets figure (simulated against reported); a scaled
-            scenario leaves it out, since its volumes are not the reported ones.
+        targets: with the targets figure (simulated against reported; a scaled
+            scenario's targets are scaled with it).
     """
     sc = res.scenario
     out: list[tuple[str, Any]] = [
@@ -371,7 +371,7 @@ class JobManager:
             key=key,
             indicators={k: float(v) for k, v in mean.items()},
             per_run=per_run,
-            figures=tuple(figures_of(results[0], targets=job.prepared.request.scale == 1)),
+            figures=tuple(figures_of(results[0])),
             seconds=time.perf_counter() - start,
             report=report_input(results[0]),
         )
