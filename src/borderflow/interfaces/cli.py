@@ -56,6 +56,13 @@ def _day_progress() -> Progress:
     )
 
 
+#: Options shared by the commands that run many simulations.
+BackendOption = Annotated[str, typer.Option(help="local (processes on this machine) or ray")]
+RayAddressOption = Annotated[
+    str | None, typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)")
+]
+
+
 def _fail(exc: ScenarioError) -> NoReturn:
     errors.print(f"[bold red]The scenario has {len(exc.problems)} problem(s):[/]")
     for problem in exc.problems:
@@ -238,13 +245,8 @@ def ensemble(
         int, typer.Option(help="the ensemble's seed; run i uses stream i spawned from it")
     ] = 1,
     workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
-    backend: Annotated[
-        str, typer.Option(help="local (processes on this machine) or ray")
-    ] = "local",
-    ray_address: Annotated[
-        str | None,
-        typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)"),
-    ] = None,
+    backend: BackendOption = "local",
+    ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None, typer.Option(help="ensemble folder (default: results/NAME-ensemble-seedS)")
     ] = None,
@@ -614,13 +616,8 @@ def calibrate(
     ] = 400,
     seed: Annotated[int, typer.Option(help="the same seed gives the same fit")] = 1,
     workers: Annotated[int, typer.Option(min=1, help="simulations at the same time")] = 1,
-    backend: Annotated[
-        str, typer.Option(help="local (processes on this machine) or ray")
-    ] = "local",
-    ray_address: Annotated[
-        str | None,
-        typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)"),
-    ] = None,
+    backend: BackendOption = "local",
+    ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None, typer.Option(help="output folder [default: results/NAME-calibrated-seedS]")
     ] = None,
@@ -771,13 +768,8 @@ def sensitivity(
         typer.Option("--params", help="an assumption to vary (repeatable) [default: all]"),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
-    backend: Annotated[
-        str, typer.Option(help="local (processes on this machine) or ray")
-    ] = "local",
-    ray_address: Annotated[
-        str | None,
-        typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)"),
-    ] = None,
+    backend: BackendOption = "local",
+    ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None,
         typer.Option(help="output folder [default: results/NAME-sensitivity-OUTPUT-METHOD]"),
