@@ -12,7 +12,7 @@ join its list the day they set out); the peers are ``benchmarks/peers/simpy_port
 Every run is its own subprocess (peak memory is that run's own ``ru_maxrss``). Before
 any time is compared, the three tools' admissions/day, give-ups/day and mean wait of
 those admitted must agree with each other and with the exact Markov chain
-(``benchmarks/peers/theory.py``) within 4 standard errors (batch means over days after
+(``borderflow.model.theory``) within 4 standard errors (batch means over days after
 a warm-up). Slow Ciw runs (above ``--ciw-full-max`` arrivals) simulate only the first
 ``--ciw-fraction`` of the days and their time is scaled up: marked "extrapolated".
 
@@ -40,8 +40,8 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from borderflow.model.theory import steady_state as exact_port
 from peers.memory import peak_mib as peak_memory_mib
-from peers.theory import exact_port
 
 LAM, QUOTA, P_RENEGE = 10.0, 8, 0.15  # the theory tests' "long queue" port
 PER_PORT = 10_000  # arrivals per port

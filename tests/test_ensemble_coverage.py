@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from borderflow.analysis import ensemble as ens
+from borderflow.model import theory
 from conftest import BASE_TOML, single_port_body
 
 LAM, QUOTA, P = 10.0, 8, 0.15
@@ -24,14 +24,7 @@ DAYS, RUNS = 20, 100
 
 def transient(lam: float, quota: int, p: float, days: int, n: int = 200) -> np.ndarray:
     """``dist[t, L]``: the exact law of the end-of-day list on days 0 … days-1."""
-    a = np.arange(int(lam + 20 * math.sqrt(lam) + 20))
-    pa = stats.poisson.pmf(a, lam)
-    length = np.arange(n + 1)
-    after = np.maximum(length[:, None] + a[None, :] - quota, 0)
-    m_pmf = np.zeros((n + 1, after.max() + 1))
-    np.add.at(m_pmf, (np.repeat(length, len(a)), after.ravel()), np.tile(pa, n + 1))
-    stay = stats.binom.pmf(length[None, :], np.arange(after.max() + 1)[:, None], 1 - p)
-    trans = m_pmf @ stay
+    trans = theory.transition_matrix(lam, quota, p, n)
     dist = np.zeros((days, n + 1))
     state = np.eye(n + 1)[0]  # the list is empty before the first day
     for t in range(days):

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from borderflow.engine.run import RunOutput, run
+from borderflow.model import theory
 from borderflow.model.states import WAITING, Transition
 from conftest import BASE_TOML, single_port_body
 
@@ -113,50 +112,9 @@ def test_constant_arrivals_below_quota_never_queue(tiny):
 # --- b. Poisson arrivals with geometric patience: the exact Markov chain ---------------------
 
 
-@dataclass(frozen=True)
-class Chain:
-    """Exact steady state of the end-of-day list length."""
-
-    pi: np.ndarray
-    mean_length: float
-    admissions: float
-    give_ups: float
-    relaxation_days: float
-
-
-def exact_chain(lam: float, quota: int, p: float) -> Chain:
-    """Stationary law of ``L' = Binomial(max(L + A − Q, 0), 1 − p)``, ``A ~ Poisson(lam)``.
-
-    The state space {0, …, N} is doubled until the stationary mass above N/2 is below
-    1e-12 (mass that would leave {0, …, N} is kept at N, far out in that tail).
-    """
-    a = np.arange(int(lam + 20 * math.sqrt(lam) + 20))
-    pa = stats.poisson.pmf(a, lam)
-    n = 64
-    while True:
-        length = np.arange(n + 1)
-        after = np.maximum(length[:, None] + a[None, :] - quota, 0)  # M = list after metering
-        m_pmf = np.zeros((n + 1, after.max() + 1))
-        np.add.at(m_pmf, (np.repeat(length, len(a)), after.ravel()), np.tile(pa, n + 1))
-        stay = stats.binom.pmf(length[None, :], np.arange(after.max() + 1)[:, None], 1 - p)
-        trans = m_pmf @ stay
-        trans[:, -1] += 1.0 - trans.sum(axis=1)
-        system = trans.T - np.eye(n + 1)
-        system[-1] = 1.0
-        pi = np.linalg.solve(system, np.eye(n + 1)[-1])
-        if pi[n // 2 :].sum() < 1e-12:
-            break
-        n *= 2
-    joint = pi[:, None] * pa[None, :]
-    total = length[:, None] + a[None, :]
-    moduli = np.sort(np.abs(np.linalg.eigvals(trans)))
-    return Chain(
-        pi=pi,
-        mean_length=float(pi @ length),
-        admissions=float((joint * np.minimum(total, quota)).sum()),
-        give_ups=float(p * (joint * np.maximum(total - quota, 0)).sum()),
-        relaxation_days=float(-1.0 / math.log(moduli[-2])),
-    )
+def exact_chain(lam: float, quota: int, p: float) -> theory.PortSteadyState:
+    """Stationary law of ``L' = Binomial(max(L + A − Q, 0), 1 − p)``, ``A ~ Poisson(lam)``."""
+    return theory.steady_state(lam, quota, p)
 
 
 def batch_means(x: np.ndarray, batch: int) -> tuple[float, float, int]:
