@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model.people import People
+from borderflow.model.states import State
 
 
 class TripPool:
@@ -65,8 +66,6 @@ class TripPool:
 
 def under_way(people: People) -> np.ndarray:
     """People whose planned trip is still under way (in transit, alone, with a trip)."""
-    from borderflow.model.states import State
-
     return np.flatnonzero(
         (people.state == State.TRANSIT) & (people.fragment < 0) & (people.trip_at >= 0)
     )
