@@ -38,3 +38,23 @@ def test_compiled_and_numpy_walks_give_identical_runs(monkeypatch: pytest.Monkey
     assert np.array_equal(a.stocks, b.stocks)
     for name in a.people:
         assert np.array_equal(a.people[name], b.people[name]), name
+
+
+def test_hop_uniforms_are_uniform_and_independent_of_each_other() -> None:
+    from scipy import stats
+
+    rows = np.arange(200_000)
+    u = trip_walk.hop_uniforms(np.uint64(2024), rows)
+    assert u.shape == (len(rows), 2)
+    assert (u >= 0).all() and (u < 1).all()
+    assert np.array_equal(u, trip_walk.hop_uniforms(np.uint64(2024), rows))
+    # Each column, and both together, uniform; neighbours and the two draws of a hop
+    # uncorrelated; another key gives other draws.
+    for sample in (u[:, 0], u[:, 1], u.ravel()):
+        assert stats.kstest(sample, "uniform").pvalue > 1e-3
+    assert abs(np.corrcoef(u[:, 0], u[:, 1])[0, 1]) < 0.01
+    assert abs(np.corrcoef(u[:-1, 0], u[1:, 0])[0, 1]) < 0.01
+    other = trip_walk.hop_uniforms(np.uint64(2025), rows)
+    assert abs(np.corrcoef(u.ravel(), other.ravel())[0, 1]) < 0.01
+    # A row's draws do not depend on which other rows are asked for.
+    assert np.array_equal(trip_walk.hop_uniforms(np.uint64(2024), rows[[7, 3]]), u[[7, 3]])

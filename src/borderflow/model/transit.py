@@ -168,7 +168,7 @@ def walk(
     if (hops_left < 0).any():
         raise RuntimeError("a planned trip cannot reach its border city")
     offset = np.concatenate([[0], np.cumsum(hops_left[:-1])])
-    draws = rng.random((int(hops_left.sum()), 2))
+    key = np.uint64(rng.integers(0, 2**63))
     entry_u, budget_u, kind_u = rng.random((3, n))
     flat_place, flat_t, n_kept = kept
     # Room in the pool for the kept entries and every hop the trip could take; a trip cut
@@ -190,7 +190,7 @@ def walk(
             leg_t=(t_from if leg is None else leg[1]).astype(float),
             has_leg=leg is not None,
             offset=offset,
-            draws=draws,
+            key=key,
             entry_u=entry_u,
             budget=-np.log1p(-budget_u),  # exponential: the hazard a person can take
             kind_u=kind_u,

@@ -1,11 +1,14 @@
 """Walking planned trips hop by hop: compiled with Numba when it is there, else NumPy.
 
-Both versions take the same uniforms, drawn beforehand in one layout (two per
-hop the trip could take: mode and rest days; one per person for refuge on
-entering Mexico, which a trip to a Mexican border city does at most once), do
-the same arithmetic in the same order, and write the same hops into the trip
-pool and the same moves into the ledger's grid of moves booked by day, so they
-give identical trips (tested). Numba turns
+Both versions take the same uniforms (two per hop: mode and rest days; one
+per person for refuge on entering Mexico, which a trip to a Mexican border city
+does at most once), do the same arithmetic in the same order, and write the
+same hops into the trip pool and the same moves into the ledger's grid of moves
+booked by day, so they give identical trips (tested). A hop's two uniforms are
+not drawn beforehand but worked out where they are needed, from the walk's key
+and the hop's row (:func:`hop_uniforms`, a counter-based generator): only the
+hops actually walked cost a draw, and nothing the size of every hop a trip
+could take is held. Numba turns
 the walk into a plain loop, which is what a trip is: hops one after another.
 Set ``BORDERFLOW_KERNEL=numpy`` to use the NumPy version.
 """
@@ -29,6 +32,14 @@ ARRIVE, DETAIN, REFUGE, GIVE_UP, SETTLE = 1, 2, 3, 4, 5
 HAZARDS = np.array([DETAIN, REFUGE, GIVE_UP, SETTLE], np.int8)
 #: Most rest days a hop can draw (the Poisson inverse stops there).
 MAX_REST = 10_000
+
+# SplitMix64 (Steele, Lea & Flood 2014): the uniform of counter c under key k is the
+# finaliser applied to k + (c + 1) * GOLDEN. Its output stream passes BigCrush, and the
+# same integer steps give the same bits in Numba and in NumPy.
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX2 = np.uint64(0x94D049BB133111EB)
+TWO_POW_M53 = 2.0**-53
 
 
 @dataclass(frozen=True)
@@ -68,8 +79,8 @@ class Walkers:
     leg_v: np.ndarray  # int64: with has_leg, the hop under way (next place...)
     leg_t: np.ndarray  # float: (...and when it is reached)
     has_leg: bool
-    offset: np.ndarray  # int64: hop k takes row offset[i] + k of draws
-    draws: np.ndarray  # (hops, 2) uniforms: mode, rest days
+    offset: np.ndarray  # int64: hop k takes row offset[i] + k of the walk's uniforms
+    key: np.uint64  # key of the walk's uniforms (see hop_uniforms)
     entry_u: np.ndarray  # uniform: refuge on entering Mexico
     budget: np.ndarray  # exponential: the hazard a person can take
     kind_u: np.ndarray  # uniform: which hazard
@@ -106,6 +117,20 @@ class Walked:
         return cls(
             np.zeros(n, np.int64), np.zeros(n), np.full(n, ARRIVE, np.int8), np.ones(n, bool)
         )
+
+
+def hop_uniforms(key: np.uint64, rows: np.ndarray) -> np.ndarray:
+    """The two uniforms (mode, rest days) of each hop row of a walk keyed ``key``.
+
+    Uniform ``j`` of row ``r`` is SplitMix64's output for counter ``2 r + j``: 53 bits
+    scaled to [0, 1). The compiled walk does the same steps one hop at a time.
+    """
+    counter = (np.asarray(rows, np.int64)[:, None] * 2 + np.arange(2)).astype(np.uint64)
+    z = key + (counter + np.uint64(1)) * GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * MIX1
+    z = (z ^ (z >> np.uint64(27))) * MIX2
+    z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * TWO_POW_M53
 
 
 def use_numba() -> bool:
@@ -157,12 +182,12 @@ def walk_numpy(road: Road, w: Walkers, sink: Sink) -> Walked:
     k = 0
     while len(active):
         u = cur[active]
-        draw = w.offset[active] + k
         if w.has_leg and k == 0:
             v, t_next = w.leg_v.copy(), w.leg_t.astype(float)
         else:
             v = road.next_hop[u, w.dest[active]].astype(np.int64)
-            t_next = t[active] + _hop_days(road, u, v, w.draws[draw, 0], w.draws[draw, 1])
+            draws = hop_uniforms(w.key, w.offset[active] + k)
+            t_next = t[active] + _hop_days(road, u, v, draws[:, 0], draws[:, 1])
         mex = road.in_mexico[u].astype(float)
         r0 = w.rates[0, active] * mex
         r1 = w.rates[1, active] * mex
@@ -205,7 +230,7 @@ def walk_numpy(road: Road, w: Walkers, sink: Sink) -> Walked:
 def _walk_loop(  # type: ignore[no-untyped-def]
     next_hop, km, modes, in_mexico, bus_bit, train_bit, walk_speed, bus_speed, train_speed,
     p_bus, p_train, rest_ratio, rest_p0,
-    dest, cur, t0, leg_v, leg_t, has_leg, offset, draws, entry_u, budget, kind_u, rates,
+    dest, cur, t0, leg_v, leg_t, has_leg, offset, key, entry_u, budget, kind_u, rates,
     foreign, p_entry, group, slots,
     pool_place, pool_t, future, road_id, n_groups,
     n_walked, t_end, kind, reached_last,
@@ -221,12 +246,22 @@ def _walk_loop(  # type: ignore[no-untyped-def]
                 v = leg_v[i]
                 t_next = leg_t[i]
             else:
-                row = offset[i] + k
+                # The hop's two uniforms: hop_uniforms, one counter at a time.
+                counter = np.uint64(2 * (offset[i] + k))
+                z = key + (counter + np.uint64(1)) * GOLDEN
+                z = (z ^ (z >> np.uint64(30))) * MIX1
+                z = (z ^ (z >> np.uint64(27))) * MIX2
+                z = z ^ (z >> np.uint64(31))
+                d = float(z >> np.uint64(11)) * TWO_POW_M53
+                z = key + (counter + np.uint64(2)) * GOLDEN
+                z = (z ^ (z >> np.uint64(30))) * MIX1
+                z = (z ^ (z >> np.uint64(27))) * MIX2
+                z = z ^ (z >> np.uint64(31))
+                d_rest = float(z >> np.uint64(11)) * TWO_POW_M53
                 v = next_hop[u, dest[i]]
                 m = modes[u, v]
                 speed = walk_speed
                 mode = 0
-                d = draws[row, 0]
                 bus = (m & bus_bit) > 0 and d < p_bus
                 if (m & bus_bit) > 0:
                     w = (d - p_bus) / max(1.0 - p_bus, 1e-300)
@@ -244,7 +279,7 @@ def _walk_loop(  # type: ignore[no-untyped-def]
                     p = rest_p0[mode, u, v]
                     cdf = p
                     rest = 0
-                    while draws[row, 1] > cdf and rest < MAX_REST:
+                    while d_rest > cdf and rest < MAX_REST:
                         rest += 1
                         p = p * (lam / rest)
                         cdf = cdf + p
@@ -292,9 +327,10 @@ def walk(road: Road, walkers: Walkers, sink: Sink) -> Walked:
 
     Person ``i`` starts at ``cur[i]`` at time ``t0[i]`` (with ``has_leg``, on the hop to
     ``leg_v[i]`` reached at ``leg_t[i]``), takes hop ``k``'s uniforms from row
-    ``offset[i] + k`` of ``draws``, meets its first hazard when the integrated rate
-    passes ``budget[i]`` (an exponential draw), writes hop ``k`` to pool entry
-    ``slot[i] + k`` and books each hop it reaches in ``sink.future``.
+    ``offset[i] + k`` of the walk's uniforms (:func:`hop_uniforms` of ``key``), meets
+    its first hazard when the integrated rate passes ``budget[i]`` (an exponential
+    draw), writes hop ``k`` to pool entry ``slot[i] + k`` and books each hop it
+    reaches in ``sink.future``.
     """
     if not use_numba():
         return walk_numpy(road, walkers, sink)
@@ -310,7 +346,7 @@ def walk(road: Road, walkers: Walkers, sink: Sink) -> Walked:
         road.next_hop, road.km, road.modes, road.in_mexico, road.bus_bit, road.train_bit,
         road.walk_speed, road.bus_speed, road.train_speed, road.p_bus, road.p_train,
         road.rest_ratio, road.rest_p0,
-        w.dest, w.cur, w.t0, w.leg_v, w.leg_t, w.has_leg, w.offset, w.draws, w.entry_u,
+        w.dest, w.cur, w.t0, w.leg_v, w.leg_t, w.has_leg, w.offset, np.uint64(w.key), w.entry_u,
         w.budget, w.kind_u, np.ascontiguousarray(w.rates), w.foreign, w.p_entry, w.group,
         w.slot,
         sink.pool_place, sink.pool_t, future, sink.road_id, sink.n_groups,
