@@ -9,6 +9,7 @@ engine's conservation check compares against.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
@@ -43,16 +44,15 @@ class Ledger:
         self.n_places = n_places
         self.n_groups = n_groups
         self._stock = np.zeros((n_places, len(State), n_groups), np.int64)
-        # Stock changes are kept as (cell, ±n) and applied in one go when the stock is
-        # read: a few times a day, instead of at every record.
-        self._cells: list[np.ndarray] = []
-        self._deltas: list[np.ndarray] = []
+        # Records are kept as given (scalars or arrays) and counted in one vectorized pass
+        # when the stock is read or the day closes: a few times a day, instead of a dozen
+        # small array operations at each of the day's records.
+        self._pending: list[_Record] = []
         self._today: list[np.ndarray] = []
         # Moves booked ahead (planned trips), per day: (route keys, ±1 weights, who); or,
         # given the roads and without the event log, a dense (day, road, group) count.
         self._booked: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]] = {}
         self._future: np.ndarray | None = None
-        self._ones_buf = np.ones(0, np.int64)
         if roads is not None and n_days > 0:
             u, v = np.nonzero(roads)
             self._road_id = np.full((n_places, n_places), -1, np.int64)
@@ -72,13 +72,7 @@ class Ledger:
     @property
     def stock(self) -> np.ndarray:
         """People now in each (place, state, group) cell."""
-        if self._cells:
-            cells = np.concatenate(self._cells)
-            deltas = np.concatenate(self._deltas)
-            self._cells.clear()
-            self._deltas.clear()
-            flat = self._stock.reshape(-1)
-            flat += np.bincount(cells, deltas, minlength=flat.size).astype(np.int64)
+        self._count_pending()
         return self._stock
 
     def record(
@@ -96,34 +90,21 @@ class Ledger:
 
         ``who`` (the people concerned) feeds the optional per-person event log.
         """
-        group = np.asarray(group, np.int64)
         size = len(group)
         if size == 0:
             return
-        place = np.asarray(place, np.int64)
-        to_place = np.asarray(to_place, np.int64)
-        from_state = np.asarray(from_state, np.int64)
-        to_state = np.asarray(to_state, np.int64)
-        weights = self._ones(size) if n is None else np.asarray(n, np.int64)
-        route = (place * self.n_places + to_place) * self.n_groups + group
-        if transition == Transition.MOVE and from_state.ndim == 0 and to_state.ndim == 0:
-            # Moves are most of all flows: count them on a dense (from, to, group) grid.
-            self._moves += np.bincount(
-                np.broadcast_to(route, size), weights, minlength=self._moves.size
-            ).astype(np.int64)
-        else:
-            key = (transition * N_STATES + from_state + 1) * N_STATES + to_state + 1
-            self._today.append(key * self.n_places * self.n_places * self.n_groups + route)
-            self._weights.append(weights)
+        self._pending.append(
+            (int(transition), from_state, to_state, place, to_place, group, n, size)
+        )
         if self.keep_events and who is not None:
             self.events.append(
                 np.column_stack(
                     [
-                        np.broadcast_to(a, size)
+                        np.broadcast_to(np.asarray(a, np.int64), size)
                         for a in (
-                            np.int64(self.day),
-                            np.asarray(who, np.int64),
-                            np.int64(transition),
+                            self.day,
+                            who,
+                            int(transition),
                             place,
                             to_place,
                             from_state,
@@ -132,32 +113,45 @@ class Ledger:
                     ]
                 )
             )
+
+    def _count_pending(self) -> None:
+        """Count the records kept since the last count: flows of the day, stocks, changes."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        sizes = [r[7] for r in pending]
+        transition, from_state, to_state, place, to_place, group = (
+            _column([r[k] for r in pending], sizes) for k in range(6)
+        )
+        if all(r[6] is None for r in pending):
+            weights = np.ones(len(group), np.int64)
+        else:
+            weights = _column(
+                [np.ones(r[7], np.int64) if r[6] is None else r[6] for r in pending], sizes
+            )
+        route = (place * self.n_places + to_place) * self.n_groups + group
+        key = (transition * N_STATES + from_state + 1) * N_STATES + to_state + 1
+        self._today.append(key * self.n_places * self.n_places * self.n_groups + route)
+        self._weights.append(weights)
         changed = (from_state != to_state) | (place != to_place)
-        if not np.any(changed):
+        if not changed.all():
+            transition, from_state, to_state, place, to_place, group, weights = (
+                a[changed]
+                for a in (transition, from_state, to_state, place, to_place, group, weights)
+            )
+        if len(weights) == 0:
             return
         self.n_changes += int(weights.sum())
         states = self._stock.shape[1]
         arrive = (to_place * states + to_state) * self.n_groups + group
         left = from_state >= 0
-        if np.all(left):
-            leave = (place * states + from_state) * self.n_groups + group
-            self._cells += [np.broadcast_to(leave, size), arrive]
-            self._deltas += [-weights, weights]
-        elif np.any(left):
-            leave = (place * states + from_state) * self.n_groups + group
-            mask = np.broadcast_to(left, size)
-            self._cells += [np.broadcast_to(leave, size)[mask], arrive]
-            self._deltas += [-weights[mask], weights]
-        else:
-            self._cells.append(np.broadcast_to(arrive, size))
-            self._deltas.append(weights)
-
-    def _ones(self, size: int) -> np.ndarray:
-        """A read-only run of ones (weights of one person per row), without allocating."""
-        if len(self._ones_buf) < size:
-            self._ones_buf = np.ones(max(size, 2 * len(self._ones_buf)), np.int64)
-            self._ones_buf.flags.writeable = False
-        return self._ones_buf[:size]
+        leave = ((place * states + from_state) * self.n_groups + group)[left]
+        flat = self._stock.reshape(-1)
+        flat += np.bincount(
+            np.concatenate([leave, arrive]),
+            np.concatenate([-weights[left], weights]),
+            minlength=flat.size,
+        ).astype(np.int64)
 
     def book_moves(
         self,
@@ -293,6 +287,7 @@ class Ledger:
 
     def close_day(self, day: int) -> None:
         """Aggregate the day's flows and snapshot the stocks."""
+        self._count_pending()
         self._release_booked(day)
         if self.keep_events:
             self._order_days_events()
@@ -303,15 +298,7 @@ class Ledger:
             self._weights.append(self._moves[moved].copy())
             self._moves[moved] = 0
         if self._today:
-            keys, counts = sum_by_key(
-                np.concatenate(
-                    [
-                        np.broadcast_to(k, len(w))
-                        for k, w in zip(self._today, self._weights, strict=True)
-                    ]
-                ),
-                np.concatenate(self._weights),
-            )
+            keys, counts = sum_by_key(np.concatenate(self._today), np.concatenate(self._weights))
             cols = self._unpack(keys)
             rows = np.column_stack([np.full(len(keys), day, np.int64), *cols, counts])
             self.flows.append(rows)
@@ -328,6 +315,25 @@ class Ledger:
     def wait_table(self) -> np.ndarray:
         """Rows ``(port, outcome, waited_days, n)``."""
         return _aggregate_waits(self.waits)
+
+
+#: A record as given: transition, from state, to state, place, to place, group (each a
+#: scalar or an array of the record's rows), people per row (``None``: one), rows.
+_Record = tuple[int, Any, Any, Any, Any, Any, np.ndarray | None, int]
+
+
+def _column(parts: list[Any], sizes: list[int]) -> np.ndarray:
+    """One field of several records as one int64 array (scalars repeated over their rows)."""
+    if not any(isinstance(p, np.ndarray) and p.ndim for p in parts):
+        return np.repeat(np.array(parts, np.int64), sizes)
+    return np.concatenate(
+        [
+            p if isinstance(p, np.ndarray) and p.ndim else np.full(k, p)
+            for p, k in zip(parts, sizes, strict=True)
+        ],
+        dtype=np.int64,
+        casting="unsafe",
+    )
 
 
 def book(future: np.ndarray, days: np.ndarray, cols: np.ndarray, sign: int = 1) -> None:
