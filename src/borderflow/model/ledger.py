@@ -62,7 +62,6 @@ class Ledger:
             ).reshape(-1)
             self._future = np.zeros((n_days, len(u) * n_groups), np.int32)
         self._weights: list[np.ndarray] = []
-        self._moves = np.zeros(n_places * n_places * n_groups, np.int64)
         self.flows: list[np.ndarray] = []
         self.stocks: list[np.ndarray] = []
         self.waits: list[np.ndarray] = []
@@ -203,15 +202,16 @@ class Ledger:
             row = self._future[day]
             cols = np.flatnonzero(row)
             if len(cols):
-                grid = np.zeros(self._moves.size, np.int64)
-                grid[self._road_route[cols]] = row[cols]
-                self._apply_moves(grid)
+                self._apply_moves(self._road_route[cols], row[cols].astype(np.int64))
         booked = self._booked.pop(day, None)
         if not booked:
             return
         route = np.concatenate([b[0] for b in booked])
         weights = np.concatenate([b[1] for b in booked])
-        self._apply_moves(np.bincount(route, weights, minlength=self._moves.size).astype(np.int64))
+        # Moves booked and taken back (a redrawn trip) cancel out here.
+        routes, net = sum_by_key(route, weights)
+        kept = net != 0
+        self._apply_moves(routes[kept], net[kept])
         if self.keep_events:
             self._log_booked(day, booked, route, weights)
 
@@ -230,11 +230,23 @@ class Ledger:
             self.events[self._events_closed :] = [rows[np.argsort(rank, kind="stable")]]
         self._events_closed = len(self.events)
 
-    def _apply_moves(self, grid: np.ndarray) -> None:
-        self._moves += grid
-        self.n_changes += int(grid.sum())
-        by_route = grid.reshape(self.n_places, self.n_places, self.n_groups)
-        self._stock[:, State.TRANSIT, :] += by_route.sum(axis=0) - by_route.sum(axis=1)
+    def _apply_moves(self, route: np.ndarray, n: np.ndarray) -> None:
+        """Count ``n`` moves on each distinct route ``(place, to_place, group)`` today."""
+        key = (Transition.MOVE * N_STATES + State.TRANSIT + 1) * N_STATES + State.TRANSIT + 1
+        self._today.append(key * self.n_places * self.n_places * self.n_groups + route)
+        self._weights.append(n)
+        self.n_changes += int(n.sum())
+        rest, group = np.divmod(route, self.n_groups)
+        place, to_place = np.divmod(rest, self.n_places)
+        states = self._stock.shape[1]
+        flat = self._stock.reshape(-1)
+        flat += np.bincount(
+            np.concatenate([place, to_place]) * (states * self.n_groups)
+            + State.TRANSIT * self.n_groups
+            + np.concatenate([group, group]),
+            np.concatenate([-n, n]),
+            minlength=flat.size,
+        ).astype(np.int64)
 
     def _log_booked(
         self,
@@ -291,12 +303,6 @@ class Ledger:
         self._release_booked(day)
         if self.keep_events:
             self._order_days_events()
-        moved = np.flatnonzero(self._moves)
-        if len(moved):
-            key = (Transition.MOVE * N_STATES + State.TRANSIT + 1) * N_STATES + State.TRANSIT + 1
-            self._today.append(key * self.n_places * self.n_places * self.n_groups + moved)
-            self._weights.append(self._moves[moved].copy())
-            self._moves[moved] = 0
         if self._today:
             keys, counts = sum_by_key(np.concatenate(self._today), np.concatenate(self._weights))
             cols = self._unpack(keys)
