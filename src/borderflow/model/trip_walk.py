@@ -241,13 +241,16 @@ def _walk_loop(  # type: ignore[no-untyped-def]
         t = t0[i]
         b = budget[i]
         k = 0
+        # Per person once, not per hop.
+        ra0, ra1, ra2, ra3 = rates[0, i], rates[1, i], rates[2, i], rates[3, i]
+        di, si, oi, gi = dest[i], slots[i], offset[i], group[i]
         while True:
             if has_leg and k == 0:
                 v = leg_v[i]
                 t_next = leg_t[i]
             else:
                 # The hop's two uniforms: hop_uniforms, one counter at a time.
-                counter = np.uint64(2 * (offset[i] + k))
+                counter = np.uint64(2 * (oi + k))
                 z = key + (counter + np.uint64(1)) * GOLDEN
                 z = (z ^ (z >> np.uint64(30))) * MIX1
                 z = (z ^ (z >> np.uint64(27))) * MIX2
@@ -258,7 +261,7 @@ def _walk_loop(  # type: ignore[no-untyped-def]
                 z = (z ^ (z >> np.uint64(27))) * MIX2
                 z = z ^ (z >> np.uint64(31))
                 d_rest = float(z >> np.uint64(11)) * TWO_POW_M53
-                v = next_hop[u, dest[i]]
+                v = next_hop[u, di]
                 m = modes[u, v]
                 speed = walk_speed
                 mode = 0
@@ -287,14 +290,14 @@ def _walk_loop(  # type: ignore[no-untyped-def]
                 else:
                     t_next = t + moving
             mex = 1.0 if in_mexico[u] else 0.0
-            r0 = rates[0, i] * mex
-            r1 = rates[1, i] * mex
-            r2 = rates[2, i]
-            r3 = rates[3, i] * mex
+            r0 = ra0 * mex
+            r1 = ra1 * mex
+            r2 = ra2
+            r3 = ra3 * mex
             total = ((r0 + r1) + r2) + r3
             exposure = total * max(t_next - t, 0.0)
-            pool_place[slots[i] + k] = v
-            pool_t[slots[i] + k] = t_next
+            pool_place[si + k] = v
+            pool_t[si + k] = t_next
             n_walked[i] = k + 1
             if exposure >= b:
                 t_end[i] = t + b / total
@@ -305,13 +308,13 @@ def _walk_loop(  # type: ignore[no-untyped-def]
                 break
             day = int(np.floor(t_next))
             if day < n_days:
-                future[day, road_id[u, v] * n_groups + group[i]] += 1
+                future[day, road_id[u, v] * n_groups + gi] += 1
             b = b - exposure
             if foreign[i] and in_mexico[v] and not in_mexico[u] and entry_u[i] < p_entry[i]:
                 t_end[i] = t_next
                 kind[i] = REFUGE
                 break
-            if v == dest[i]:
+            if v == di:
                 t_end[i] = t_next
                 break
             u = v
