@@ -1,4 +1,4 @@
-"""Run a Flee scenario with borderflow's vectorized Flee rules and keep the daily counts."""
+"""Run a Flee scenario with borderflow's Flee rules and keep the daily counts."""
 
 from __future__ import annotations
 

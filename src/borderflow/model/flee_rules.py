@@ -1,19 +1,22 @@
-"""Flee 3.1's movement rules, vectorized over agents.
+"""Flee 3.1's movement rules, agent by agent in a compiled loop.
 
 Agents are arrays (where they are, the link they travel, how far along it, their planned
 route); one call of :meth:`FleeModel.step` is one Flee day, in Flee's order:
 ``AddNewConflictZones``, ``spawn_daily_displaced``, ``enact_border_closures``, then
 ``Ecosystem.evolve`` (location scores, a move decision for every agent not on a link, then
 travel along links with further hops on the same day while the day's distance allows).
+The day's schedule, spawning and scores are NumPy here; the movement itself is one loop
+over the agents in Flee's order (:mod:`borderflow.model.flee_kernel`, compiled with Numba,
+or the same code uncompiled with ``BORDERFLOW_KERNEL=numpy``: identical results).
 
 Route choice follows Flee's ``selectRoute``: every loop-free path of up to ``awareness_level``
 non-marker hops (markers are passed through and not counted) is weighted
 ``((weight_softening + score(end)) / (softening + km)^distance_power × capMultiplier(end))
 ^weight_power`` and one is drawn with probability ∝ weight (uniformly if all are zero). The
 paths from each location are enumerated once per state of the open links (a closure rebuilds
-them) and held as a table; each phase recomputes the weights of all paths at once (the
-capacity multipliers change with the counts) and every agent choosing draws from its
-location's segment of one cumulative table, so a choice is a vectorized categorical draw.
+them) and held as a table; their weights before the capacity multiplier are worked out once
+a day (the scores change daily), and an agent choosing weighs its location's paths with the
+capacity multipliers of the counts at that moment, as 3.1 does.
 
 Note: Flee 3.1's code looks ``awareness_level`` hops ahead (1 = neighbours only), not
 ``awareness_level + 1``: borderflow does what the code does.
@@ -28,9 +31,11 @@ Where borderflow departs from Flee 3.1, on purpose:
   the flag itself is not used by Flee's movement rules, nor here.
 * ``awareness_level: 0`` picks a uniformly random open link (3.1 returns a link *index* as a
   route, which matches no link, so its agents never move).
-* Capacity multipliers use the counts at the start of each phase (the daily move decisions,
-  then each round of same-day hops), not counts updated agent by agent as 3.1's sequential
-  loop does; the expected behaviour is the same away from full camps.
+* Random numbers: the same rules, drawn differently (so a seed gives other runs than 3.1's,
+  with the same distribution). Where 3.1 draws a ``random()`` for every agent not on a
+  link every day, borderflow draws at each location how many agents stay before the next
+  one moves (a geometric variate, counted down in agent order), and draws the walking coin
+  only on links with a ``walk_probability``; see :mod:`borderflow.model.flee_kernel`.
 * Multi-file validation series are summed after interpolation (3.1's ``AddCSVTables`` holds
   values in steps); this changes only the ``data`` columns of such camps.
 * ``spawn_mode: poisson`` draws Poisson numbers (it crashes in 3.1); ``deactivation_probability``
@@ -139,19 +144,24 @@ class FleeModel:
     hop: np.ndarray
     first_hop: np.ndarray
     recent: np.ndarray
-    moved: np.ndarray
     active: np.ndarray
     score: np.ndarray
     route: np.ndarray
-    _pop_factor: np.ndarray
     path_start: np.ndarray
     path_nodes: np.ndarray
     path_len: np.ndarray
     path_end: np.ndarray
     path_dist: np.ndarray
     path_ptr: np.ndarray
+    _scratch: np.ndarray
 
     def __init__(self, sc: FleeScenario):
+        # Imported here, not at the top: it loads Numba, slow to import, which a
+        # borderflow run without Flee scenarios never needs.
+        from borderflow.model import flee_kernel
+
+        self._day = flee_kernel.day_kernel()
+        self._seed_state = flee_kernel.seed_state
         self.sc = sc
         self.rules = r = Rules.of(sc)
         self.length = sc.length
@@ -236,10 +246,10 @@ class FleeModel:
         self.link_walk = np.array(walk, np.float64)
         self.link_open = np.ones(len(src), bool)
         self.link_epoch = np.zeros(len(src), np.int64)  # closures so far, per link
-        n = len(self.names)
-        keys = self.link_src * n + self.link_dst
-        self._key_order = np.argsort(keys, kind="stable")
-        self._keys_sorted = keys[self._key_order]
+        # Each location's links, lowest id first: the kernel takes the first one to the
+        # next place on a route (a duplicate route adds a link it never takes).
+        self.out_link = np.argsort(self.link_src, kind="stable").astype(np.int64)
+        self.out_ptr = np.searchsorted(self.link_src[self.out_link], np.arange(len(self.names) + 1))
         self._paths_built = False
 
     def _schedule(self, sc: FleeScenario) -> None:
@@ -277,7 +287,6 @@ class FleeModel:
             "hop": np.int64,
             "first_hop": bool,
             "recent": np.float64,
-            "moved": np.float64,
             "active": bool,
         }
         for name, dtype in fields.items():
@@ -310,7 +319,6 @@ class FleeModel:
         self.route_len[s] = 0
         self.first_hop[s] = True
         self.recent[s] = 0.0
-        self.moved[s] = 0.0
         self.active[s] = True
         self.n += number
         self.spawned += number
@@ -365,150 +373,20 @@ class FleeModel:
         self.path_end = table[np.arange(len(nodes)), self.path_len - 1] if nodes else self.path_len
         self.path_dist = np.array(dists, np.float64)
         self.path_ptr = np.searchsorted(self.path_start, np.arange(n + 1))
+        self._widen_routes(longest)
+        segments = np.diff(self.path_ptr)
+        self._scratch = np.zeros(max(int(segments.max(initial=0)), 1))
         self._paths_built = True
 
-    def cap_multiplier(self) -> np.ndarray:
-        """Flee's ``getCapMultiplier`` for every location, from the current counts."""
-        cap = self.capacity.astype(np.float64)
-        buffer = self.rules.f("capacity_buffer")
-        num = self.counts.astype(np.float64)
-        out = np.ones(len(cap))
-        limited = cap >= 1
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ramp = 1.0 - (num - buffer * cap) / (cap * (1.0 - buffer))
-        out = np.where(limited & (num > buffer * cap), ramp, out)
-        out = np.where(limited & (num >= cap), 0.0, out)
-        return np.asarray(out)
-
-    def _route_keys(self, cap: np.ndarray) -> np.ndarray:
-        """Cumulative choice keys: location ``s``'s paths span ``(s, s + 1]``."""
+    def _path_base(self) -> np.ndarray:
+        """Each path's weight before its end's capacity multiplier (from today's scores)."""
         r = self.rules
         if int(r.move["awareness_level"]) <= 0:
-            w = np.ones(len(self.path_start))
-        else:
-            base = (r.f("weight_softening") + self.score[self.path_end]) / (
-                r.f("softening") + self.path_dist
-            ) ** r.f("distance_power")
-            w = (base * cap[self.path_end]) ** r.f("weight_power")
-        n = len(self.names)
-        total = np.bincount(self.path_start, w, minlength=n)
-        zero = total[self.path_start] <= 0
-        w = np.where(zero, 1.0, w)
-        total = np.bincount(self.path_start, w, minlength=n)
-        c = np.cumsum(w)
-        before = np.concatenate(([0.0], c))[self.path_ptr[:-1]]
-        keys = self.path_start + (c - before[self.path_start]) / total[self.path_start]
-        last = self.path_ptr[1:][self.path_ptr[1:] > self.path_ptr[:-1]] - 1
-        keys[last] = self.path_start[last] + 1.0
-        return np.asarray(keys)
-
-    def _link_between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """The open link a→b for each pair, or -1."""
-        keys = a * len(self.names) + b
-        pos = np.searchsorted(self._keys_sorted, keys)
-        pos = np.minimum(pos, len(self._keys_sorted) - 1)
-        found = self._keys_sorted[pos] == keys if len(pos) else np.zeros(0, bool)
-        lid = np.where(found, self._key_order[pos], -1)
-        ok = lid >= 0
-        ok[ok] = self.link_open[lid[ok]]
-        return np.where(ok, lid, -1)
-
-    # ----------------------------------------------------------------- moving
-
-    def _try_move(
-        self, idx: np.ndarray, force: np.ndarray | None, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Flee's ``Person.evolve`` for agents ``idx`` (not on a link): who starts a link."""
-        if idx.size == 0:
-            return idx
-        loc = self.where[idx]
-        chance = self.movechance[loc] * self._pop_factor[loc]
-        if force is not None:
-            chance = np.where(force & self.is_town[loc], 1.0, chance)
-        go = rng.random(idx.size) < chance
-        idx, loc = idx[go], loc[go]
-        if idx.size == 0:
-            return idx
-        # Flee decides agent by agent: a departure from a camp at or near capacity changes
-        # the capacity multiplier seen by the agents after it. Split there.
-        cap_loc = self.capacity[loc]
-        critical = (cap_loc >= 1) & (self.counts[loc] > self.rules.f("capacity_buffer") * cap_loc)
-        if not critical.any():
-            return self._plan_and_step(idx, loc, rng)
-        cuts = np.flatnonzero(critical) + 1
-        parts = [
-            self._plan_and_step(i, j, rng)
-            for i, j in zip(np.split(idx, cuts), np.split(loc, cuts), strict=True)
-            if i.size
-        ]
-        return np.concatenate(parts) if parts else idx[:0]
-
-    def _plan_and_step(
-        self, idx: np.ndarray, loc: np.ndarray, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Plan a route where there is none and take its next link (``take_next_step``)."""
-        cap = self.cap_multiplier()
-        plan = self.route_len[idx] == 0
-        if plan.any():
-            who, at = idx[plan], loc[plan]
-            has = self.path_ptr[at + 1] > self.path_ptr[at]
-            keys = self._route_keys(cap)
-            u = rng.random(int(has.sum()))
-            chosen = np.searchsorted(keys, at[has] + u, side="right")
-            width = self.path_nodes.shape[1]
-            self._widen_routes(width)
-            self.route[who[has], :width] = self.path_nodes[chosen]
-            self.route_len[who[has]] = self.path_len[chosen]
-            self.hop[who[has]] = 0
-        planned = self.route_len[idx] > 0
-        idx, loc = idx[planned], loc[planned]
-        k, size = self.hop[idx], self.route_len[idx]
-        lid = self._link_between(loc, self.route[idx, k])
-        dest = self.route[idx, size - 1]
-        full = self.is_camp[dest] & (cap[dest] < 0.5)
-        ok = (lid >= 0) & ~full
-        self.route_len[idx[~ok]] = 0
-        idx, lid, k, size = idx[ok], lid[ok], k[ok] + 1, size[ok]
-        self.hop[idx] = k
-        self.route_len[idx] = np.where(k >= size, 0, size)
-        np.subtract.at(self.counts, self.where[idx], 1)
-        self.where[idx] = lid
-        self.travelling[idx] = True
-        self.on_link[idx] = 0.0
-        self.epoch[idx] = self.link_epoch[lid]
-        return idx
-
-    def _travel(self, idx: np.ndarray, rng: np.random.Generator) -> None:
-        """Flee's ``finish_travel`` for the agents on links, with same-day hops."""
-        r = self.rules
-        walk_speed = r.f("max_walk_speed")
-        any_walk = bool((self.link_walk > 0).any())
-        while idx.size:
-            lid = self.where[idx]
-            speed = self.link_speed[lid].copy()
-            if r.move["start_on_foot"]:
-                speed[self.first_hop[idx]] = walk_speed
-            if any_walk:
-                speed[rng.random(idx.size) < self.link_walk[lid]] = walk_speed
-            self.on_link[idx] += speed
-            self.moved[idx] += speed
-            arrived = self.on_link[idx] > self.link_dist[lid]
-            a, la, sa = idx[arrived], lid[arrived], speed[arrived]
-            if a.size == 0:
-                return
-            self.first_hop[a] = False
-            self.moved[a] += self.link_dist[la] - self.on_link[a]
-            closed = self.link_epoch[la] != self.epoch[a]
-            to = np.where(closed, self.link_src[la], self.link_dst[la])
-            self.where[a] = to
-            self.travelling[a] = False
-            np.add.at(self.counts, to, 1)
-            more = ~closed & (self.moved[a] < sa)
-            a = a[more]
-            force = None
-            if r.move["avoid_short_stints"]:
-                force = (self.recent[a] + self.moved[a] / r.f("max_move_speed")) / 2.0 < 0.5
-            idx = self._try_move(a, force, rng)
+            return np.ones(len(self.path_start))
+        base = (r.f("weight_softening") + self.score[self.path_end]) / (
+            r.f("softening") + self.path_dist
+        ) ** r.f("distance_power")
+        return np.asarray(base, np.float64)
 
     # ----------------------------------------------------------------- events
 
@@ -651,17 +529,22 @@ class FleeModel:
         factor = r.f("movechance_pop_scale_factor")
         if factor:
             size = np.maximum(self.pop, self.capacity).astype(np.float64)
-            self._pop_factor = (size / r.f("movechance_pop_base")) ** factor
+            chance = self.movechance * (size / r.f("movechance_pop_base")) ** factor
         else:
-            self._pop_factor = np.ones(len(self.names))
-        n = self.n
-        idle = np.flatnonzero(self.active[:n] & ~self.travelling[:n])
-        started = self._try_move(idle, None, streams["move"])
-        del started
-        self._travel(np.flatnonzero(self.travelling[:n]), streams["move"])
-        if r.move["avoid_short_stints"]:
-            self.recent[:n] = (self.recent[:n] + self.moved[:n] / r.f("max_move_speed")) / 2.0
-        self.moved[:n] = 0.0
+            chance = self.movechance.copy()
+        self._day(
+            self.n, self._seed_state(streams["move"]),
+            self.where, self.travelling, self.on_link, self.epoch, self.route, self.route_len,
+            self.hop, self.first_hop, self.recent, self.active,
+            self.counts, chance, self.is_town, self.is_camp, self.capacity,
+            r.f("capacity_buffer"),
+            self.path_ptr, self.path_nodes, self.path_len, self.path_end, self._path_base(),
+            int(r.move["awareness_level"]) > 0, r.f("weight_power"), self._scratch,
+            self.out_ptr, self.out_link, self.link_src, self.link_dst, self.link_dist,
+            self.link_speed, self.link_walk, self.link_open, self.link_epoch,
+            r.f("max_walk_speed"), bool(r.move["start_on_foot"]),
+            bool(r.move["avoid_short_stints"]), r.f("max_move_speed"),
+        )  # fmt: skip
         if self.rules.spawn["camps_are_sicks"]:
             self._deactivate(streams["move"])
 
