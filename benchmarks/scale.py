@@ -1,9 +1,12 @@
 """Scale: a year of background flow to the whole border at growing volume.
 
-Each size runs in its own process (so peak memory is that run's own) and the table
-shows wall time, state changes, time per state change and bytes of state per person.
-Cost should grow with the number of state changes, not with people × days: the time
-per change should stay flat as the volume grows.
+Each size runs in its own process (so peak memory is that run's own), ``--reps`` times
+(median and range), and the table shows wall time, state changes, time per state change
+and bytes of state per person. Cost should grow with the number of state changes, not
+with people × days: the time per change should stay flat as the volume grows. Three
+views of it: all the time over the changes; the time beyond the fixed cost of a run (a
+run of the same days with a hundred people) over the changes; and the marginal cost,
+the slope of time against changes from the size before.
 
     python benchmarks/scale.py            # 10k, 100k, 1M people a year
     python benchmarks/scale.py --sizes 10000 100000
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,6 +114,7 @@ def main() -> None:
         default=1_551_276,
         help="people who set out in the unscaled scenario",
     )
+    parser.add_argument("--reps", type=int, default=3, help="runs per size (median and range)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--factor", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -126,27 +131,42 @@ def main() -> None:
                 command += ["--one", args.scenario, "--factor", str(size / args.base_people)]
             else:
                 command += ["--one", str(write(Path(tmp), size))]
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
-            row = json.loads(done.stdout.strip().splitlines()[-1])
+            reps = []
+            for _ in range(args.reps):
+                done = subprocess.run(command, capture_output=True, text=True, check=True)
+                reps.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            row = reps[0]
+            times = [r["seconds"] for r in reps]
+            row["seconds"] = statistics.median(times)
+            row["min_s"], row["max_s"] = min(times), max(times)
+            row["peak_mib"] = max(r["peak_mib"] for r in reps)
+            row["reps"] = len(reps)
             row["per_year"] = size
             rows.append(row)
-    fixed = rows.pop(0)["seconds"]
+    fixed_row = rows.pop(0)
+    fixed = fixed_row["seconds"]
+    before = fixed_row
     for r in rows:
         r["fixed_seconds"] = fixed
         r["us_per_change_beyond_fixed"] = (r["seconds"] - fixed) / r["changes"] * 1e6
+        # The slope of time against state changes from the size before (the first size
+        # from the fixed run): what one more change costs at this volume.
+        r["us_per_change_marginal"] = (
+            (r["seconds"] - before["seconds"]) / (r["changes"] - before["changes"]) * 1e6
+        )
+        before = r
     base = rows[0]["seconds"] / rows[0]["changes"]
-    base_beyond = rows[0]["us_per_change_beyond_fixed"]
     what = args.scenario or "a year of background flow"
-    table = Table(title=f"borderflow scale: {what} (one core)")
+    table = Table(title=f"borderflow scale: {what} (one core, median of {args.reps} runs)")
     for col in (
         "people a year",
         "people",
         "state changes",
-        "seconds",
+        "seconds, median (min–max)",
         "µs per change",
         "vs smallest",
         "µs per change beyond the fixed cost",
-        "vs smallest ",
+        "µs per change, marginal",
         "bytes/person (state)",
         "peak MiB",
     ):
@@ -157,18 +177,19 @@ def main() -> None:
             f"{r['per_year']:,}",
             f"{r['people']:,}",
             f"{r['changes']:,}",
-            f"{r['seconds']:.2f}",
+            f"{r['seconds']:.2f} ({r['min_s']:.2f}–{r['max_s']:.2f})",
             f"{per_change * 1e6:.2f}",
             f"{per_change / base:.2f}×",
             f"{r['us_per_change_beyond_fixed']:.3f}",
-            f"{r['us_per_change_beyond_fixed'] / base_beyond:.2f}×",
+            f"{r['us_per_change_marginal']:.3f}",
             str(r["bytes_per_person"]),
             f"{r['peak_mib']:.0f}",
         )
     Console(width=180).print(table)
     Console().print(
         f"Fixed cost of a run (the same days, {FIXED_PEOPLE} people): {fixed:.2f} s; "
-        "'beyond the fixed cost' divides the rest by the state changes."
+        "'beyond the fixed cost' divides the rest by the state changes; 'marginal' is the "
+        "slope from the row above (the first row: from the fixed run)."
     )
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     with args.csv.open("w", newline="") as handle:
@@ -179,8 +200,12 @@ def main() -> None:
                 "people",
                 "changes",
                 "seconds",
+                "reps",
+                "min_s",
+                "max_s",
                 "fixed_seconds",
                 "us_per_change_beyond_fixed",
+                "us_per_change_marginal",
                 "bytes_per_person",
                 "peak_mib",
             ],
