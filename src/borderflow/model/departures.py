@@ -27,29 +27,29 @@ def new_people(
 ) -> np.ndarray:
     """Create ``n`` travellers of group ``g`` at ``origin``; count their entry."""
     group: Group = world.groups[g]
-    origin = np.broadcast_to(np.asarray(origin, np.int16), n)
     idx = world.people.add(
         n,
         state=State.TRANSIT,
         place=origin,
         origin=origin,
-        dest=group.dest_ids[rng.choice(len(group.dest_ids), n, p=group.dest_p)],
+        dest=group.dest_ids[choose(rng, group.dest_cdf, n)],
         group=g,
-        nationality=rng.choice(len(NATIONALITIES), n, p=group.nationality_p),
-        household=rng.choice(len(group.household_p), n, p=group.household_p),
+        nationality=choose(rng, group.nationality_cdf, n),
+        household=choose(rng, group.household_cdf, n),
         fragment=fragment,
         ti_enter=day,
     )
-    world.ledger.record(
-        transition,
-        OUTSIDE,
-        State.TRANSIT,
-        origin.astype(np.int64),
-        origin.astype(np.int64),
-        np.full(n, g),
-        who=idx,
-    )
+    world.ledger.record(transition, OUTSIDE, State.TRANSIT, origin, origin, np.full(n, g), who=idx)
     return idx
+
+
+def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
+    """``n`` categories drawn with cumulative shares ``cdf`` (``cdf[-1] == 1``).
+
+    The same draws as ``rng.choice(len(cdf), n, p=shares)``, without its checks of the
+    shares on every call.
+    """
+    return np.asarray(cdf.searchsorted(rng.random(n), side="right"))
 
 
 def background(world: World, day: int) -> None:

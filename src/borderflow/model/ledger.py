@@ -332,14 +332,12 @@ def _column(parts: list[Any], sizes: list[int]) -> np.ndarray:
     """One field of several records as one int64 array (scalars repeated over their rows)."""
     if not any(isinstance(p, np.ndarray) and p.ndim for p in parts):
         return np.repeat(np.array(parts, np.int64), sizes)
-    return np.concatenate(
-        [
-            p if isinstance(p, np.ndarray) and p.ndim else np.full(k, p)
-            for p, k in zip(parts, sizes, strict=True)
-        ],
-        dtype=np.int64,
-        casting="unsafe",
-    )
+    out = np.empty(sum(sizes), np.int64)
+    at = 0
+    for p, k in zip(parts, sizes, strict=True):
+        out[at : at + k] = p
+        at += k
+    return out
 
 
 def book(future: np.ndarray, days: np.ndarray, cols: np.ndarray, sign: int = 1) -> None:

@@ -68,14 +68,20 @@ def road_rates(world: World, idx: np.ndarray, day: int) -> np.ndarray:
     """Per-person rates (rows: detain, refuge, give up, settle) on a road in Mexico."""
     p, lev = world.p, world.levers
     # Mexico neither deports its own nationals nor offers them refuge.
-    foreign = (world.people.nationality[idx] != MEXICAN).astype(float)
-    caravan = np.array([g.caravan is not None for g in world.groups])[world.people.group[idx]]
-    detain = rate(p["p_detain_mexico"]) * lev.mexico_enforcement[day] * foreign
-    detain = detain * np.where(caravan, p["caravan_detention_factor"], 1.0)
-    refuge = rate(p["p_refuge_mexico"]) * lev.mexico_refuge_offer[day] * foreign
-    give_up = np.full(len(idx), rate(p["p_give_up_transit"]))
-    settle = np.full(len(idx), rate(p["p_settle_transit"]))
-    return np.vstack([detain, refuge, give_up, settle])
+    foreign = world.people.nationality[idx] != MEXICAN
+    detention_factor = np.array(
+        [p["caravan_detention_factor"] if g.caravan is not None else 1.0 for g in world.groups]
+    )
+    rates = np.empty((4, len(idx)))
+    np.multiply(
+        rate(p["p_detain_mexico"]) * lev.mexico_enforcement[day] * foreign,
+        detention_factor[world.people.group[idx]],
+        out=rates[0],
+    )
+    np.multiply(rate(p["p_refuge_mexico"]) * lev.mexico_refuge_offer[day], foreign, out=rates[1])
+    rates[2] = rate(p["p_give_up_transit"])
+    rates[3] = rate(p["p_settle_transit"])
+    return rates
 
 
 def hazard_rates(world: World, idx: np.ndarray, place: np.ndarray, day: int) -> np.ndarray:
@@ -167,8 +173,8 @@ def walk(
     hops_left = net.hops[first, dest] + (0 if leg is None else 1)
     if (hops_left < 0).any():
         raise RuntimeError("a planned trip cannot reach its border city")
-    offset = np.concatenate([[0], np.cumsum(hops_left[:-1])])
-    key = np.uint64(rng.integers(0, 2**63))
+    offset = np.cumsum(hops_left) - hops_left
+    key = np.uint64(rng.bit_generator.random_raw())
     entry_u, budget_u, kind_u = rng.random((3, n))
     flat_place, flat_t, n_kept = kept
     # Room in the pool for the kept entries and every hop the trip could take; a trip cut

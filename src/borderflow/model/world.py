@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -63,6 +64,27 @@ class Group:
     via: tuple[int, ...] = ()
     walks_from: int = -1
     rides_from: int = -1
+
+    @cached_property
+    def dest_cdf(self) -> np.ndarray:
+        """Cumulative destination shares, as ``Generator.choice`` works them out."""
+        return _cdf(self.dest_p)
+
+    @cached_property
+    def nationality_cdf(self) -> np.ndarray:
+        """Cumulative nationality shares."""
+        return _cdf(self.nationality_p)
+
+    @cached_property
+    def household_cdf(self) -> np.ndarray:
+        """Cumulative household shares."""
+        return _cdf(self.household_p)
+
+
+def _cdf(p: np.ndarray) -> np.ndarray:
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf
 
 
 @dataclass
