@@ -90,9 +90,9 @@ def uniform(s: np.ndarray) -> float:
 
 
 @_jitable
-def stayers(s: np.ndarray, p: float) -> int:
-    """How many agents stay before the next one moves, each moving with chance ``0 < p < 1``."""
-    x = math.log(uniform(s)) / math.log1p(-p)
+def stayers(s: np.ndarray, log_stay: float) -> int:
+    """How many agents stay before the next one moves; each stays with chance ``exp(log_stay)``."""
+    x = math.log(uniform(s)) / log_stay
     if x >= MAX_GAP:
         return MAX_GAP
     return int(x)
@@ -128,22 +128,38 @@ def flee_day(  # type: ignore[no-untyped-def]
     agent arrays would cost more per call (reference counts of every array) than the
     work it does.
     """
-    gap = np.full(len(chance), -1, np.int64)
+    n_loc = len(chance)
+    gap = np.full(n_loc, -1, np.int64)
+    log_stay = np.zeros(n_loc)
+    for loc in range(n_loc):
+        if 0.0 < chance[loc] < 1.0:
+            log_stay[loc] = math.log1p(-chance[loc])
+    # Phase 0 lists the agents on a link when it ends, in agent order: phase 1 visits
+    # only them instead of scanning everyone again.
+    on_links = np.empty(n, np.int64)
+    n_on = 0
+    moved_by = np.zeros(n if avoid_short_stints else 0)
     for phase in range(2):
-        for i in range(n):
+        for idx in range(n if phase == 0 else n_on):
+            i = idx if phase == 0 else on_links[idx]
             moved = 0.0
             leave = False
-            loc = where[i]
+            loc = -1
             if phase == 0:
-                if travelling[i] or not active[i]:
+                if travelling[i]:
+                    on_links[n_on] = i
+                    n_on += 1
                     continue
+                if not active[i]:
+                    continue
+                loc = where[i]
                 p = chance[loc]
                 if p < 1.0:
                     if not p > 0.0:
                         continue
                     g = gap[loc]
                     if g < 0:
-                        g = stayers(s, p)
+                        g = stayers(s, log_stay[loc])
                     if g > 0:
                         gap[loc] = g - 1
                         continue
@@ -212,6 +228,8 @@ def flee_day(  # type: ignore[no-untyped-def]
                     on_link[i] = 0.0
                     epoch[i] = link_epoch[lid]
                     if phase == 0:
+                        on_links[n_on] = i
+                        n_on += 1
                         break
                 # Travel the link (finish_travel).
                 lid = where[i]
@@ -249,7 +267,10 @@ def flee_day(  # type: ignore[no-untyped-def]
                 loc = to
                 leave = True
             if phase == 1 and avoid_short_stints:
-                recent[i] = (recent[i] + moved / max_move_speed) / 2.0
+                moved_by[i] = moved
+    if avoid_short_stints:
+        for i in range(n):
+            recent[i] = (recent[i] + moved_by[i] / max_move_speed) / 2.0
 
 
 _compiled: Any = None

@@ -223,6 +223,11 @@ class FleeModel:
         self._cap = 0
         self._grow(1024)
         self.n = 0
+        # Load (or compile) the day's kernel now, as part of the set-up, not on day 0: a
+        # day with no agents moves no one and draws nothing from the streams.
+        self._build_paths()
+        self.score = np.ones(n)
+        self._move(0, np.ones(6, np.int64), self.movechance.copy())
 
     # ----------------------------------------------------------------- set-up
 
@@ -532,8 +537,15 @@ class FleeModel:
             chance = self.movechance * (size / r.f("movechance_pop_base")) ** factor
         else:
             chance = self.movechance.copy()
+        self._move(self.n, self._seed_state(streams["move"]), chance)
+        if self.rules.spawn["camps_are_sicks"]:
+            self._deactivate(streams["move"])
+
+    def _move(self, n: int, state: np.ndarray, chance: np.ndarray) -> None:
+        """The day's movement of agents ``0..n-1`` (the kernel), from random ``state``."""
+        r = self.rules
         self._day(
-            self.n, self._seed_state(streams["move"]),
+            n, state,
             self.where, self.travelling, self.on_link, self.epoch, self.route, self.route_len,
             self.hop, self.first_hop, self.recent, self.active,
             self.counts, chance, self.is_town, self.is_camp, self.capacity,
@@ -545,8 +557,6 @@ class FleeModel:
             r.f("max_walk_speed"), bool(r.move["start_on_foot"]),
             bool(r.move["avoid_short_stints"]), r.f("max_move_speed"),
         )  # fmt: skip
-        if self.rules.spawn["camps_are_sicks"]:
-            self._deactivate(streams["move"])
 
     def _deactivate(self, rng: np.random.Generator) -> None:
         prob = np.array(
