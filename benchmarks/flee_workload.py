@@ -2,11 +2,12 @@
 
 Each scenario of ``/work/shared/data/flee/conflict_input`` runs with Flee 3.1 itself, driven
 through its API as its ``runscripts/run.py`` does (``tests/flee_reference.py``), and with
-borderflow's vectorized Flee rules (``load_flee`` + ``run_flee``), with the same ``hasten``
+borderflow's Flee rules (``load_flee`` + ``run_flee``), with the same ``hasten``
 (Flee's integer scale-down of populations, capacities and validation data) for both.
 
 Every run is its own subprocess (peak memory is that run's own ``ru_maxrss``). The time is
-that of the daily loop (set-up and the day-0 camp populations left out, for both tools);
+that of the daily loop (set-up and the day-0 camp populations left out, for both tools;
+borderflow's set-up includes loading its compiled day from Numba's on-disk cache);
 agent-days are the agents alive at the end of each day, summed. Both tools' camp counts are
 scored with Flee's averaged relative difference against the UNHCR validation series, by the
 same code (``borderflow.results.flee_out``) and the same series as borderflow reads them

@@ -11,13 +11,15 @@ With Numba (a dependency) the loop is compiled, lazily on first use and cached o
 fallback (``BORDERFLOW_KERNEL=numpy``, or no Numba) runs the very same Python function
 uncompiled (``.py_func``): a vectorized NumPy twin cannot reproduce a loop whose every
 step depends on the counts left by the step before. Both do the same arithmetic in the
-same order on the same draws, so they give identical results (tested), the compiled one
-about a thousand times faster.
+same order on the same draws, so they give identical results (tested). The uncompiled
+loop is about 150 times slower, slower than Flee 3.1 itself: it is there to check the
+compiled one, not to run scenarios.
 
 Random numbers come from an MRG32k3a generator (L'Ecuyer 1999) whose six-integer state
-the caller seeds from a named NumPy stream. All its arithmetic stays below 2**53, in
-int64 compiled and in Python integers uncompiled, so both draw bit-identical uniforms
-without a pool sized in advance (an agent's same-day hops draw an unbounded number).
+the caller seeds from a named NumPy stream. Its integer arithmetic stays below 2**53
+(no overflow, compiled or not, and exact in a double), so both runs draw bit-identical
+uniforms, without a pool sized in advance (an agent's same-day hops draw an unbounded
+number of them).
 
 Two shortcuts keep the rules exact in distribution while drawing far fewer numbers than
 3.1 (one ``random()`` per agent per day): at a location where agents move with chance
