@@ -43,7 +43,10 @@ class Ledger:
         self._events_closed = 0
         self.n_places = n_places
         self.n_groups = n_groups
-        self._stock = np.zeros((n_places, len(State), n_groups), np.int64)
+        # Cells by (place, state + 1, group): state slot 0 takes what enters from outside
+        # (with the opposite sign), so no row needs masking; :attr:`stock` hides it.
+        self._cells = np.zeros((n_places, N_STATES, n_groups), np.int64)
+        self._stock = self._cells[:, 1:, :]
         # Records are kept as given (scalars or arrays) and counted in one vectorized pass
         # when the stock is read or the day closes: a few times a day, instead of a dozen
         # small array operations at each of the day's records.
@@ -132,23 +135,17 @@ class Ledger:
         key = (transition * N_STATES + from_state + 1) * N_STATES + to_state + 1
         self._today.append(key * self.n_places * self.n_places * self.n_groups + route)
         self._weights.append(weights)
-        changed = (from_state != to_state) | (place != to_place)
-        if not changed.all():
-            transition, from_state, to_state, place, to_place, group, weights = (
-                a[changed]
-                for a in (transition, from_state, to_state, place, to_place, group, weights)
-            )
-        if len(weights) == 0:
-            return
+        # Rows that change neither state nor place count no change and move no stock.
+        weights = weights * ((from_state != to_state) | (place != to_place))
         self.n_changes += int(weights.sum())
-        states = self._stock.shape[1]
-        arrive = (to_place * states + to_state) * self.n_groups + group
-        left = from_state >= 0
-        leave = ((place * states + from_state) * self.n_groups + group)[left]
-        flat = self._stock.reshape(-1)
+        g = self.n_groups
+        flat = self._cells.reshape(-1)
         flat += np.bincount(
-            np.concatenate([leave, arrive]),
-            np.concatenate([-weights[left], weights]),
+            np.concatenate(
+                [(place * N_STATES + from_state + 1) * g, (to_place * N_STATES + to_state + 1) * g]
+            )
+            + np.concatenate([group, group]),
+            np.concatenate([-weights, weights]),
             minlength=flat.size,
         ).astype(np.int64)
 
@@ -238,11 +235,10 @@ class Ledger:
         self.n_changes += int(n.sum())
         rest, group = np.divmod(route, self.n_groups)
         place, to_place = np.divmod(rest, self.n_places)
-        states = self._stock.shape[1]
-        flat = self._stock.reshape(-1)
+        flat = self._cells.reshape(-1)
         flat += np.bincount(
-            np.concatenate([place, to_place]) * (states * self.n_groups)
-            + State.TRANSIT * self.n_groups
+            np.concatenate([place, to_place]) * (N_STATES * self.n_groups)
+            + (State.TRANSIT + 1) * self.n_groups
             + np.concatenate([group, group]),
             np.concatenate([-n, n]),
             minlength=flat.size,
