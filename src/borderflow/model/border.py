@@ -12,11 +12,73 @@ hit waiting people at a daily rate, higher without a bed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from borderflow.model import processing
+from borderflow.model.queues import FifoQueue, take_each
 from borderflow.model.states import IS_WAITING, State, Transition, is_in
 from borderflow.model.world import Event, World, change
+
+
+@dataclass(frozen=True)
+class _Border:
+    """What the border stages read every day, worked out once per run.
+
+    Levers are per-day arrays fixed for the run, so the per-day values derived from
+    them are columns of arrays built here.
+    """
+
+    p_join: np.ndarray
+    ports: list[int]
+    waitlists: list[FifoQueue]
+    quota: np.ndarray
+    bed_cities: list[int]
+    bed_queues: list[FifoQueue]
+    has_beds: np.ndarray
+    violence_cells: np.ndarray
+    violence_place: np.ndarray
+    violence_state: np.ndarray
+    violence_p: np.ndarray
+
+    @classmethod
+    def of(cls, world: World) -> _Border:
+        net, lev, p = world.net, world.levers, world.p
+        ports = list(world.waitlists)
+        # A city whose beds stay at zero all run never hands out a bed: its queue is
+        # never served, so nobody need join it.
+        bed_cities = [c for c in world.bed_queues if (lev.beds[:, c] > 0).any()]
+        has_beds = np.zeros(net.n, bool)
+        has_beds[bed_cities] = True
+        blocks = (
+            (net.ports, State.WAITING_SHELTERED, "p_violence_sheltered"),
+            (net.ports, State.WAITING_UNSHELTERED, "p_violence_unsheltered"),
+            (net.cities, State.MPP_WAITING, "p_violence_mpp"),
+        )
+        place = np.concatenate([places for places, _, _ in blocks]).astype(np.int64)
+        state = np.concatenate([np.full(len(pl), int(st), np.int64) for pl, st, _ in blocks])
+        return cls(
+            p_join=np.array([g.p_join_waitlist for g in world.groups]),
+            ports=ports,
+            waitlists=list(world.waitlists.values()),
+            quota=lev.quota[:, ports].astype(np.int64),
+            bed_cities=bed_cities,
+            bed_queues=[world.bed_queues[c] for c in bed_cities],
+            has_beds=has_beds,
+            violence_cells=place * len(State) + state,
+            violence_place=place,
+            violence_state=state,
+            violence_p=np.concatenate([np.full(len(pl), p[name]) for pl, _, name in blocks]),
+        )
+
+
+def _constants(world: World) -> _Border:
+    found: _Border | None = vars(world).get("_border_constants")
+    if found is None:
+        found = _Border.of(world)
+        vars(world)["_border_constants"] = found
+    return found
 
 
 def arrive(world: World, idx: np.ndarray, day: int) -> None:
@@ -25,18 +87,16 @@ def arrive(world: World, idx: np.ndarray, day: int) -> None:
         return
     people, net = world.people, world.net
     city = people.place[idx].astype(np.int64)
+    group = people.group[idx]
     world.ledger.record(
-        Transition.REACH_BORDER_CITY,
-        State.TRANSIT,
-        State.TRANSIT,
-        city,
-        city,
-        people.group[idx],
-        who=idx,
+        Transition.REACH_BORDER_CITY, State.TRANSIT, State.TRANSIT, city, city, group, who=idx
     )
     port = net.asylum_port[city]
-    p_join = np.array([g.p_join_waitlist for g in world.groups])[people.group[idx]]
+    p_join = _constants(world).p_join[group]
     joins = (port >= 0) & (world.rng["border"].random(len(idx)) < p_join)
+    if joins.all():
+        join_waitlist(world, idx, port, day)
+        return
     world.crossers.append(idx[~joins])
     join_waitlist(world, idx[joins], port[joins], day)
 
@@ -49,10 +109,25 @@ def join_waitlist(world: World, idx: np.ndarray, port: np.ndarray, day: int) -> 
     change(world, idx, Transition.ARRIVE_BORDER, State.WAITING_UNSHELTERED, to_place=port)
     people.ti_queue[idx] = day
     people.fragment[idx] = -1
-    for p in np.unique(port):
-        members = idx[port == p]
-        world.waitlists[int(p)].push(members)
-        world.bed_queues[int(net.city_of[p])].push(members)
+    has_beds = _constants(world).has_beds
+    first = int(port[0])
+    if (port == first).all():
+        pieces = [(first, idx)]
+    else:
+        # One stable sort by port, then a slice per port: no mask per port.
+        order = np.argsort(port, kind="stable")
+        by_port, members = port[order], idx[order]
+        cuts = (np.flatnonzero(by_port[1:] != by_port[:-1]) + 1).tolist()
+        starts = [0, *cuts]
+        pieces = [
+            (p, members[a:b])
+            for p, a, b in zip(by_port[starts].tolist(), starts, [*cuts, len(idx)], strict=True)
+        ]
+    for p, members in pieces:
+        world.waitlists[p].push(members)
+        city = int(net.city_of[p])
+        if has_beds[city]:
+            world.bed_queues[city].push(members)
     p_renege = world.p["p_renege"]
     if p_renege > 0:
         # Patience on {0, 1, ...} days: one may give up the day one arrives, after admissions.
@@ -63,18 +138,24 @@ def join_waitlist(world: World, idx: np.ndarray, port: np.ndarray, day: int) -> 
 def shelter(world: World, day: int) -> None:
     """Give free beds to unsheltered waiting people, first come first served."""
     people, net, ledger = world.people, world.net, world.ledger
-    beds = world.levers.beds[day]
-    waiting = [c for c, q in world.bed_queues.items() if len(q) and beds[c] > 0]
+    c = _constants(world)
+    if not c.bed_cities:
+        return
+    beds = world.levers.beds[day, c.bed_cities].tolist()
+    waiting = [
+        (city, queue, b)
+        for city, queue, b in zip(c.bed_cities, c.bed_queues, beds, strict=True)
+        if b > 0 and len(queue)
+    ]
     if not waiting:
         return
     sheltered = ledger.stock[net.ports, State.WAITING_SHELTERED, :].sum(axis=1)
     occupied = np.bincount(net.city_of[net.ports], sheltered, minlength=net.n)
-    for city in waiting:
-        queue = world.bed_queues[city]
-        free = int(beds[city]) - int(occupied[city])
+    for city, queue, b in waiting:
+        free = int(b) - int(occupied[city])
         if free <= 0:
             continue
-        got = queue.take(free, lambda c: people.state[c] == State.WAITING_UNSHELTERED)
+        got = queue.take(free, lambda chunk: people.state[chunk] == State.WAITING_UNSHELTERED)
         if len(got):
             here = people.place[got].astype(np.int64)
             ledger.record(
@@ -89,37 +170,41 @@ def shelter(world: World, day: int) -> None:
             people.state[got] = State.WAITING_SHELTERED
 
 
-def _waiting_at(world: World, port: int):  # type: ignore[no-untyped-def]
-    people = world.people
-
-    def valid(chunk: np.ndarray) -> np.ndarray:
-        return is_in(people.state[chunk], IS_WAITING) & (people.place[chunk] == port)
-
-    return valid
-
-
 def metering(world: World, day: int) -> None:
     """Each port admits up to its quota, in list order."""
     people, ledger = world.people, world.ledger
-    quotas = world.levers.quota[day]
-    taken: list[np.ndarray] = []
-    at: list[int] = []
-    for port, queue in world.waitlists.items():
-        quota = int(quotas[port])
-        if quota <= 0 or not len(queue):
-            continue
-        admitted = queue.take(quota, _waiting_at(world, port))
-        if len(admitted):
-            taken.append(admitted)
-            at.append(port)
-    if not taken:
+    c = _constants(world)
+    ports: list[int] = []
+    queues: list[FifoQueue] = []
+    quotas: list[int] = []
+    for port, queue, quota in zip(c.ports, c.waitlists, c.quota[day].tolist(), strict=True):
+        if quota > 0 and len(queue):
+            ports.append(port)
+            queues.append(queue)
+            quotas.append(quota)
+    if not queues:
         return
-    # All ports' admissions are counted and sent on together: one pass, not one per port.
-    admitted = np.concatenate(taken)
-    where = np.repeat(np.array(at, np.int64), [len(t) for t in taken])
+    state, place = people.state, people.place
+    if len(queues) == 1:
+        port = ports[0]
+        admitted = queues[0].take(
+            quotas[0], lambda chunk: is_in(state[chunk], IS_WAITING) & (place[chunk] == port)
+        )
+        where = np.full(len(admitted), port, np.int64)
+    else:
+        # All ports served in one pass, not a few NumPy calls per port.
+        at = np.array(ports, np.int64)
+        admitted, counts = take_each(
+            queues,
+            quotas,
+            lambda chunk, k: is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k]),
+        )
+        where = np.repeat(at, counts)
+    if len(admitted) == 0:
+        return
     ledger.record(
         Transition.ADMITTED_AT_PORT,
-        people.state[admitted].astype(np.int64),
+        state[admitted],
         State.IN_CUSTODY,
         where,
         where,
@@ -127,64 +212,55 @@ def metering(world: World, day: int) -> None:
         who=admitted,
     )
     ledger.record_wait(where, 0, day - people.ti_queue[admitted])
-    people.state[admitted] = State.IN_CUSTODY
+    state[admitted] = State.IN_CUSTODY
     world.waiting_agenda.cancel(admitted)
     processing.enter_custody(world, admitted, day)
 
 
 def reneging(world: World, day: int) -> None:
     """People whose patience ends today leave the list: cross, settle, or go home."""
-    people, net, ledger, p = world.people, world.net, world.ledger, world.p
+    people, net, p = world.people, world.net, world.p
     idx = world.waiting_agenda.due(day)
+    if len(idx) == 0:
+        return
     idx = idx[is_in(people.state[idx], IS_WAITING)]
     if len(idx) == 0:
         return
-    port = people.place[idx].astype(np.int64)
-    ledger.record_wait(port, 1, day - people.ti_queue[idx])
+    world.ledger.record_wait(people.place[idx], 1, day - people.ti_queue[idx])
     u = world.rng["renege"].random(len(idx))
-    cross = u < p["share_renege_cross"]
-    settle = ~cross & (u < p["share_renege_cross"] + p["share_renege_settle"])
-    home = ~cross & ~settle
-    world.crossers.append(idx[cross])
-    for mask, transition, state, to_place in (
-        (settle, Transition.SETTLE, State.SETTLED_IN_MEXICO, net.city_of[port]),
-        (
-            home,
-            Transition.GIVE_UP,
-            State.RETURNED_HOME,
-            net.home_of(people.nationality[idx], people.origin[idx]),
-        ),
-    ):
-        sel = idx[mask]
-        ledger.record(
-            transition,
-            people.state[sel].astype(np.int64),
-            state,
-            port[mask],
-            to_place[mask],
-            people.group[sel],
-            who=sel,
-        )
-        people.state[sel] = state
-        people.place[sel] = to_place[mask]
+    # 0: cross, 1: settle, 2: go home (the shares are consecutive slices of [0, 1)).
+    way = (u >= p["share_renege_cross"]).astype(np.int8)
+    way += u >= p["share_renege_cross"] + p["share_renege_settle"]
+    cross = idx[way == 0]
+    if len(cross):
+        world.crossers.append(cross)
+    settle = idx[way == 1]
+    if len(settle):
+        city = net.city_of[people.place[settle]]
+        change(world, settle, Transition.SETTLE, State.SETTLED_IN_MEXICO, to_place=city)
+    home = idx[way == 2]
+    if len(home):
+        there = net.home_of(people.nationality[home], people.origin[home])
+        change(world, home, Transition.GIVE_UP, State.RETURNED_HOME, to_place=there)
 
 
 def violence(world: World, day: int) -> None:
     """Count violent incidents among people waiting at ports (more without a bed) and in MPP."""
-    ledger, net = world.ledger, world.net
-    rng = world.rng["violence"]
-    for places, state, p_name in (
-        (net.ports, State.WAITING_SHELTERED, "p_violence_sheltered"),
-        (net.ports, State.WAITING_UNSHELTERED, "p_violence_unsheltered"),
-        (net.cities, State.MPP_WAITING, "p_violence_mpp"),
-    ):
-        at_risk = ledger.stock[places, state, :]
-        if not at_risk.any():
-            continue
-        place_i, group_i = np.nonzero(at_risk)
-        hits = rng.binomial(at_risk[place_i, group_i], world.p[p_name])
-        keep = hits > 0
-        place = places[place_i[keep]]
-        ledger.record(
-            Transition.VIOLENCE_INCIDENT, state, state, place, place, group_i[keep], n=hits[keep]
-        )
+    ledger = world.ledger
+    c = _constants(world)
+    stock = ledger.stock
+    # Every (place, state) cell at risk in one gather, in the order of the three kinds
+    # (sheltered, unsheltered, MPP), so the draws come as one call in the same order.
+    at_risk = stock.reshape(-1, stock.shape[2])[c.violence_cells]
+    cell, group = np.nonzero(at_risk)
+    if len(cell) == 0:
+        return
+    hits = world.rng["violence"].binomial(at_risk[cell, group], c.violence_p[cell])
+    keep = hits > 0
+    if not keep.any():
+        return
+    cell = cell[keep]
+    place, state = c.violence_place[cell], c.violence_state[cell]
+    ledger.record(
+        Transition.VIOLENCE_INCIDENT, state, state, place, place, group[keep], n=hits[keep]
+    )

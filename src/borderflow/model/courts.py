@@ -20,6 +20,9 @@ The rest get other relief, voluntary departure, or a removal order.
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 import numpy as np
 
 from borderflow.model.people import FLAG_ASYLUM_BARRED, FLAG_HAS_CASE, FLAG_LAWYER
@@ -41,6 +44,89 @@ OUTCOMES = (
     "voluntary_departure",
     "hearings_began",
 )
+HEARINGS_BEGAN = OUTCOMES.index("hearings_began")
+
+# A decision's branches, in the order they are counted: a grant, other relief,
+# voluntary departure, an order in absentia for someone waiting who missed a hearing,
+# one for someone no longer waiting, and a removal order on the merits.
+GRANT, OTHER, LEAVE, MISSED, GONE, REMOVAL = range(6)
+#: Branch of someone heard and not granted asylum, by how many of the two thresholds
+#: (other relief; other relief or voluntary departure) their draw passes.
+NOT_GRANTED = np.array([OTHER, LEAVE, REMOVAL], np.int8)
+
+
+@dataclass(frozen=True)
+class _Bench:
+    """A docket's constants for the run: its places by day and its grant rates.
+
+    ``p_grant[nationality, flags]`` is a person's chance of asylum (by their lawyer
+    and asylum-ban flags) and ``p_not_granted`` its complement floored above zero, so
+    a decision looks each up once.
+    """
+
+    code: int
+    slots: np.ndarray
+    p_missed_none: float
+    p_grant: np.ndarray
+    p_not_granted: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Courts:
+    """What the courts read every day, worked out once per run."""
+
+    benches: dict[str, _Bench]
+    extra_hearings: float
+    p_finish: float
+    thresholds: np.ndarray
+
+
+def _bench(world: World, name: str) -> _Bench:
+    p, lev = world.p, world.levers
+    mpp = name == MPP_DOCKET
+    judges = lev.mpp_judges if mpp else lev.judges
+    share_missed = p["p_absentia_mpp"] if mpp else p["p_absentia_released"]
+    per_hearing = 1.0 - (1.0 - share_missed) ** (1.0 / max(p["hearings_per_case"], 1.0))
+    deny = np.array([p[f"p_deny_{nat.lower()}"] for nat in NATIONALITIES])
+    # Split the reported rate between people with and without a lawyer at the share
+    # behind it, never at the day's lever value, which would cancel the lever.
+    share_lawyer = p["p_lawyer_mpp"] if mpp else p["p_lawyer_reference"]
+    factor = p["lawyer_grant_factor"]
+    base = (1.0 - deny) / (share_lawyer * factor + 1.0 - share_lawyer)
+    flags = np.arange(256)
+    lawyer = (flags & FLAG_LAWYER) > 0
+    grant = np.minimum(np.where(lawyer, base[:, None] * factor, base[:, None]), 0.95)
+    if mpp:
+        grant = grant * p["mpp_grant_factor"]
+    grant = np.where((flags & FLAG_ASYLUM_BARRED) > 0, 0.0, grant)
+    return _Bench(
+        code=1 if mpp else 0,
+        slots=(judges * p["completions_per_judge_day"] * p["case_active_days"]).astype(np.int64),
+        p_missed_none=1.0 - per_hearing,
+        p_grant=grant,
+        p_not_granted=np.maximum(1.0 - grant, 1e-12),
+    )
+
+
+def _constants(world: World) -> _Courts:
+    found: _Courts | None = vars(world).get("_courts_constants")
+    if found is None:
+        p = world.p
+        found = _Courts(
+            benches={name: _bench(world, name) for name in world.dockets},
+            extra_hearings=max(p["hearings_per_case"] - 1.0, 0.0),
+            p_finish=1.0 / max(p["case_active_days"], 1.0),
+            # Beyond a grant: other relief below the first, voluntary departure below the
+            # second, else a removal order.
+            thresholds=np.array(
+                [
+                    p["share_other_relief"],
+                    p["share_other_relief"] + p["share_voluntary_departure"],
+                ]
+            ),
+        )
+        vars(world)["_courts_constants"] = found
+    return found
 
 
 def file(world: World, idx: np.ndarray, docket: str, day: int, p_lawyer: float) -> None:
@@ -48,21 +134,18 @@ def file(world: World, idx: np.ndarray, docket: str, day: int, p_lawyer: float) 
     if len(idx) == 0:
         return
     people = world.people
-    people.flags[idx] |= FLAG_HAS_CASE
-    people.ti_case[idx] = day
     lawyer = world.rng["courts"].random(len(idx)) < p_lawyer
-    people.flags[idx[lawyer]] |= FLAG_LAWYER
-    here = people.place[idx].astype(np.int64)
-    state = people.state[idx].astype(np.int64)
+    people.flags[idx] |= np.where(lawyer, FLAG_HAS_CASE | FLAG_LAWYER, FLAG_HAS_CASE)
+    people.ti_case[idx] = day
+    here = people.place[idx]
+    state = people.state[idx]
     world.ledger.record(Transition.CASE_FILED, state, state, here, here, people.group[idx], who=idx)
     world.dockets[docket].queue.push(idx)
 
 
 def slots(world: World, docket: Docket, day: int) -> int:
     """Cases a docket can have in hearings on ``day``."""
-    lev = world.levers
-    judges = lev.mpp_judges[day] if docket.name == MPP_DOCKET else lev.judges[day]
-    return int(judges * world.p["completions_per_judge_day"] * world.p["case_active_days"])
+    return int(_constants(world).benches[docket.name].slots[day])
 
 
 def step(world: World, day: int) -> None:
@@ -76,124 +159,97 @@ def step(world: World, day: int) -> None:
 
 def intake(world: World, docket: Docket, day: int) -> None:
     """Free places take the next cases in order; their hearings end after a geometric time."""
-    free = slots(world, docket, day) - docket.in_service
+    c = _constants(world)
+    free = int(c.benches[docket.name].slots[day]) - docket.in_service
     if free <= 0:
         return
     rng = world.rng["courts"]
-    p_finish = 1.0 / max(world.p["case_active_days"], 1.0)
     anonymous = min(free, docket.anonymous_waiting)
     if anonymous:
-        finish = day + rng.geometric(p_finish, anonymous)
+        finish = day + rng.geometric(c.p_finish, anonymous)
         finish = finish[finish < len(docket.anonymous_done)]
-        np.add.at(docket.anonymous_done, finish, 1)
+        docket.anonymous_done += np.bincount(finish, minlength=len(docket.anonymous_done))
         docket.anonymous_waiting -= anonymous
         docket.in_service += anonymous
         free -= anonymous
     if free <= 0 or not len(docket.queue):
         return
-    idx = docket.queue.take(free, lambda chunk: np.ones(len(chunk), bool))
-    people = world.people
+    idx = docket.queue.pop(free)  # a docket's backlog has no stale entries
     docket.in_service += len(idx)
     world.ledger.record_duration(
-        OUTCOMES.index("hearings_began"), _docket_code(docket), day - people.ti_case[idx]
+        HEARINGS_BEGAN, c.benches[docket.name].code, day - world.people.ti_case[idx]
     )
-    docket.agenda.schedule(idx, day + rng.geometric(p_finish, len(idx)), 0)
-
-
-def _docket_code(docket: Docket) -> int:
-    return 1 if docket.name == MPP_DOCKET else 0
+    docket.agenda.schedule(idx, day + rng.geometric(c.p_finish, len(idx)), 0)
 
 
 def decide(world: World, docket: Docket, idx: np.ndarray, day: int) -> None:
     """The judge's decision on finished cases."""
-    if len(idx) == 0:
-        return
-    people, p, rng = world.people, world.p, world.rng["courts"]
-    mpp = docket.name == MPP_DOCKET
     n = len(idx)
-    hearings = 1 + rng.poisson(max(p["hearings_per_case"] - 1.0, 0.0), n)
-    _count_hearings(world, idx, hearings)
+    if n == 0:
+        return
+    people, net, rng = world.people, world.net, world.rng["courts"]
+    c = _constants(world)
+    bench = c.benches[docket.name]
+    state = people.state[idx]
+    place = people.place[idx]
+    group = people.group[idx]
+    flags = people.flags[idx]
+    hearings = 1 + rng.poisson(c.extra_hearings, n)
+    world.ledger.record(Transition.HEARING, state, state, place, place, group, n=hearings)
 
-    present = is_in(people.state[idx], IS_AWAITING_HEARING)
-    share_missed = p["p_absentia_mpp"] if mpp else p["p_absentia_released"]
-    per_hearing = 1.0 - (1.0 - share_missed) ** (1.0 / max(p["hearings_per_case"], 1.0))
-    missed = rng.random(n) >= (1.0 - per_hearing) ** hearings
+    present = is_in(state, IS_AWAITING_HEARING)
+    missed = rng.random(n) >= bench.p_missed_none**hearings
     # Detained people are brought to their hearings.
-    missed &= people.state[idx] != State.DETAINED
-    absent = ~present | missed
+    missed &= state != State.DETAINED
 
-    deny = np.array([p[f"p_deny_{nat.lower()}"] for nat in NATIONALITIES])[people.nationality[idx]]
-    # Split the reported rate between people with and without a lawyer at the share
-    # behind it, never at the day's lever value, which would cancel the lever.
-    share_lawyer = p["p_lawyer_mpp"] if mpp else p["p_lawyer_reference"]
-    factor = p["lawyer_grant_factor"]
-    base = (1.0 - deny) / (share_lawyer * factor + 1.0 - share_lawyer)
-    lawyer = (people.flags[idx] & FLAG_LAWYER) > 0
-    p_grant = np.minimum(np.where(lawyer, base * factor, base), 0.95)
-    if mpp:
-        p_grant = p_grant * p["mpp_grant_factor"]
-    p_grant = np.where((people.flags[idx] & FLAG_ASYLUM_BARRED) > 0, 0.0, p_grant)
+    nationality = people.nationality[idx]
+    p_grant = bench.p_grant[nationality, flags]
     u = rng.random(n)
-    grant = ~absent & (u < p_grant)
-    rest = (u - p_grant) / np.maximum(1.0 - p_grant, 1e-12)
-    other = ~absent & ~grant & (rest < p["share_other_relief"])
-    leave = (
-        ~absent
-        & ~grant
-        & ~other
-        & (rest < p["share_other_relief"] + p["share_voluntary_departure"])
-    )
-    removal = ~absent & ~grant & ~other & ~leave
+    rest = (u - p_grant) / bench.p_not_granted[nationality, flags]
+    branch = NOT_GRANTED[c.thresholds.searchsorted(rest, side="right")]
+    branch[u < p_grant] = GRANT
+    branch[missed] = MISSED
+    branch[~present] = GONE
 
-    net = world.net
-    us_side = np.where(
-        net.sector_of[people.place[idx]] >= 0, net.sector_of[people.place[idx]], people.place[idx]
+    # One stable sort by branch, then a slice per branch: the same order within each
+    # branch as the people came, with a few calls for all branches together.
+    order = np.argsort(branch, kind="stable")
+    counts = np.bincount(branch, minlength=6).tolist()
+    ends = list(itertools.accumulate(counts))
+    idx, state, place, group = idx[order], state[order], place[order], group[order]
+    custody = people.ti_custody[idx]
+    since = day - np.where(custody >= 0, custody, people.ti_case[idx])
+    outcome = (
+        (Transition.ASYLUM_GRANTED, State.ASYLUM_GRANTED),
+        (Transition.OTHER_RELIEF, State.OTHER_RELIEF),
+        (Transition.VOLUNTARY_DEPARTURE, State.VOLUNTARY_DEPARTURE),
+        (Transition.REMOVED_IN_ABSENTIA, State.ORDERED_REMOVED_IN_ABSENTIA),
+        (Transition.REMOVED_IN_ABSENTIA, None),  # no longer waiting: counted where they are
+        (Transition.REMOVAL_ORDERED, None),
     )
-    home = net.home_of(people.nationality[idx], people.origin[idx])
-    code = _docket_code(docket)
-    since = day - np.where(people.ti_custody[idx] >= 0, people.ti_custody[idx], people.ti_case[idx])
-    for mask, transition, state, place in (
-        (grant, Transition.ASYLUM_GRANTED, State.ASYLUM_GRANTED, us_side),
-        (other, Transition.OTHER_RELIEF, State.OTHER_RELIEF, us_side),
-        (leave, Transition.VOLUNTARY_DEPARTURE, State.VOLUNTARY_DEPARTURE, home),
-        (
-            absent & present,
-            Transition.REMOVED_IN_ABSENTIA,
-            State.ORDERED_REMOVED_IN_ABSENTIA,
-            people.place[idx].astype(np.int64),
-        ),
-    ):
-        sel = idx[mask]
-        if len(sel):
-            here = people.place[sel].astype(np.int64)
+    for b, (count, end) in enumerate(zip(counts, ends, strict=True)):
+        if not count:
+            continue
+        a = end - count
+        who = idx[a:end]
+        transition, to_state = outcome[b]
+        world.ledger.record_duration(OUTCOMES.index(transition.label), bench.code, since[a:end])
+        if b == REMOVAL:
+            order_removal(world, who, Transition.REMOVAL_ORDERED)
+            continue
+        here = place[a:end]
+        if to_state is None:
             world.ledger.record(
-                transition,
-                people.state[sel].astype(np.int64),
-                state,
-                here,
-                place[mask].astype(np.int64),
-                people.group[sel],
-                who=sel,
+                transition, state[a:end], state[a:end], here, here, group[a:end], who=who
             )
-            people.state[sel] = state
-            people.place[sel] = place[mask]
-            world.ledger.record_duration(OUTCOMES.index(transition.label), code, since[mask])
-    gone = idx[~present]
-    if len(gone):  # no longer waiting: an order in absentia, counted where they are
-        here = people.place[gone].astype(np.int64)
-        state = people.state[gone].astype(np.int64)
-        world.ledger.record(
-            Transition.REMOVED_IN_ABSENTIA, state, state, here, here, people.group[gone], who=gone
-        )
-        world.ledger.record_duration(OUTCOMES.index("removed_in_absentia"), code, since[~present])
-    ordered = idx[removal]
-    if len(ordered):
-        world.ledger.record_duration(OUTCOMES.index("removal_ordered"), code, since[removal])
-        order_removal(world, ordered, Transition.REMOVAL_ORDERED)
-
-
-def _count_hearings(world: World, idx: np.ndarray, hearings: np.ndarray) -> None:
-    people = world.people
-    here = people.place[idx].astype(np.int64)
-    state = people.state[idx].astype(np.int64)
-    world.ledger.record(Transition.HEARING, state, state, here, here, people.group[idx], n=hearings)
+            continue
+        if b == LEAVE:
+            there = net.home_of(people.nationality[who], people.origin[who])
+        elif b == MISSED:
+            there = here
+        else:  # relief: where they are in the U.S. (a port's or a city's sector)
+            sector = net.sector_of[here]
+            there = np.where(sector >= 0, sector, here)
+        world.ledger.record(transition, state[a:end], to_state, here, there, group[a:end], who=who)
+        people.state[who] = to_state
+        people.place[who] = there

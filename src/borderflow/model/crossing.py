@@ -19,34 +19,38 @@ def step(world: World, day: int) -> None:
     """Resolve today's crossings between ports."""
     if not world.crossers:
         return
-    idx = np.concatenate(world.crossers)
-    world.crossers.clear()
+    crossers = world.crossers
+    idx = np.concatenate(crossers) if len(crossers) > 1 else crossers[0]
+    crossers.clear()
     if len(idx) == 0:
         return
     people, net, ledger, lev = world.people, world.net, world.ledger, world.levers
     rng = world.rng["crossing"]
     here = people.place[idx].astype(np.int64)
-    state = people.state[idx].astype(np.int64)
+    state = people.state[idx]
     group = people.group[idx]
-    city = net.city_of[here]
     sector = net.sector_of[here]
     ledger.record(Transition.CROSS_BETWEEN_PORTS, state, state, here, here, group, who=idx)
-    caught = rng.random(len(idx)) < lev.p_apprehend[day, city]
+    caught = rng.random(len(idx)) < lev.p_apprehend[day, net.city_of[here]]
     people.flags[idx] |= FLAG_IRREGULAR_ENTRY
     for mask, transition, to_state in (
         (caught, Transition.APPREHENDED, State.IN_CUSTODY),
         (~caught, Transition.EVADED, State.EVADED),
     ):
-        ledger.record(
-            transition, state[mask], to_state, here[mask], sector[mask], group[mask], who=idx[mask]
-        )
-        people.state[idx[mask]] = to_state
-        people.place[idx[mask]] = sector[mask]
+        who = idx[mask]
+        if len(who):
+            there = sector[mask]
+            ledger.record(
+                transition, state[mask], to_state, here[mask], there, group[mask], who=who
+            )
+            people.state[who] = to_state
+            people.place[who] = there
     held = idx[caught]
+    if len(held) == 0:
+        return
     processing.enter_custody(world, held, day)
-    adult = (people.household[held] == Household.SINGLE_ADULT) | (
-        people.household[held] == Household.FAMILY_ADULT
-    )
+    # Household roles 0 and 1 are the adults (single, in a family).
+    adult = people.household[held] <= Household.FAMILY_ADULT
     referred = held[adult & (rng.random(len(held)) < lev.p_prosecute[day])]
     _event(world, referred, Transition.REFERRED_FOR_PROSECUTION)
     people.flags[referred] |= FLAG_PROSECUTED
@@ -56,7 +60,9 @@ def step(world: World, day: int) -> None:
 
 
 def _event(world: World, idx: np.ndarray, transition: Transition) -> None:
+    if len(idx) == 0:
+        return
     people = world.people
-    here = people.place[idx].astype(np.int64)
-    state = people.state[idx].astype(np.int64)
+    here = people.place[idx]
+    state = people.state[idx]
     world.ledger.record(transition, state, state, here, here, people.group[idx], who=idx)

@@ -22,6 +22,8 @@ first come first served, ``removals_per_day`` a day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from borderflow.model import courts
@@ -38,6 +40,61 @@ from borderflow.model.world import MPP_DOCKET, REGULAR, Event, World, change
 
 MEXICAN = NATIONALITIES.index("MEX")
 MPP_HAZARDS = (Event.MPP_GIVE_UP, Event.MPP_SETTLE, Event.MPP_CROSS)
+MAX_PER_DAY = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class _Processing:
+    """What the processing stages read every day, worked out once per run.
+
+    Levers are per-day arrays fixed for the run, so the per-day values derived from
+    them are arrays built here, indexed by day.
+    """
+
+    mpp_eligible: np.ndarray
+    mpp_today: np.ndarray
+    p_fear: np.ndarray
+    cf_capacity: np.ndarray
+    detention_beds: np.ndarray
+    mpp_rates_total: float
+    mpp_cdf: np.ndarray
+    mpp_kinds: np.ndarray
+
+    @classmethod
+    def of(cls, world: World) -> _Processing:
+        p, lev, mpp = world.p, world.levers, world.scenario.mpp
+        # Who MPP applies to, by nationality * households + household: one lookup a person.
+        eligible = np.zeros((len(NATIONALITIES), len(HOUSEHOLD_ROLES)), bool)
+        eligible[
+            np.ix_(
+                [NATIONALITIES.index(n) for n in mpp.nationalities],
+                [HOUSEHOLD_ROLES.index(h) for h in mpp.households],
+            )
+        ] = True
+        rates = np.array([p["p_mpp_give_up"], p["p_mpp_settle"], p["p_mpp_cross"]])
+        total = float(rates.sum())
+        # As Generator.choice(3, n, p=rates / total) works it out, so the draws are its own.
+        cdf = (rates / total).cumsum() if total > 0 else np.ones(3)
+        cdf /= cdf[-1]
+        return cls(
+            mpp_eligible=eligible.reshape(-1),
+            mpp_today=np.any(lev.mpp > 0, axis=1),
+            # P(claiming fear) by 2 * irregular entry + Mexican: all port arrivals claim it.
+            p_fear=np.array([1.0, 1.0, p["p_claim_fear_apprehended"], p["p_claim_fear_mexican"]]),
+            cf_capacity=np.minimum(lev.cf_interviews_per_day, MAX_PER_DAY).astype(np.int64),
+            detention_beds=lev.detention_beds.astype(np.int64),
+            mpp_rates_total=total,
+            mpp_cdf=cdf,
+            mpp_kinds=np.array([int(k) for k in MPP_HAZARDS], np.int8),
+        )
+
+
+def _constants(world: World) -> _Processing:
+    found: _Processing | None = vars(world).get("_processing_constants")
+    if found is None:
+        found = _Processing.of(world)
+        vars(world)["_processing_constants"] = found
+    return found
 
 
 def _geometric_days(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
@@ -50,8 +107,8 @@ def enter_custody(world: World, idx: np.ndarray, day: int) -> None:
     if len(idx) == 0:
         return
     people = world.people
-    first = people.ti_custody[idx] < 0
-    people.ti_custody[idx[first]] = day
+    since = people.ti_custody[idx]
+    people.ti_custody[idx] = np.where(since < 0, day, since)
     wait = _geometric_days(world.rng["custody"], world.p["dur_custody_days"], len(idx))
     world.custody_agenda.schedule(idx, day + wait, int(Event.CUSTODY_DONE))
 
@@ -59,80 +116,82 @@ def enter_custody(world: World, idx: np.ndarray, day: int) -> None:
 def release_from_detention(world: World, day: int) -> None:
     """Detention stays that end today: released to await hearings."""
     idx = world.detention_agenda.due(day)
+    if len(idx) == 0:
+        return
     idx = idx[world.people.state[idx] == State.DETAINED]
     change(world, idx, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
 
 
 def custody(world: World, day: int) -> None:
     """Decide everyone whose processing (or prosecution) ends today."""
-    people, p, lev, net = world.people, world.p, world.levers, world.net
-    rng = world.rng["custody"]
     idx = world.custody_agenda.due(day)
-    back = idx[people.state[idx] == State.PROSECUTION]
-    change(world, back, Transition.BACK_TO_CUSTODY, State.IN_CUSTODY)
-    people.flags[back] |= FLAG_PROSECUTION_DONE
-    idx = idx[people.state[idx] == State.IN_CUSTODY]
+    if len(idx) == 0:
+        return
+    people, p, lev = world.people, world.p, world.levers
+    c = _constants(world)
+    rng = world.rng["custody"]
+    state = people.state[idx]
+    back = state == State.PROSECUTION
+    if back.any():
+        change(world, idx[back], Transition.BACK_TO_CUSTODY, State.IN_CUSTODY)
+        people.flags[idx[back]] |= FLAG_PROSECUTION_DONE
+        idx = idx[back | (state == State.IN_CUSTODY)]
+    else:
+        idx = idx[state == State.IN_CUSTODY]
     if len(idx) == 0:
         return
     flags = people.flags[idx]
 
-    prosecute = ((flags & FLAG_PROSECUTED) > 0) & ((flags & FLAG_PROSECUTION_DONE) == 0)
-    held = idx[prosecute]
-    change(world, held, Transition.HELD_FOR_PROSECUTION, State.PROSECUTION)
-    world.custody_agenda.schedule(
-        held,
-        day + _geometric_days(rng, p["dur_prosecution_days"], len(held)),
-        int(Event.PROSECUTION_DONE),
-    )
-    idx = idx[~prosecute]
+    # Most people are neither referred for prosecution nor back with a case: one test.
+    if (flags & (FLAG_PROSECUTED | FLAG_HAS_CASE)).any():
+        prosecute = (flags & (FLAG_PROSECUTED | FLAG_PROSECUTION_DONE)) == FLAG_PROSECUTED
+        held = idx[prosecute]
+        change(world, held, Transition.HELD_FOR_PROSECUTION, State.PROSECUTION)
+        world.custody_agenda.schedule(
+            held,
+            day + _geometric_days(rng, p["dur_prosecution_days"], len(held)),
+            int(Event.PROSECUTION_DONE),
+        )
+        has_case = ~prosecute & ((flags & FLAG_HAS_CASE) > 0)
+        detention_request(world, idx[has_case], day)  # back again with a pending case
+        rest = ~prosecute & ~has_case
+        idx, flags = idx[rest], flags[rest]
 
-    has_case = (people.flags[idx] & FLAG_HAS_CASE) > 0
-    detention_request(world, idx[has_case], day)  # back again with a pending case
-    idx = idx[~has_case]
+    # Drawn even on days without MPP, so that the draws after it stay the same.
+    u = rng.random(len(idx))
+    if c.mpp_today[day]:
+        net = world.net
+        # Admitted people are at a port (its city); apprehended ones at a sector: they
+        # crossed from their destination city.
+        city = net.city_of[people.place[idx]]
+        city = np.where(city >= 0, city, net.city_of[people.dest[idx]])
+        mpp_share = np.where(city >= 0, lev.mpp[day, np.maximum(city, 0)], 0.0)
+        key = people.nationality[idx].astype(np.int64) * len(HOUSEHOLD_ROLES)
+        key += people.household[idx]
+        mpp = c.mpp_eligible[key] & ((flags & FLAG_MPP) == 0) & (u < mpp_share)
+        if mpp.any():
+            return_to_mexico(world, idx[mpp], city[mpp], day)
+            idx, flags = idx[~mpp], flags[~mpp]
 
-    # Admitted people are at a port (its city); apprehended ones at a sector: they
-    # crossed from their destination city.
-    city = net.city_of[people.place[idx]]
-    city = np.where(city >= 0, city, net.city_of[people.dest[idx]])
-    mpp_share = np.where(city >= 0, lev.mpp[day, np.maximum(city, 0)], 0.0)
-    mpp = (
-        _eligible_for_mpp(world, idx)
-        & ((people.flags[idx] & FLAG_MPP) == 0)
-        & (rng.random(len(idx)) < mpp_share)
-    )
-    return_to_mexico(world, idx[mpp], city[mpp], day)
-    idx = idx[~mpp]
-
-    household = people.household[idx]
-    family = household != Household.SINGLE_ADULT
+    family = people.household[idx] != Household.SINGLE_ADULT
     release = family & (rng.random(len(idx)) < p["p_release_family"])
-    released = idx[release]
-    change(world, released, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
-    courts.file(world, released, REGULAR, day, p_lawyer=float(lev.p_lawyer[day]))
-    idx = idx[~release]
+    if release.any():
+        released = idx[release]
+        change(world, released, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
+        courts.file(world, released, REGULAR, day, p_lawyer=float(lev.p_lawyer[day]))
+        idx, flags = idx[~release], flags[~release]
 
-    irregular = (people.flags[idx] & FLAG_IRREGULAR_ENTRY) > 0
-    mexican = people.nationality[idx] == MEXICAN
-    p_fear = np.where(
-        ~irregular,
-        1.0,
-        np.where(mexican, p["p_claim_fear_mexican"], p["p_claim_fear_apprehended"]),
-    )
-    fear = rng.random(len(idx)) < p_fear
-    to_interview = idx[fear]
+    irregular = flags & FLAG_IRREGULAR_ENTRY
+    u = rng.random(len(idx))
+    if irregular.any():
+        fear = u < c.p_fear[2 * irregular + (people.nationality[idx] == MEXICAN)]
+        to_interview = idx[fear]
+    else:
+        fear, to_interview = None, idx  # everyone admitted at a port claims fear
     change(world, to_interview, Transition.TO_CREDIBLE_FEAR, State.AWAITING_CREDIBLE_FEAR)
     world.credible_fear_queue.push(to_interview)
-    order_removal(world, idx[~fear], Transition.EXPEDITED_REMOVAL)
-
-
-def _eligible_for_mpp(world: World, idx: np.ndarray) -> np.ndarray:
-    mpp = world.scenario.mpp
-    nationalities = [NATIONALITIES.index(n) for n in mpp.nationalities]
-    households = [HOUSEHOLD_ROLES.index(h) for h in mpp.households]
-    people = world.people
-    return np.isin(people.nationality[idx], nationalities) & np.isin(
-        people.household[idx], households
-    )
+    if fear is not None:
+        order_removal(world, idx[~fear], Transition.EXPEDITED_REMOVAL)
 
 
 def return_to_mexico(world: World, idx: np.ndarray, city: np.ndarray, day: int) -> None:
@@ -148,22 +207,22 @@ def return_to_mexico(world: World, idx: np.ndarray, city: np.ndarray, day: int) 
 
 def schedule_mpp_hazards(world: World, idx: np.ndarray, day: int) -> None:
     """Draw when (if ever) each MPP returnee gives up, settles, or crosses again."""
-    p = world.p
-    rates = np.array([p["p_mpp_give_up"], p["p_mpp_settle"], p["p_mpp_cross"]])
-    total = float(rates.sum())
+    c = _constants(world)
+    total = c.mpp_rates_total
     if total <= 0 or len(idx) == 0:
         return
     rng = world.rng["mpp"]
     wait = rng.geometric(min(total, 1.0), len(idx))
-    kind = rng.choice(3, len(idx), p=rates / total)
-    kinds = np.array([int(k) for k in MPP_HAZARDS], np.int8)[kind]
-    world.mpp_agenda.schedule(idx, day + wait, kinds)
+    kind = c.mpp_cdf.searchsorted(rng.random(len(idx)), side="right")
+    world.mpp_agenda.schedule(idx, day + wait, c.mpp_kinds[kind])
 
 
 def mpp_hazards(world: World, day: int) -> None:
     """MPP returnees who give up, settle in Mexico, or set out to cross between ports."""
-    people, net = world.people, world.net
     idx = world.mpp_agenda.due(day)
+    if len(idx) == 0:
+        return
+    people, net = world.people, world.net
     idx = idx[people.state[idx] == State.MPP_WAITING]
     kinds = people.next_kind[idx]
     home = idx[kinds == Event.MPP_GIVE_UP]
@@ -175,39 +234,51 @@ def mpp_hazards(world: World, day: int) -> None:
         to_place=net.home_of(people.nationality[home], people.origin[home]),
     )
     change(world, idx[kinds == Event.MPP_SETTLE], Transition.SETTLE, State.SETTLED_IN_MEXICO)
-    world.crossers.append(idx[kinds == Event.MPP_CROSS])
+    cross = idx[kinds == Event.MPP_CROSS]
+    if len(cross):
+        world.crossers.append(cross)
 
 
 def detention_request(world: World, idx: np.ndarray, day: int) -> None:
     """People with a notice to appear take a free bed, or are released (loss system)."""
     if len(idx) == 0:
         return
-    people, ledger = world.people, world.ledger
-    occupied = int(ledger.stock[:, State.DETAINED, :].sum())
-    free = max(int(world.levers.detention_beds[day]) - occupied, 0)
+    people = world.people
+    beds = int(_constants(world).detention_beds[day])
+    if beds >= people.count:
+        # Everyone else could be detained and a bed would still be free for each of
+        # these: no need to count the day's records for the beds in use.
+        free = len(idx)
+    else:
+        free = max(beds - int(world.ledger.stock[:, State.DETAINED, :].sum()), 0)
     detained, released = idx[:free], idx[free:]
     change(world, detained, Transition.DETAINED, State.DETAINED)
     stay = _geometric_days(world.rng["detention"], world.p["dur_detention_days"], len(detained))
     world.detention_agenda.schedule(detained, day + stay, int(Event.RELEASE))
     change(world, released, Transition.RELEASED_NO_BED, State.RELEASED_PENDING_HEARING)
-    new = idx[(people.flags[idx] & FLAG_HAS_CASE) == 0]
-    courts.file(world, new, REGULAR, day, p_lawyer=float(world.levers.p_lawyer[day]))
+    new = (people.flags[idx] & FLAG_HAS_CASE) == 0
+    courts.file(
+        world,
+        idx if new.all() else idx[new],
+        REGULAR,
+        day,
+        p_lawyer=float(world.levers.p_lawyer[day]),
+    )
 
 
 def credible_fear(world: World, day: int) -> None:
     """Asylum officers interview people in order, up to the day's capacity."""
-    people, lev = world.people, world.levers
-    capacity = int(min(lev.cf_interviews_per_day[day], 2**31 - 1))
-    if capacity <= 0 or not len(world.credible_fear_queue):
+    capacity = int(_constants(world).cf_capacity[day])
+    queue = world.credible_fear_queue
+    if capacity <= 0 or not len(queue):
         return
-    idx = world.credible_fear_queue.take(
-        capacity, lambda chunk: people.state[chunk] == State.AWAITING_CREDIBLE_FEAR
-    )
+    people = world.people
+    idx = queue.take(capacity, lambda chunk: people.state[chunk] == State.AWAITING_CREDIBLE_FEAR)
     if len(idx) == 0:
         return
-    passed = world.rng["credible_fear"].random(len(idx)) < lev.p_credible_fear_pass[day]
-    found = idx[passed]
-    here = people.place[found].astype(np.int64)
+    passed = world.rng["credible_fear"].random(len(idx)) < world.levers.p_credible_fear_pass[day]
+    found = idx if passed.all() else idx[passed]
+    here = people.place[found]
     world.ledger.record(
         Transition.CREDIBLE_FEAR_PASSED,
         State.AWAITING_CREDIBLE_FEAR,
@@ -218,4 +289,5 @@ def credible_fear(world: World, day: int) -> None:
         who=found,
     )
     detention_request(world, found, day)
-    order_removal(world, idx[~passed], Transition.CREDIBLE_FEAR_FAILED)
+    if len(found) < len(idx):
+        order_removal(world, idx[~passed], Transition.CREDIBLE_FEAR_FAILED)

@@ -13,10 +13,10 @@ def order_removal(world: World, idx: np.ndarray, transition: Transition) -> None
     if len(idx) == 0:
         return
     people = world.people
-    here = people.place[idx].astype(np.int64)
+    here = people.place[idx]
     world.ledger.record(
         transition,
-        people.state[idx].astype(np.int64),
+        people.state[idx],
         State.AWAITING_REMOVAL,
         here,
         here,
@@ -29,14 +29,18 @@ def order_removal(world: World, idx: np.ndarray, transition: Transition) -> None
 
 def removals(world: World, day: int) -> None:
     """Carry out removals in order, up to the day's capacity."""
-    people, net = world.people, world.net
-    capacity = int(min(world.levers.removals_per_day[day], 2**31 - 1))
-    if capacity <= 0 or not len(world.removal_queue):
+    queue = world.removal_queue
+    if not len(queue):
         return
-    idx = world.removal_queue.take(
-        capacity, lambda chunk: people.state[chunk] == State.AWAITING_REMOVAL
+    capacity = world.levers.removals_per_day[day]
+    if capacity <= 0:
+        return
+    people = world.people
+    idx = queue.take(
+        int(min(capacity, 2**31 - 1)),
+        lambda chunk: people.state[chunk] == State.AWAITING_REMOVAL,
     )
     if len(idx) == 0:
         return
-    home = net.home_of(people.nationality[idx], people.origin[idx])
+    home = world.net.home_of(people.nationality[idx], people.origin[idx])
     change(world, idx, Transition.REMOVED, State.REMOVED, to_place=home)
