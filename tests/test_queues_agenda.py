@@ -7,7 +7,7 @@ import pytest
 
 from borderflow.model.agenda import SMALL, Agenda
 from borderflow.model.people import People
-from borderflow.model.queues import FifoQueue, take_each
+from borderflow.model.queues import FifoQueue, FifoQueues
 
 
 def _filled(rng: np.random.Generator, n_queues: int) -> tuple[list[FifoQueue], list[list[int]]]:
@@ -36,7 +36,7 @@ def _first_valid(entries: list[int], n: int, ok: np.ndarray) -> tuple[list[int],
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_take_and_take_each_match_the_definition(seed: int) -> None:
+def test_take_matches_the_definition(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n_queues = int(rng.integers(1, 12))
     queues, plain = _filled(rng, n_queues)
@@ -50,18 +50,46 @@ def test_take_and_take_each_match_the_definition(seed: int) -> None:
             plain[k] = plain[k][used:]
             expect += taken
             counts.append(len(taken))
-        if rng.random() < 0.5:
-            got, got_counts = take_each(queues, wants, lambda chunk, k: ok[k, chunk])
-        else:
-            parts = [
-                q.take(w, lambda chunk, k=k: ok[k, chunk])
-                for k, (q, w) in enumerate(zip(queues, wants, strict=True))
-            ]
-            got, got_counts = np.concatenate(parts), np.array([len(p) for p in parts])
+        parts = [
+            q.take(w, lambda chunk, k=k: ok[k, chunk])
+            for k, (q, w) in enumerate(zip(queues, wants, strict=True))
+        ]
+        got, got_counts = np.concatenate(parts), np.array([len(p) for p in parts])
         assert got.tolist() == expect
         assert got_counts.tolist() == counts
         # Stale entries before the last one taken are gone; the rest are still held.
         assert [len(q) for q in queues] == [len(e) for e in plain]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_many_queues_in_one_buffer_match_the_definition(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_queues = int(rng.integers(1, 15))
+    queues = FifoQueues(n_queues, capacity=int(rng.choice([1, 4, 64])))
+    plain: list[list[int]] = [[] for _ in range(n_queues)]
+    ok = rng.random((n_queues, 500)) < rng.choice([0.05, 0.5, 0.9, 1.0], (n_queues, 1))
+    for _ in range(30):
+        # Pushes of a few or many, to one queue or spread over several.
+        size = int(rng.choice([0, 1, 5, 200]))
+        which = rng.integers(0, n_queues, size) if rng.random() < 0.7 else np.full(size, 0)
+        idx = rng.integers(0, 500, size)
+        queues.push(which, idx)
+        for k, i in zip(which.tolist(), idx.tolist(), strict=True):
+            plain[k].append(i)
+        assert queues.lengths().tolist() == [len(e) for e in plain]
+        if rng.random() < 0.5:
+            chosen = rng.choice(n_queues, int(rng.integers(1, n_queues + 1)), replace=False)
+            wants = rng.integers(0, 140, len(chosen))
+            expect, counts = [], []
+            for k, w in zip(chosen.tolist(), wants.tolist(), strict=True):
+                taken, used = _first_valid(plain[k], w, ok[k])
+                plain[k] = plain[k][used:]
+                expect += taken
+                counts.append(len(taken))
+            got, got_counts = queues.take(chosen, wants, lambda e, k, c=chosen: ok[c[k], e])
+            assert got.tolist() == expect
+            assert got_counts.tolist() == counts
+            assert queues.lengths().tolist() == [len(e) for e in plain]
 
 
 def test_pop_takes_the_first_entries() -> None:

@@ -17,26 +17,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from borderflow.model import processing
-from borderflow.model.queues import FifoQueue, take_each
+from borderflow.model.queues import FifoQueues
 from borderflow.model.states import IS_WAITING, State, Transition, is_in
 from borderflow.model.world import Event, World, change
 
 
 @dataclass(frozen=True)
 class _Border:
-    """What the border stages read every day, worked out once per run.
+    """What the border stages keep for a run: its constants, worked out once, and the queues.
 
     Levers are per-day arrays fixed for the run, so the per-day values derived from
-    them are columns of arrays built here.
+    them are columns of arrays built here. The port lists are one :class:`FifoQueues`
+    (a row per port) and the bed queues another (a row per city that ever has beds),
+    so that all ports are served in one pass.
     """
 
     p_join: np.ndarray
-    ports: list[int]
-    waitlists: list[FifoQueue]
+    ports: np.ndarray
+    row: np.ndarray
+    waitlists: FifoQueues
     quota: np.ndarray
-    bed_cities: list[int]
-    bed_queues: list[FifoQueue]
-    has_beds: np.ndarray
+    bed_cities: np.ndarray
+    bed_row: np.ndarray
+    bed_queues: FifoQueues
+    beds: np.ndarray
     violence_cells: np.ndarray
     violence_place: np.ndarray
     violence_state: np.ndarray
@@ -45,12 +49,15 @@ class _Border:
     @classmethod
     def of(cls, world: World) -> _Border:
         net, lev, p = world.net, world.levers, world.p
-        ports = list(world.waitlists)
-        # A city whose beds stay at zero all run never hands out a bed: its queue is
-        # never served, so nobody need join it.
-        bed_cities = [c for c in world.bed_queues if (lev.beds[:, c] > 0).any()]
-        has_beds = np.zeros(net.n, bool)
-        has_beds[bed_cities] = True
+        ports = np.asarray(net.ports, np.int64)
+        row = np.full(net.n, -1, np.int64)
+        row[ports] = np.arange(len(ports))
+        # A city whose beds stay at zero all run never hands out a bed: its queue would
+        # never be served, so nobody joins it.
+        cities = np.asarray(net.cities, np.int64)
+        bed_cities = cities[(lev.beds[:, cities] > 0).any(axis=0)]
+        bed_row = np.full(net.n, -1, np.int64)
+        bed_row[bed_cities] = np.arange(len(bed_cities))
         blocks = (
             (net.ports, State.WAITING_SHELTERED, "p_violence_sheltered"),
             (net.ports, State.WAITING_UNSHELTERED, "p_violence_unsheltered"),
@@ -61,11 +68,13 @@ class _Border:
         return cls(
             p_join=np.array([g.p_join_waitlist for g in world.groups]),
             ports=ports,
-            waitlists=list(world.waitlists.values()),
+            row=row,
+            waitlists=FifoQueues(len(ports)),
             quota=lev.quota[:, ports].astype(np.int64),
             bed_cities=bed_cities,
-            bed_queues=[world.bed_queues[c] for c in bed_cities],
-            has_beds=has_beds,
+            bed_row=bed_row,
+            bed_queues=FifoQueues(len(bed_cities)),
+            beds=lev.beds[:, bed_cities].astype(np.int64),
             violence_cells=place * len(State) + state,
             violence_place=place,
             violence_state=state,
@@ -105,29 +114,16 @@ def join_waitlist(world: World, idx: np.ndarray, port: np.ndarray, day: int) -> 
     """Put people at the end of their port's list (and of their city's bed queue)."""
     if len(idx) == 0:
         return
-    people, net = world.people, world.net
+    people = world.people
+    c = _constants(world)
     change(world, idx, Transition.ARRIVE_BORDER, State.WAITING_UNSHELTERED, to_place=port)
     people.ti_queue[idx] = day
     people.fragment[idx] = -1
-    has_beds = _constants(world).has_beds
-    first = int(port[0])
-    if (port == first).all():
-        pieces = [(first, idx)]
-    else:
-        # One stable sort by port, then a slice per port: no mask per port.
-        order = np.argsort(port, kind="stable")
-        by_port, members = port[order], idx[order]
-        cuts = (np.flatnonzero(by_port[1:] != by_port[:-1]) + 1).tolist()
-        starts = [0, *cuts]
-        pieces = [
-            (p, members[a:b])
-            for p, a, b in zip(by_port[starts].tolist(), starts, [*cuts, len(idx)], strict=True)
-        ]
-    for p, members in pieces:
-        world.waitlists[p].push(members)
-        city = int(net.city_of[p])
-        if has_beds[city]:
-            world.bed_queues[city].push(members)
+    c.waitlists.push(c.row[port], idx)
+    if len(c.bed_cities):
+        bed = c.bed_row[world.net.city_of[port]]
+        has = bed >= 0
+        c.bed_queues.push(bed[has], idx[has])
     p_renege = world.p["p_renege"]
     if p_renege > 0:
         # Patience on {0, 1, ...} days: one may give up the day one arrives, after admissions.
@@ -137,71 +133,55 @@ def join_waitlist(world: World, idx: np.ndarray, port: np.ndarray, day: int) -> 
 
 def shelter(world: World, day: int) -> None:
     """Give free beds to unsheltered waiting people, first come first served."""
-    people, net, ledger = world.people, world.net, world.ledger
     c = _constants(world)
-    if not c.bed_cities:
+    if not len(c.bed_cities):
         return
-    beds = world.levers.beds[day, c.bed_cities].tolist()
-    waiting = [
-        (city, queue, b)
-        for city, queue, b in zip(c.bed_cities, c.bed_queues, beds, strict=True)
-        if b > 0 and len(queue)
-    ]
-    if not waiting:
+    beds = c.beds[day]
+    active = np.flatnonzero((beds > 0) & (c.bed_queues.lengths() > 0))
+    if not len(active):
         return
+    people, net, ledger = world.people, world.net, world.ledger
     sheltered = ledger.stock[net.ports, State.WAITING_SHELTERED, :].sum(axis=1)
-    occupied = np.bincount(net.city_of[net.ports], sheltered, minlength=net.n)
-    for city, queue, b in waiting:
-        free = int(b) - int(occupied[city])
-        if free <= 0:
-            continue
-        got = queue.take(free, lambda chunk: people.state[chunk] == State.WAITING_UNSHELTERED)
-        if len(got):
-            here = people.place[got].astype(np.int64)
-            ledger.record(
-                Transition.GET_BED,
-                State.WAITING_UNSHELTERED,
-                State.WAITING_SHELTERED,
-                here,
-                here,
-                people.group[got],
-                who=got,
-            )
-            people.state[got] = State.WAITING_SHELTERED
+    occupied = np.bincount(net.city_of[net.ports], sheltered, minlength=net.n).astype(np.int64)
+    free = beds[active] - occupied[c.bed_cities[active]]
+    active, free = active[free > 0], free[free > 0]
+    state = people.state
+    got, _ = c.bed_queues.take(
+        active, free, lambda chunk, k: state[chunk] == State.WAITING_UNSHELTERED
+    )
+    if len(got):
+        here = people.place[got]
+        ledger.record(
+            Transition.GET_BED,
+            State.WAITING_UNSHELTERED,
+            State.WAITING_SHELTERED,
+            here,
+            here,
+            people.group[got],
+            who=got,
+        )
+        state[got] = State.WAITING_SHELTERED
 
 
 def metering(world: World, day: int) -> None:
     """Each port admits up to its quota, in list order."""
-    people, ledger = world.people, world.ledger
     c = _constants(world)
-    ports: list[int] = []
-    queues: list[FifoQueue] = []
-    quotas: list[int] = []
-    for port, queue, quota in zip(c.ports, c.waitlists, c.quota[day].tolist(), strict=True):
-        if quota > 0 and len(queue):
-            ports.append(port)
-            queues.append(queue)
-            quotas.append(quota)
-    if not queues:
+    quota = c.quota[day]
+    active = np.flatnonzero((quota > 0) & (c.waitlists.lengths() > 0))
+    if not len(active):
         return
+    people, ledger = world.people, world.ledger
     state, place = people.state, people.place
-    if len(queues) == 1:
-        port = ports[0]
-        admitted = queues[0].take(
-            quotas[0], lambda chunk: is_in(state[chunk], IS_WAITING) & (place[chunk] == port)
-        )
-        where = np.full(len(admitted), port, np.int64)
-    else:
-        # All ports served in one pass, not a few NumPy calls per port.
-        at = np.array(ports, np.int64)
-        admitted, counts = take_each(
-            queues,
-            quotas,
-            lambda chunk, k: is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k]),
-        )
-        where = np.repeat(at, counts)
+    at = c.ports[active]
+    # All ports served in one pass, not a few NumPy calls per port.
+    admitted, counts = c.waitlists.take(
+        active,
+        quota[active],
+        lambda chunk, k: is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k]),
+    )
     if len(admitted) == 0:
         return
+    where = np.repeat(at, counts)
     ledger.record(
         Transition.ADMITTED_AT_PORT,
         state[admitted],

@@ -5,18 +5,16 @@ removed at once; :meth:`FifoQueue.take` skips them when they reach the head, so
 each person costs O(1) over their whole stay.
 
 Queues are served every simulated day, mostly a handful of people at a time, so
-each call's fixed cost counts as much as its cost per person: the common cases
-(the head is all valid; many queues served at once) take few NumPy calls.
+each call's fixed cost counts as much as its cost per person: the common case
+(the head is all valid) takes few NumPy calls, and :class:`FifoQueues` serves many
+queues (every port's list) with one set of calls for all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
-
-EMPTY = np.empty(0, np.int64)
-EMPTY.flags.writeable = False
 
 
 class FifoQueue:
@@ -84,65 +82,137 @@ class FifoQueue:
         return np.concatenate(taken) if len(taken) > 1 else taken[0]
 
 
-def take_each(
-    queues: Sequence[FifoQueue],
-    wants: Sequence[int],
-    valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Take up to ``wants[k]`` valid entries from each ``queues[k]``, in one pass over all.
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Positions ``starts[k], …, starts[k] + lengths[k] - 1`` for every ``k``, in order."""
+    total = int(lengths.sum())
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return shift + np.arange(total)
 
-    ``valid(entries, k)`` says which entries are valid, ``k`` being the position of
-    each entry's queue. Returns everyone taken (queue by queue, each in its order)
-    and how many came from each queue: what :meth:`FifoQueue.take` on each queue in
-    turn gives, but with a fixed number of NumPy calls rather than a few per queue.
+
+class FifoQueues:
+    """Many FIFO queues of person indices (one per port, say) in one buffer.
+
+    Each queue owns a region of the buffer; pushing to and taking from any number
+    of queues at once costs a fixed number of NumPy calls, with no Python loop over
+    the queues. Entries go stale as in :class:`FifoQueue` and are skipped when taken.
     """
-    n_queues = len(queues)
-    if n_queues == 0:
-        return np.empty(0, np.int64), np.zeros(0, np.int64)
-    want = np.asarray(wants, np.int64)
-    # Each queue's head, with room for stale entries (as in FifoQueue.take).
-    chunks = [
-        q._buf[q._head : min(q._tail, q._head + max(2 * w, 64))]
-        for q, w in zip(queues, want.tolist(), strict=True)
-    ]
-    lens = np.fromiter(map(len, chunks), np.int64, n_queues)
-    entries = np.concatenate(chunks)
-    owner = np.repeat(np.arange(n_queues), lens)
-    ok = valid(entries, owner)
-    ends = np.cumsum(lens)
-    starts = ends - lens
-    running = np.cumsum(ok)
-    # Rank of each valid entry within its queue's chunk, from 1.
-    rank = running - np.concatenate([[0], running])[starts][owner]
-    take = ok & (rank <= want[owner])
-    taken = entries[take]
-    got = np.bincount(owner[take], minlength=n_queues)
-    # A queue gives up to and including its last entry taken (stale ones before it are
-    # dropped); one that came up short gave its whole chunk.
-    cut = lens.copy()
-    last = np.flatnonzero(ok & (rank == want[owner]))
-    cut[owner[last]] = last - starts[owner[last]] + 1
-    for q, c in zip(queues, cut.tolist(), strict=True):
-        q._head += c
-    short = [k for k in np.flatnonzero(got < want).tolist() if len(queues[k])]
-    if not short:
-        return taken, got
-    # Rare: a chunk held too many stale entries. Top those queues up one by one, then
-    # put everyone back in queue order (a stable sort keeps each queue's order).
-    extra = [queues[k].take(int(want[k] - got[k]), _valid_in(valid, k)) for k in short]
-    more = np.fromiter(map(len, extra), np.int64, len(short))
-    got[short] += more
-    taken = np.concatenate([taken, *extra])
-    whose = np.concatenate([owner[take], np.repeat(np.array(short, np.int64), more)])
-    return taken[np.argsort(whose, kind="stable")], got
 
+    def __init__(self, n: int, capacity: int = 64):
+        self.n = n
+        self._buf = np.empty(max(n * capacity, 1), np.int64)
+        self._base = np.arange(n, dtype=np.int64) * capacity
+        self._cap = np.full(n, capacity, np.int64)
+        self._head = np.zeros(n, np.int64)  # offsets within each region
+        self._tail = np.zeros(n, np.int64)
+        self._end = n * capacity  # the buffer is in use up to here
 
-def _valid_in(
-    valid: Callable[[np.ndarray, np.ndarray], np.ndarray], k: int
-) -> Callable[[np.ndarray], np.ndarray]:
-    """``valid`` for the entries of queue ``k`` alone."""
+    def lengths(self) -> np.ndarray:
+        """Entries held per queue, including stale ones not yet skipped."""
+        return self._tail - self._head
 
-    def valid_k(chunk: np.ndarray) -> np.ndarray:
-        return valid(chunk, np.full(len(chunk), k))
+    def push(self, queue: np.ndarray, idx: np.ndarray) -> None:
+        """Append each ``idx[i]`` to the end of queue ``queue[i]``, in the given order."""
+        if len(idx) == 0:
+            return
+        queue = np.asarray(queue, np.int64)
+        counts = np.bincount(queue, minlength=self.n)
+        room = self._cap - self._tail
+        if (counts > room).any():
+            self._make_room(counts)
+        order = np.argsort(queue, kind="stable")
+        ranked = queue[order]
+        rank = np.arange(len(idx)) - (np.cumsum(counts) - counts)[ranked]
+        self._buf[(self._base + self._tail)[ranked] + rank] = idx[order]
+        self._tail += counts
 
-    return valid_k
+    def _make_room(self, incoming: np.ndarray) -> None:
+        """Give every queue room for ``incoming`` more entries.
+
+        In place if its region has the room, else in a region twice the need at the end
+        of the buffer (which is rebuilt when full).
+        """
+        live = self._tail - self._head
+        need = live + incoming
+        fits = need <= self._cap
+        # Queues whose region has room once their live entries move to its start.
+        slide = np.flatnonzero(fits & (self._tail + incoming > self._cap))
+        if len(slide):
+            src = _ranges(self._base[slide] + self._head[slide], live[slide])
+            dst = _ranges(self._base[slide], live[slide])
+            self._buf[dst] = self._buf[src]
+            self._tail[slide] = live[slide]
+            self._head[slide] = 0
+        move = np.flatnonzero(~fits)
+        if len(move) == 0:
+            return
+        cap = np.maximum(2 * need[move], 64)
+        if self._end + int(cap.sum()) > len(self._buf):
+            self._rebuild(need)
+            return
+        src = _ranges(self._base[move] + self._head[move], live[move])
+        base = self._end + np.cumsum(cap) - cap
+        self._buf[_ranges(base, live[move])] = self._buf[src]
+        self._base[move], self._cap[move] = base, cap
+        self._head[move], self._tail[move] = 0, live[move]
+        self._end += int(cap.sum())
+
+    def _rebuild(self, need: np.ndarray) -> None:
+        """A new buffer with every queue's live entries at the start of a fresh region."""
+        live = self._tail - self._head
+        cap = np.maximum(2 * need, 64)
+        base = np.cumsum(cap) - cap
+        buf = np.empty(max(2 * int(cap.sum()), 1), np.int64)
+        buf[_ranges(base, live)] = self._buf[_ranges(self._base + self._head, live)]
+        self._buf, self._base, self._cap = buf, base, cap
+        self._head, self._tail = np.zeros(self.n, np.int64), live.copy()
+        self._end = int(cap.sum())
+
+    def take(
+        self,
+        queues: np.ndarray,
+        wants: np.ndarray,
+        valid: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Take up to ``wants[k]`` valid entries from each queue ``queues[k]`` (distinct).
+
+        ``valid(entries, k)`` says which entries are valid, ``k`` being the position in
+        ``queues`` of each entry's queue. Stale entries met on the way are dropped.
+        Returns everyone taken (queue by queue, each in its order) and how many came
+        from each queue.
+        """
+        queues = np.asarray(queues, np.int64)
+        want = np.asarray(wants, np.int64).copy()
+        got = np.zeros(len(queues), np.int64)
+        pieces: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        which = np.flatnonzero(want > 0)  # positions in queues still wanting
+        while len(which):
+            q = queues[which]
+            live = self._tail[q] - self._head[q]
+            # Room for a few stale entries: a queue that meets more goes round again.
+            width = np.minimum(live, 2 * want[which] + 16)
+            entries = self._buf[_ranges(self._base[q] + self._head[q], width)]
+            owner = np.repeat(np.arange(len(which)), width)
+            ok = valid(entries, which[owner])
+            ends = np.cumsum(width)
+            starts = ends - width
+            running = np.cumsum(ok)
+            rank = running - np.concatenate([[0], running])[starts][owner]
+            wanted = want[which][owner]
+            take = ok & (rank <= wanted)
+            pieces.append(entries[take])
+            owners.append(which[owner[take]])
+            some = np.bincount(owner[take], minlength=len(which))
+            got[which] += some
+            want[which] -= some
+            # A queue gives up to and including its last entry taken; one that came up
+            # short gave its whole window.
+            cut = width.copy()
+            last = np.flatnonzero(ok & (rank == wanted))
+            cut[owner[last]] = last - starts[owner[last]] + 1
+            self._head[q] += cut
+            which = which[(want[which] > 0) & (live > width)]
+        if len(pieces) <= 1:
+            return (pieces[0] if pieces else np.empty(0, np.int64)), got
+        taken, owner = np.concatenate(pieces), np.concatenate(owners)
+        return taken[np.argsort(owner, kind="stable")], got
