@@ -33,6 +33,7 @@ class _Border:
     """
 
     p_join: np.ndarray
+    all_join: bool
     ports: np.ndarray
     row: np.ndarray
     waitlists: FifoQueues
@@ -65,8 +66,10 @@ class _Border:
         )
         place = np.concatenate([places for places, _, _ in blocks]).astype(np.int64)
         state = np.concatenate([np.full(len(pl), int(st), np.int64) for pl, st, _ in blocks])
+        p_join = np.array([g.p_join_waitlist for g in world.groups])
         return cls(
-            p_join=np.array([g.p_join_waitlist for g in world.groups]),
+            p_join=p_join,
+            all_join=bool((p_join >= 1).all()),
             ports=ports,
             row=row,
             waitlists=FifoQueues(len(ports)),
@@ -101,8 +104,10 @@ def arrive(world: World, idx: np.ndarray, day: int) -> None:
         Transition.REACH_BORDER_CITY, State.TRANSIT, State.TRANSIT, city, city, group, who=idx
     )
     port = net.asylum_port[city]
-    p_join = _constants(world).p_join[group]
-    joins = (port >= 0) & (world.rng["border"].random(len(idx)) < p_join)
+    c = _constants(world)
+    joins = port >= 0
+    if not c.all_join:  # else the draws would decide nothing, so none is made
+        joins &= world.rng["border"].random(len(idx)) < c.p_join[group]
     if joins.all():
         join_waitlist(world, idx, port, day)
         return
@@ -207,17 +212,22 @@ def reneging(world: World, day: int) -> None:
     if len(idx) == 0:
         return
     world.ledger.record_wait(people.place[idx], 1, day - people.ti_queue[idx])
-    u = world.rng["renege"].random(len(idx))
     # 0: cross, 1: settle, 2: go home (the shares are consecutive slices of [0, 1)).
-    way = (u >= p["share_renege_cross"]).astype(np.int8)
-    way += u >= p["share_renege_cross"] + p["share_renege_settle"]
-    cross = idx[way == 0]
-    if len(cross):
-        world.crossers.append(cross)
-    settle = idx[way == 1]
-    if len(settle):
-        city = net.city_of[people.place[settle]]
-        change(world, settle, Transition.SETTLE, State.SETTLED_IN_MEXICO, to_place=city)
+    cross, settle = p["share_renege_cross"], p["share_renege_cross"] + p["share_renege_settle"]
+    if cross >= 1 or (cross <= 0 and (settle >= 1 or settle <= 0)):
+        # One way for everyone, all run: the draws would decide nothing, so none is made.
+        way = np.full(len(idx), 0 if cross >= 1 else 1 if settle >= 1 else 2, np.int8)
+    else:
+        u = world.rng["renege"].random(len(idx))
+        way = (u >= cross).astype(np.int8)
+        way += u >= settle
+    crossing = idx[way == 0]
+    if len(crossing):
+        world.crossers.append(crossing)
+    settling = idx[way == 1]
+    if len(settling):
+        city = net.city_of[people.place[settling]]
+        change(world, settling, Transition.SETTLE, State.SETTLED_IN_MEXICO, to_place=city)
     home = idx[way == 2]
     if len(home):
         there = net.home_of(people.nationality[home], people.origin[home])

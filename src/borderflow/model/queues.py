@@ -53,33 +53,39 @@ class FifoQueue:
 
         Stale entries met on the way are dropped.
         """
-        head, tail = self._head, self._tail
-        if n <= 0 or head >= tail:
-            return np.empty(0, np.int64)
-        # Stale entries are rare at the head of most queues: try the first n alone.
-        stop = min(tail, head + n)
-        first = self._buf[head:stop]
-        ok = valid(first)
-        if ok.all():
-            self._head = stop
-            return first.copy()
-        taken = [first[ok]]
-        self._head = stop
-        want = n - len(taken[0])
-        while want > 0 and self._head < self._tail:
-            chunk = self._buf[self._head : min(self._tail, self._head + max(2 * want, 64))]
-            ok = valid(chunk)
-            good = np.flatnonzero(ok)
-            if len(good) >= want:
-                cut = int(good[want - 1]) + 1
-                taken.append(chunk[:cut][ok[:cut]])
-                self._head += cut
-                want = 0
-            else:
-                taken.append(chunk[ok])
-                self._head += len(chunk)
-                want -= len(good)
-        return np.concatenate(taken) if len(taken) > 1 else taken[0]
+        taken, self._head = _take_run(self._buf, self._head, self._tail, n, valid)
+        return taken
+
+
+def _take_run(
+    buf: np.ndarray, head: int, tail: int, n: int, valid: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, int]:
+    """The first ``n`` valid entries of ``buf[head:tail]``, and where the rest begins."""
+    if n <= 0 or head >= tail:
+        return np.empty(0, np.int64), head
+    # Stale entries are rare at the head of most queues: try the first n alone.
+    stop = min(tail, head + n)
+    first = buf[head:stop]
+    ok = valid(first)
+    if ok.all():
+        return first.copy(), stop
+    taken = [first[ok]]
+    head = stop
+    want = n - len(taken[0])
+    while want > 0 and head < tail:
+        chunk = buf[head : min(tail, head + max(2 * want, 64))]
+        ok = valid(chunk)
+        good = np.flatnonzero(ok)
+        if len(good) >= want:
+            cut = int(good[want - 1]) + 1
+            taken.append(chunk[:cut][ok[:cut]])
+            head += cut
+            want = 0
+        else:
+            taken.append(chunk[ok])
+            head += len(chunk)
+            want -= len(good)
+    return (np.concatenate(taken) if len(taken) > 1 else taken[0]), head
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -134,8 +140,9 @@ class FifoQueues:
         live = self._tail - self._head
         need = live + incoming
         fits = need <= self._cap
-        # Queues whose region has room once their live entries move to its start.
-        slide = np.flatnonzero(fits & (self._tail + incoming > self._cap))
+        # Live entries move to the start of their region, in every queue that has
+        # consumed some (not only those short of room), so room runs out again rarely.
+        slide = np.flatnonzero(fits & (self._head > 0))
         if len(slide):
             src = _ranges(self._base[slide] + self._head[slide], live[slide])
             dst = _ranges(self._base[slide], live[slide])
@@ -186,6 +193,21 @@ class FifoQueues:
         pieces: list[np.ndarray] = []
         owners: list[np.ndarray] = []
         which = np.flatnonzero(want > 0)  # positions in queues still wanting
+        if len(which) == 1:
+            # One queue (one port): a plain run along its region, as FifoQueue.take does.
+            k = int(which[0])
+            one = int(queues[k])
+            base = int(self._base[one])
+            taken, head = _take_run(
+                self._buf,
+                base + int(self._head[one]),
+                base + int(self._tail[one]),
+                int(want[k]),
+                lambda chunk: valid(chunk, np.full(len(chunk), k)),
+            )
+            self._head[one] = head - base
+            got[k] = len(taken)
+            return taken, got
         while len(which):
             q = queues[which]
             live = self._tail[q] - self._head[q]
