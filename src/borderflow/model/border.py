@@ -21,6 +21,11 @@ from borderflow.model.queues import FifoQueues
 from borderflow.model.states import IS_WAITING, State, Transition, is_in
 from borderflow.model.world import Event, World, change
 
+# Plain ints for array comparisons and writes: NumPy takes a slower path for an IntEnum
+# member than for an int, a few microseconds a call.
+SHELTERED, UNSHELTERED = int(State.WAITING_SHELTERED), int(State.WAITING_UNSHELTERED)
+IN_CUSTODY = int(State.IN_CUSTODY)
+
 
 @dataclass(frozen=True)
 class _Border:
@@ -151,9 +156,7 @@ def shelter(world: World, day: int) -> None:
     free = beds[active] - occupied[c.bed_cities[active]]
     active, free = active[free > 0], free[free > 0]
     state = people.state
-    got, _ = c.bed_queues.take(
-        active, free, lambda chunk, k: state[chunk] == State.WAITING_UNSHELTERED
-    )
+    got, _ = c.bed_queues.take(active, free, lambda chunk, k: state[chunk] == UNSHELTERED)
     if len(got):
         here = people.place[got]
         ledger.record(
@@ -165,7 +168,7 @@ def shelter(world: World, day: int) -> None:
             people.group[got],
             who=got,
         )
-        state[got] = State.WAITING_SHELTERED
+        state[got] = SHELTERED
 
 
 def metering(world: World, day: int) -> None:
@@ -197,7 +200,7 @@ def metering(world: World, day: int) -> None:
         who=admitted,
     )
     ledger.record_wait(where, 0, day - people.ti_queue[admitted])
-    state[admitted] = State.IN_CUSTODY
+    state[admitted] = IN_CUSTODY
     world.waiting_agenda.cancel(admitted)
     processing.enter_custody(world, admitted, day)
 

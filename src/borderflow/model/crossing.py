@@ -14,6 +14,10 @@ from borderflow.model.people import FLAG_ASYLUM_BARRED, FLAG_IRREGULAR_ENTRY, FL
 from borderflow.model.states import Household, State, Transition
 from borderflow.model.world import World
 
+# Plain ints for array comparisons and writes: NumPy takes a slower path for an IntEnum
+# member than for an int, a few microseconds a call.
+FAMILY_ADULT = int(Household.FAMILY_ADULT)
+
 
 def step(world: World, day: int) -> None:
     """Resolve today's crossings between ports."""
@@ -50,7 +54,7 @@ def step(world: World, day: int) -> None:
         return
     processing.enter_custody(world, held, day)
     # Household roles 0 and 1 are the adults (single, in a family).
-    adult = people.household[held] <= Household.FAMILY_ADULT
+    adult = people.household[held] <= FAMILY_ADULT
     referred = held[adult & (rng.random(len(held)) < lev.p_prosecute[day])]
     _event(world, referred, Transition.REFERRED_FOR_PROSECUTION)
     people.flags[referred] |= FLAG_PROSECUTED

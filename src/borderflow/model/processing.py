@@ -40,6 +40,17 @@ from borderflow.model.world import MPP_DOCKET, REGULAR, Event, World, change
 
 MEXICAN = NATIONALITIES.index("MEX")
 MPP_HAZARDS = (Event.MPP_GIVE_UP, Event.MPP_SETTLE, Event.MPP_CROSS)
+
+# Plain ints for array comparisons and writes: NumPy takes a slower path for an IntEnum
+# member than for an int, a few microseconds a call.
+PROSECUTION, IN_CUSTODY, DETAINED = (
+    int(State.PROSECUTION),
+    int(State.IN_CUSTODY),
+    int(State.DETAINED),
+)
+MPP_WAITING, AWAITING_CREDIBLE_FEAR = int(State.MPP_WAITING), int(State.AWAITING_CREDIBLE_FEAR)
+MPP_GIVE_UP, MPP_SETTLE, MPP_CROSS = (int(k) for k in MPP_HAZARDS)
+SINGLE_ADULT = int(Household.SINGLE_ADULT)
 MAX_PER_DAY = 2**31 - 1
 
 
@@ -118,7 +129,7 @@ def release_from_detention(world: World, day: int) -> None:
     idx = world.detention_agenda.due(day)
     if len(idx) == 0:
         return
-    idx = idx[world.people.state[idx] == State.DETAINED]
+    idx = idx[world.people.state[idx] == DETAINED]
     change(world, idx, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
 
 
@@ -131,13 +142,13 @@ def custody(world: World, day: int) -> None:
     c = _constants(world)
     rng = world.rng["custody"]
     state = people.state[idx]
-    back = state == State.PROSECUTION
+    back = state == PROSECUTION
     if back.any():
         change(world, idx[back], Transition.BACK_TO_CUSTODY, State.IN_CUSTODY)
         people.flags[idx[back]] |= FLAG_PROSECUTION_DONE
-        idx = idx[back | (state == State.IN_CUSTODY)]
+        idx = idx[back | (state == IN_CUSTODY)]
     else:
-        idx = idx[state == State.IN_CUSTODY]
+        idx = idx[state == IN_CUSTODY]
     if len(idx) == 0:
         return
     flags = people.flags[idx]
@@ -173,7 +184,7 @@ def custody(world: World, day: int) -> None:
             return_to_mexico(world, idx[mpp], city[mpp], day)
             idx, flags = idx[~mpp], flags[~mpp]
 
-    family = people.household[idx] != Household.SINGLE_ADULT
+    family = people.household[idx] != SINGLE_ADULT
     release = family & (rng.random(len(idx)) < p["p_release_family"])
     if release.any():
         released = idx[release]
@@ -223,9 +234,9 @@ def mpp_hazards(world: World, day: int) -> None:
     if len(idx) == 0:
         return
     people, net = world.people, world.net
-    idx = idx[people.state[idx] == State.MPP_WAITING]
+    idx = idx[people.state[idx] == MPP_WAITING]
     kinds = people.next_kind[idx]
-    home = idx[kinds == Event.MPP_GIVE_UP]
+    home = idx[kinds == MPP_GIVE_UP]
     change(
         world,
         home,
@@ -233,8 +244,8 @@ def mpp_hazards(world: World, day: int) -> None:
         State.RETURNED_HOME,
         to_place=net.home_of(people.nationality[home], people.origin[home]),
     )
-    change(world, idx[kinds == Event.MPP_SETTLE], Transition.SETTLE, State.SETTLED_IN_MEXICO)
-    cross = idx[kinds == Event.MPP_CROSS]
+    change(world, idx[kinds == MPP_SETTLE], Transition.SETTLE, State.SETTLED_IN_MEXICO)
+    cross = idx[kinds == MPP_CROSS]
     if len(cross):
         world.crossers.append(cross)
 
@@ -273,7 +284,7 @@ def credible_fear(world: World, day: int) -> None:
     if capacity <= 0 or not len(queue):
         return
     people = world.people
-    idx = queue.take(capacity, lambda chunk: people.state[chunk] == State.AWAITING_CREDIBLE_FEAR)
+    idx = queue.take(capacity, lambda chunk: people.state[chunk] == AWAITING_CREDIBLE_FEAR)
     if len(idx) == 0:
         return
     passed = world.rng["credible_fear"].random(len(idx)) < world.levers.p_credible_fear_pass[day]
