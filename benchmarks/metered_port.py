@@ -18,6 +18,7 @@ a warm-up). Slow Ciw runs (above ``--ciw-full-max`` arrivals) simulate only the 
 
     python benchmarks/metered_port.py                      # 10k, 100k, 1M arrivals
     python benchmarks/metered_port.py --sizes 10000 100000 --reps 5
+    python benchmarks/metered_port.py --sizes 10000 1000000 --tools borderflow --stages
 """
 
 from __future__ import annotations
@@ -202,6 +203,9 @@ def main() -> None:
     parser.add_argument("--ciw-fraction", type=float, default=0.2)
     parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=TOOLS)
     parser.add_argument("--csv", type=Path, default=Path("benchmarks/metered_port.csv"))
+    parser.add_argument(
+        "--stages", action="store_true", help="also print borderflow's seconds per stage"
+    )
     parser.add_argument("--one", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -269,6 +273,7 @@ def main() -> None:
                         if partial
                         else "measured",
                         "port_stage_share": share,
+                        "stages": stages,
                         **est,
                     }
                 )
@@ -347,6 +352,17 @@ def main() -> None:
             r["how"],
         )
     console.print(table)
+    flow = [r for r in rows if r["tool"] == "borderflow" and r["stages"] and r["stages"][0]]
+    if args.stages and flow:
+        per = Table(title="borderflow: seconds per stage, median over reps")
+        per.add_column("stage")
+        for r in flow:
+            per.add_column(f"{r['arrivals']:,}", justify="right")
+        for name in flow[0]["stages"][0]:
+            per.add_row(
+                name, *(f"{statistics.median(s[name] for s in r['stages']):.3f}" for r in flow)
+            )
+        console.print(per)
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     fields = [
         "tool",
