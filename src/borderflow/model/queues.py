@@ -121,6 +121,18 @@ class FifoQueues:
         if len(idx) == 0:
             return
         queue = np.asarray(queue, np.int64)
+        first = int(queue[0])
+        if self.n == 1 or (queue == first).all():
+            # All to one queue (one port): one slice, no sort.
+            n = len(idx)
+            if self._tail[first] + n > self._cap[first]:
+                incoming = np.zeros(self.n, np.int64)
+                incoming[first] = n
+                self._make_room(incoming)
+            start = int(self._base[first] + self._tail[first])
+            self._buf[start : start + n] = idx
+            self._tail[first] += n
+            return
         counts = np.bincount(queue, minlength=self.n)
         room = self._cap - self._tail
         if (counts > room).any():
