@@ -125,12 +125,12 @@ class Ledger:
         transition, from_state, to_state, place, to_place, group = (
             _column([r[k] for r in pending], sizes) for k in range(6)
         )
-        if all(r[6] is None for r in pending):
-            weights = np.ones(len(group), np.int64)
-        else:
-            weights = _column(
-                [np.ones(r[7], np.int64) if r[6] is None else r[6] for r in pending], sizes
-            )
+        weights = np.ones(len(group), np.int64)
+        at = 0
+        for r in pending:
+            if r[6] is not None:
+                weights[at : at + r[7]] = r[6]
+            at += r[7]
         route = (place * self.n_places + to_place) * self.n_groups + group
         key = (transition * N_STATES + from_state + 1) * N_STATES + to_state + 1
         self._today.append(key * self.n_places * self.n_places * self.n_groups + route)
