@@ -73,6 +73,7 @@ def one(tool: str, name: str, hasten: int, seed: int, npz: str) -> None:
         agent_days = int(seconds.pop("agent_days"))
     else:
         from borderflow.engine.flee_run import run_flee
+        from borderflow.model import flee_kernel  # noqa: F401 - Numba, before the baseline
 
         import_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         sc = borderflow_scenario(name, hasten)
