@@ -175,21 +175,30 @@ def metering(world: World, day: int) -> None:
     """Each port admits up to its quota, in list order."""
     c = _constants(world)
     quota = c.quota[day]
-    active = np.flatnonzero((quota > 0) & (c.waitlists.lengths() > 0))
-    if not len(active):
-        return
     people, ledger = world.people, world.ledger
     state, place = people.state, people.place
-    at = c.ports[active]
-    # All ports served in one pass, not a few NumPy calls per port.
-    admitted, counts = c.waitlists.take(
-        active,
-        quota[active],
-        lambda chunk, k: is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k]),
-    )
+    if len(quota) == 1:  # one port: no pass over ports
+        port = int(c.ports[0])
+        if quota[0] <= 0 or not c.waitlists.lengths()[0]:
+            return
+        admitted = c.waitlists.take_one(
+            0, int(quota[0]), lambda chunk: is_in(state[chunk], IS_WAITING) & (place[chunk] == port)
+        )
+        where = np.full(len(admitted), port, np.int64)
+    else:
+        active = np.flatnonzero((quota > 0) & (c.waitlists.lengths() > 0))
+        if not len(active):
+            return
+        at = c.ports[active]
+        # All ports served in one pass, not a few NumPy calls per port.
+        admitted, counts = c.waitlists.take(
+            active,
+            quota[active],
+            lambda chunk, k: is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k]),
+        )
+        where = np.repeat(at, counts)
     if len(admitted) == 0:
         return
-    where = np.repeat(at, counts)
     ledger.record(
         Transition.ADMITTED_AT_PORT,
         state[admitted],

@@ -186,6 +186,15 @@ class FifoQueues:
         self._head, self._tail = np.zeros(self.n, np.int64), live.copy()
         self._end = int(cap.sum())
 
+    def take_one(self, queue: int, n: int, valid: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Take up to ``n`` valid entries from one queue: a plain run, as FifoQueue.take."""
+        base = int(self._base[queue])
+        taken, head = _take_run(
+            self._buf, base + int(self._head[queue]), base + int(self._tail[queue]), n, valid
+        )
+        self._head[queue] = head - base
+        return taken
+
     def take(
         self,
         queues: np.ndarray,
@@ -206,18 +215,10 @@ class FifoQueues:
         owners: list[np.ndarray] = []
         which = np.flatnonzero(want > 0)  # positions in queues still wanting
         if len(which) == 1:
-            # One queue (one port): a plain run along its region, as FifoQueue.take does.
             k = int(which[0])
-            one = int(queues[k])
-            base = int(self._base[one])
-            taken, head = _take_run(
-                self._buf,
-                base + int(self._head[one]),
-                base + int(self._tail[one]),
-                int(want[k]),
-                lambda chunk: valid(chunk, np.full(len(chunk), k)),
+            taken = self.take_one(
+                int(queues[k]), int(want[k]), lambda chunk: valid(chunk, np.full(len(chunk), k))
             )
-            self._head[one] = head - base
             got[k] = len(taken)
             return taken, got
         while len(which):
