@@ -25,6 +25,9 @@ from borderflow.model.world import Event, World, change
 # member than for an int, a few microseconds a call.
 SHELTERED, UNSHELTERED = int(State.WAITING_SHELTERED), int(State.WAITING_UNSHELTERED)
 IN_CUSTODY = int(State.IN_CUSTODY)
+#: A lever without a limit (even infinite) as a count no run reaches, and whose double
+#: still fits in int64.
+UNLIMITED = 2**40
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,11 @@ class _Border:
             ports=ports,
             row=row,
             waitlists=FifoQueues(len(ports)),
-            quota=lev.quota[:, ports].astype(np.int64),
+            quota=np.minimum(lev.quota[:, ports], UNLIMITED).astype(np.int64),
             bed_cities=bed_cities,
             bed_row=bed_row,
             bed_queues=FifoQueues(len(bed_cities)),
-            beds=lev.beds[:, bed_cities].astype(np.int64),
+            beds=np.minimum(lev.beds[:, bed_cities], UNLIMITED).astype(np.int64),
             violence_cells=place * len(State) + state,
             violence_place=place,
             violence_state=state,

@@ -52,6 +52,9 @@ MPP_WAITING, AWAITING_CREDIBLE_FEAR = int(State.MPP_WAITING), int(State.AWAITING
 MPP_GIVE_UP, MPP_SETTLE, MPP_CROSS = (int(k) for k in MPP_HAZARDS)
 SINGLE_ADULT = int(Household.SINGLE_ADULT)
 MAX_PER_DAY = 2**31 - 1
+#: A lever without a limit (even infinite) as a count no run reaches, and whose double
+#: still fits in int64.
+UNLIMITED = 2**40
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class _Processing:
             # P(claiming fear) by 2 * irregular entry + Mexican: all port arrivals claim it.
             p_fear=np.array([1.0, 1.0, p["p_claim_fear_apprehended"], p["p_claim_fear_mexican"]]),
             cf_capacity=np.minimum(lev.cf_interviews_per_day, MAX_PER_DAY).astype(np.int64),
-            detention_beds=lev.detention_beds.astype(np.int64),
+            detention_beds=np.minimum(lev.detention_beds, UNLIMITED).astype(np.int64),
             mpp_rates_total=total,
             mpp_cdf=cdf,
             mpp_kinds=np.array([int(k) for k in MPP_HAZARDS], np.int8),
