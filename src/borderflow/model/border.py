@@ -94,10 +94,10 @@ class _Border:
 
 
 def _constants(world: World) -> _Border:
-    found: _Border | None = vars(world).get("_border_constants")
+    found: _Border | None = world.cache.get("border")
     if found is None:
         found = _Border.of(world)
-        vars(world)["_border_constants"] = found
+        world.cache["border"] = found
     return found
 
 

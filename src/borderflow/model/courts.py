@@ -113,7 +113,7 @@ def _bench(world: World, name: str) -> _Bench:
 
 
 def _constants(world: World) -> _Courts:
-    found: _Courts | None = vars(world).get("_courts_constants")
+    found: _Courts | None = world.cache.get("courts")
     if found is None:
         p = world.p
         found = _Courts(
@@ -129,7 +129,7 @@ def _constants(world: World) -> _Courts:
                 ]
             ),
         )
-        vars(world)["_courts_constants"] = found
+        world.cache["courts"] = found
     return found
 
 

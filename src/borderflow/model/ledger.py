@@ -90,7 +90,10 @@ class Ledger:
     ) -> None:
         """Count transitions (one per row, or ``n`` per row) and update stocks.
 
-        ``who`` (the people concerned) feeds the optional per-person event log.
+        ``who`` (the people concerned) feeds the optional per-person event log. The
+        arrays are kept, not copied, until the records are counted (when the stock is
+        read or the day closes): pass arrays nothing changes before then, such as the
+        result of fancy indexing (``people.state[idx]``), not views of live arrays.
         """
         size = len(group)
         if size == 0:

@@ -104,10 +104,10 @@ class _Processing:
 
 
 def _constants(world: World) -> _Processing:
-    found: _Processing | None = vars(world).get("_processing_constants")
+    found: _Processing | None = world.cache.get("processing")
     if found is None:
         found = _Processing.of(world)
-        vars(world)["_processing_constants"] = found
+        world.cache["processing"] = found
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -156,8 +157,6 @@ class World:
     transit_agenda: Agenda
     waiting_agenda: Agenda
     deported_agenda: Agenda
-    waitlists: dict[int, FifoQueue]
-    bed_queues: dict[int, FifoQueue]
     fragments: Fragments
     rng: Streams
     custody_agenda: Agenda
@@ -169,6 +168,8 @@ class World:
     crossers: list[np.ndarray] = field(default_factory=list)
     trips: TripPool = field(default_factory=TripPool)
     road: Road | None = None
+    #: What stages work out once per run (tables of rates, capacities by day), by stage.
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_days(self) -> int:
@@ -187,16 +188,10 @@ def change(
     if len(idx) == 0:
         return
     people = world.people
-    here = people.place[idx].astype(np.int64)
-    there = here if to_place is None else np.asarray(to_place, np.int64)
+    here = people.place[idx]
+    there = here if to_place is None else to_place
     world.ledger.record(
-        transition,
-        people.state[idx].astype(np.int64),
-        state,
-        here,
-        there,
-        people.group[idx],
-        who=idx,
+        transition, people.state[idx], state, here, there, people.group[idx], who=idx
     )
     people.state[idx] = state
     people.place[idx] = there
@@ -268,8 +263,6 @@ def build_world(sc: Scenario, seed: int) -> World:
         transit_agenda=transit,
         waiting_agenda=Agenda(people, sc.n_days, (int(Event.RENEGE),)),
         deported_agenda=Agenda(people, sc.n_days, (int(Event.SET_OUT_AGAIN),)),
-        waitlists={int(port): FifoQueue() for port in net.ports},
-        bed_queues={int(city): FifoQueue() for city in net.cities},
         fragments=Fragments(),
         rng=Streams(seed),
         custody_agenda=Agenda(
