@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from borderflow.model.ledger import _aggregate_waits, sum_by_key
+from borderflow.model.ledger import Durations, sum_by_key
 from borderflow.model.states import code_table, is_in
 
 
@@ -23,14 +23,22 @@ def test_sum_by_key_matches_a_dictionary(rows: list[tuple[int, int]]) -> None:
 
 
 @given(
-    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 9), st.integers(0, 5000)), max_size=60)
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 9), st.integers(0, 5000)), max_size=60),
+    st.integers(1, 7),
 )
-def test_waits_aggregate_by_port_outcome_and_days(rows: list[tuple[int, int, int]]) -> None:
-    chunk = np.array([[a, b, c, 1] for a, b, c in rows], np.int64).reshape(-1, 4)
-    got = _aggregate_waits([chunk, chunk]) if rows else _aggregate_waits([])
+def test_durations_count_by_key_outcome_and_days(
+    rows: list[tuple[int, int, int]], fold_every: int
+) -> None:
+    durations = Durations()
+    durations.FOLD_EVERY = fold_every  # fold part-way as well as at the end
     expected: dict[tuple[int, int, int], int] = {}
-    for r in rows:
-        expected[r] = expected.get(r, 0) + 2
+    for key, outcome, days in rows * 2:
+        # The key given once for the batch (an int) or per row (an array).
+        durations.add(key if days % 2 else np.array([key]), outcome, np.array([days]))
+        expected[(key, outcome, days)] = expected.get((key, outcome, days), 0) + 1
+    durations.add(7, 1, np.array([], np.int64))  # nothing to count
+    got = durations.table()
+    assert got.shape == (len(expected), 4)
     assert [tuple(r[:3]) for r in got.tolist()] == sorted(expected)
     assert [r[3] for r in got.tolist()] == [expected[k] for k in sorted(expected)]
 

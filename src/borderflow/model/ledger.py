@@ -67,8 +67,8 @@ class Ledger:
         self._weights: list[np.ndarray] = []
         self.flows: list[np.ndarray] = []
         self.stocks: list[np.ndarray] = []
-        self.waits: list[np.ndarray] = []
-        self.decisions: list[np.ndarray] = []
+        self.waits = Durations()
+        self.decisions = Durations()
         self.n_changes = 0
 
     @property
@@ -286,15 +286,15 @@ class Ledger:
 
     def record_wait(self, port: np.ndarray, outcome: int, waited: np.ndarray) -> None:
         """Count finished waits at ports (outcome 0: admitted, 1: left the list)."""
-        _append_duration(self.waits, port, outcome, waited)
+        self.waits.add(port, outcome, waited)
 
     def record_duration(self, outcome: int, docket: int, days: np.ndarray) -> None:
         """Count court durations: days to an outcome (or to the start of hearings)."""
-        _append_duration(self.decisions, np.full(len(days), docket), outcome, days)
+        self.decisions.add(docket, outcome, days)
 
     def decision_table(self) -> np.ndarray:
         """Rows ``(docket, outcome, days, n)``."""
-        return _aggregate_waits(self.decisions)
+        return self.decisions.table()
 
     def close_day(self, day: int) -> None:
         """Aggregate the day's flows and snapshot the stocks."""
@@ -312,14 +312,10 @@ class Ledger:
         stock = self.stock
         nz = np.nonzero(stock)
         self.stocks.append(np.column_stack([np.full(len(nz[0]), day, np.int64), *nz, stock[nz]]))
-        if len(self.waits) > 64:
-            self.waits = [_aggregate_waits(self.waits)]
-        if len(self.decisions) > 64:
-            self.decisions = [_aggregate_waits(self.decisions)]
 
     def wait_table(self) -> np.ndarray:
         """Rows ``(port, outcome, waited_days, n)``."""
-        return _aggregate_waits(self.waits)
+        return self.waits.table()
 
 
 #: A record as given: transition, from state, to state, place, to place, group (each a
@@ -353,21 +349,50 @@ def book(future: np.ndarray, days: np.ndarray, cols: np.ndarray, sign: int = 1) 
     future[first : last + 1] += (sign * counts).reshape(-1, width).astype(np.int32)
 
 
-def _append_duration(
-    chunks: list[np.ndarray], key: np.ndarray, outcome: int, days: np.ndarray
-) -> None:
-    if len(days):
-        chunks.append(
-            np.stack(
-                [
-                    np.asarray(key, np.int64),
-                    np.full(len(days), outcome, np.int64),
-                    np.asarray(days, np.int64),
-                    np.ones(len(days), np.int64),
-                ],
-                axis=1,
-            )
+class Durations:
+    """Counts of durations by (key, outcome, days): waits at ports, times to decisions.
+
+    Additions are kept as given and folded into the counts a few hundred at a time, so
+    adding one costs a list append.
+    """
+
+    #: Additions kept before they are folded into the counts.
+    FOLD_EVERY = 256
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[np.ndarray | int, int, np.ndarray]] = []
+        self._packed = np.empty(0, np.int64)
+        self._counts = np.empty(0, np.int64)
+
+    def add(self, key: np.ndarray | int, outcome: int, days: np.ndarray) -> None:
+        """Count one duration of ``days[i]`` with ``key[i]`` (or ``key``) and ``outcome``."""
+        if len(days):
+            self._pending.append((key, outcome, days))
+            if len(self._pending) >= self.FOLD_EVERY:
+                self._fold()
+
+    def _fold(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        sizes = [len(d) for _, _, d in pending]
+        key = _column([k for k, _, _ in pending], sizes)
+        outcome = np.repeat(np.array([o for _, o, _ in pending], np.int64), sizes)
+        days = np.concatenate([d for _, _, d in pending], dtype=np.int64, casting="unsafe")
+        # (key, outcome, days) packed in one int64: key < 2**16, outcome < 2**8, days < 2**28.
+        packed = (key << 36) | (outcome << 28) | days
+        self._packed, self._counts = sum_by_key(
+            np.concatenate([self._packed, packed]),
+            np.concatenate([self._counts, np.ones(len(packed), np.int64)]),
         )
+
+    def table(self) -> np.ndarray:
+        """Rows ``(key, outcome, days, n)``."""
+        self._fold()
+        keys = self._packed
+        return np.column_stack(
+            [keys >> 36, (keys >> 28) & 255, keys & ((1 << 28) - 1), self._counts]
+        ).astype(np.int64)
 
 
 def sum_by_key(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -387,16 +412,6 @@ def sum_by_key(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.nd
         inverse.reshape(-1), np.concatenate([sums, weights[~ones]]).astype(float)
     ).astype(np.int64)
     return rest, totals
-
-
-def _aggregate_waits(chunks: list[np.ndarray]) -> np.ndarray:
-    if not chunks:
-        return np.empty((0, 4), np.int64)
-    rows = np.concatenate(chunks)
-    # (key, outcome, days) packed in one int64: key < 2**16, outcome < 2**8, days < 2**28.
-    packed = (rows[:, 0] << 36) | (rows[:, 1] << 28) | rows[:, 2]
-    keys, counts = sum_by_key(packed, rows[:, 3])
-    return np.column_stack([keys >> 36, (keys >> 28) & 255, keys & ((1 << 28) - 1), counts])
 
 
 def recount(
