@@ -29,16 +29,18 @@ class TripPool:
         """Room for ``n`` more entries; return the offset of the first.
 
         When the pool is full, trips that ended are dropped first (``live``: the people
-        whose trips are still under way, found lazily when not given); it only grows
-        when more than a quarter of it is still in use, so its size stays proportional to the
-        trips under way and offsets fit in 32 bits.
+        whose trips are still under way, found lazily when not given); it grows when
+        more than a quarter of it is still in use, so its size stays proportional to the
+        trips under way and offsets fit in 32 bits, and when it holds fewer entries than
+        an eighth of the people: finding the live trips scans everyone, so there must be
+        that many new entries between two scans for the scans to cost O(1) an entry.
         """
         if self.size + n > len(self.place):
             if live is None:
                 live = under_way(people)
             self.compact(people, live)
-            if self.size + n > len(self.place) // 4:
-                grown = max(2 * len(self.place), 4 * (self.size + n))
+            if self.size + n > len(self.place) // 4 or len(self.place) < people.count // 8:
+                grown = max(2 * len(self.place), 4 * (self.size + n), people.count // 4)
                 place = np.empty(grown, np.int16)
                 t = np.empty(grown, np.float64)
                 place[: self.size] = self.place[: self.size]
