@@ -36,6 +36,8 @@ Where borderflow departs from Flee 3.1, on purpose:
   link every day, borderflow draws at each location how many agents stay before the next
   one moves (a geometric variate, counted down in agent order), and draws the walking coin
   only on links with a ``walk_probability``; see :mod:`borderflow.model.flee_kernel`.
+  A day's new agents are created location by location (3.1 appends them in the random
+  order of its draws); the order of agents matters only at camps near capacity.
 * Multi-file validation series are summed after interpolation (3.1's ``AddCSVTables`` holds
   values in steps); this changes only the ``data`` columns of such camps.
 * ``spawn_mode: poisson`` draws Poisson numbers (it crashes in 3.1); ``deactivation_probability``
@@ -49,7 +51,9 @@ value rises above 1e-6 (with that intensity) and ends when it drops to 0 only if
 before was exactly 1; ``conflict_date > 0`` rows start as towns; an agent on a link that is
 closed while it travels returns to the link's start when it would have arrived (even if the
 link has reopened meanwhile); a planned route is dropped if its final camp is more than
-half-full by the capacity multiplier or its next link has closed; camps are soft capacities.
+half-full by the capacity multiplier or its next link has closed; camps are soft capacities;
+agents decide and travel one after another in the order they were created, each seeing the
+counts (and so the capacity multipliers) left by those before it.
 """
 
 from __future__ import annotations
