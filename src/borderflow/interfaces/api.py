@@ -229,6 +229,6 @@ def run_flee_rules(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> FleeOutput:
-    """Run a Flee scenario (object or folder) with borderflow's vectorized Flee 3.1 rules."""
+    """Run a Flee scenario (object or folder) with borderflow's version of Flee 3.1's rules."""
     sc = scenario if isinstance(scenario, FleeScenario) else load_flee(scenario)
     return run_flee(sc, seed, progress=progress)
