@@ -94,11 +94,7 @@ class _Border:
 
 
 def _constants(world: World) -> _Border:
-    found: _Border | None = world.cache.get("border")
-    if found is None:
-        found = _Border.of(world)
-        world.cache["border"] = found
-    return found
+    return world.once("border", _Border.of)
 
 
 def arrive(world: World, idx: np.ndarray, day: int) -> None:

@@ -113,24 +113,21 @@ def _bench(world: World, name: str) -> _Bench:
 
 
 def _constants(world: World) -> _Courts:
-    found: _Courts | None = world.cache.get("courts")
-    if found is None:
-        p = world.p
-        found = _Courts(
-            benches={name: _bench(world, name) for name in world.dockets},
-            extra_hearings=max(p["hearings_per_case"] - 1.0, 0.0),
-            p_finish=1.0 / max(p["case_active_days"], 1.0),
-            # Beyond a grant: other relief below the first, voluntary departure below the
-            # second, else a removal order.
-            thresholds=np.array(
-                [
-                    p["share_other_relief"],
-                    p["share_other_relief"] + p["share_voluntary_departure"],
-                ]
-            ),
-        )
-        world.cache["courts"] = found
-    return found
+    return world.once("courts", _courts_of)
+
+
+def _courts_of(world: World) -> _Courts:
+    p = world.p
+    return _Courts(
+        benches={name: _bench(world, name) for name in world.dockets},
+        extra_hearings=max(p["hearings_per_case"] - 1.0, 0.0),
+        p_finish=1.0 / max(p["case_active_days"], 1.0),
+        # Beyond a grant: other relief below the first, voluntary departure below the
+        # second, else a removal order.
+        thresholds=np.array(
+            [p["share_other_relief"], p["share_other_relief"] + p["share_voluntary_departure"]]
+        ),
+    )
 
 
 def file(world: World, idx: np.ndarray, docket: str, day: int, p_lawyer: float) -> None:

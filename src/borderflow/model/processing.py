@@ -104,11 +104,7 @@ class _Processing:
 
 
 def _constants(world: World) -> _Processing:
-    found: _Processing | None = world.cache.get("processing")
-    if found is None:
-        found = _Processing.of(world)
-        world.cache["processing"] = found
-    return found
+    return world.once("processing", _Processing.of)
 
 
 def _geometric_days(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:

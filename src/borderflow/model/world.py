@@ -6,10 +6,10 @@ Built once from a scenario; the stages (``departures``, ``transit``, ``border``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,8 @@ from borderflow.model.trip_walk import Road
 from borderflow.model.trips import TripPool
 from borderflow.scenario.levers import LeverSchedule, build_schedule
 from borderflow.scenario.schema import Caravan, GroupMix, Scenario
+
+T = TypeVar("T")
 
 
 class Event(IntEnum):
@@ -66,20 +68,12 @@ class Group:
     walks_from: int = -1
     rides_from: int = -1
 
-    @cached_property
-    def dest_cdf(self) -> np.ndarray:
-        """Cumulative destination shares, as ``Generator.choice`` works them out."""
-        return _cdf(self.dest_p)
-
-    @cached_property
-    def nationality_cdf(self) -> np.ndarray:
-        """Cumulative nationality shares."""
-        return _cdf(self.nationality_p)
-
-    @cached_property
-    def household_cdf(self) -> np.ndarray:
-        """Cumulative household shares."""
-        return _cdf(self.household_p)
+    def __post_init__(self) -> None:
+        # Cumulative shares, as Generator.choice works them out, for drawing with
+        # searchsorted (borderflow.model.departures.choose).
+        self.dest_cdf = _cdf(self.dest_p)
+        self.nationality_cdf = _cdf(self.nationality_p)
+        self.household_cdf = _cdf(self.household_p)
 
 
 def _cdf(p: np.ndarray) -> np.ndarray:
@@ -170,6 +164,13 @@ class World:
     road: Road | None = None
     #: What stages work out once per run (tables of rates, capacities by day), by stage.
     cache: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, name: str, make: Callable[[World], T]) -> T:
+        """``make(self)``, worked out on the first call of the run and kept as ``name``."""
+        if name not in self.cache:
+            self.cache[name] = make(self)
+        found: T = self.cache[name]
+        return found
 
     @property
     def n_days(self) -> int:
