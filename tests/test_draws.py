@@ -6,8 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borderflow.model.departures import choose
-from borderflow.model.world import _cdf
+from borderflow.model.rng import choose, cumulative_shares
 
 
 @settings(max_examples=50, deadline=None)
@@ -19,5 +18,5 @@ from borderflow.model.world import _cdf
 def test_choose_draws_what_generator_choice_draws(weights: list[float], n: int, seed: int) -> None:
     p = np.asarray(weights) / np.sum(weights)
     expected = np.random.default_rng(seed).choice(len(p), n, p=p)
-    got = choose(np.random.default_rng(seed), _cdf(p), n)
+    got = choose(np.random.default_rng(seed), cumulative_shares(p), n)
     assert np.array_equal(got, expected)

@@ -8,7 +8,7 @@ import pytest
 import borderflow
 from borderflow.engine.run import run as run_engine
 from borderflow.model import trip_walk
-from borderflow.model.trips import expand
+from borderflow.model.queues import expand
 from borderflow.model.world import TRANSIT_HAZARDS, Event
 
 

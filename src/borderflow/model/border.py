@@ -19,15 +19,12 @@ import numpy as np
 from borderflow.model import processing
 from borderflow.model.queues import FifoQueues
 from borderflow.model.states import IS_WAITING, State, Transition, is_in
-from borderflow.model.world import Event, World, change
+from borderflow.model.world import UNLIMITED, Event, World, change
 
 # Plain ints for array comparisons and writes: NumPy takes a slower path for an IntEnum
 # member than for an int, a few microseconds a call.
 SHELTERED, UNSHELTERED = int(State.WAITING_SHELTERED), int(State.WAITING_UNSHELTERED)
 IN_CUSTODY = int(State.IN_CUSTODY)
-#: A lever without a limit (even infinite) as a count no run reaches, and whose double
-#: still fits in int64.
-UNLIMITED = 2**40
 
 
 @dataclass(frozen=True)
@@ -176,26 +173,17 @@ def metering(world: World, day: int) -> None:
     quota = c.quota[day]
     people, ledger = world.people, world.ledger
     state, place = people.state, people.place
-    if len(quota) == 1:  # one port: no pass over ports
-        port = int(c.ports[0])
-        if quota[0] <= 0 or not c.waitlists.lengths()[0]:
-            return
-        admitted = c.waitlists.take_one(
-            0, int(quota[0]), lambda chunk: is_in(state[chunk], IS_WAITING) & (place[chunk] == port)
-        )
-        where = np.full(len(admitted), port, np.int64)
-    else:
-        active = np.flatnonzero((quota > 0) & (c.waitlists.lengths() > 0))
-        if not len(active):
-            return
-        at = c.ports[active]
-        # All ports served in one pass, not a few NumPy calls per port.
-        admitted, counts = c.waitlists.take(
-            active,
-            quota[active],
-            lambda chunk, k: is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k]),
-        )
-        where = np.repeat(at, counts)
+    active = np.flatnonzero((quota > 0) & (c.waitlists.lengths() > 0))
+    if not len(active):
+        return
+    at = c.ports[active]
+    # All ports served in one pass, not a few NumPy calls per port.
+    admitted, counts = c.waitlists.take(
+        active,
+        quota[active],
+        lambda chunk, k: is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k]),
+    )
+    where = np.repeat(at, counts)
     if len(admitted) == 0:
         return
     ledger.record(

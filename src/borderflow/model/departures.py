@@ -10,6 +10,7 @@ import datetime as dt
 import numpy as np
 
 from borderflow.model import border, transit
+from borderflow.model.rng import choose
 from borderflow.model.states import NATIONALITIES, OUTSIDE, State, Transition
 from borderflow.model.world import ALREADY_WAITING, Group, World
 from borderflow.scenario.schema import Caravan
@@ -41,15 +42,6 @@ def new_people(
     )
     world.ledger.record(transition, OUTSIDE, State.TRANSIT, origin, origin, np.full(n, g), who=idx)
     return idx
-
-
-def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
-    """``n`` categories drawn with cumulative shares ``cdf`` (``cdf[-1] == 1``).
-
-    The same draws as ``rng.choice(len(cdf), n, p=shares)``, without its checks of the
-    shares on every call.
-    """
-    return np.asarray(cdf.searchsorted(rng.random(n), side="right"))
 
 
 def background(world: World, day: int) -> None:

@@ -35,8 +35,9 @@ from borderflow.model.people import (
     FLAG_PROSECUTION_DONE,
 )
 from borderflow.model.removal import order_removal
+from borderflow.model.rng import choose, cumulative_shares
 from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES, Household, State, Transition
-from borderflow.model.world import MPP_DOCKET, REGULAR, Event, World, change
+from borderflow.model.world import MPP_DOCKET, REGULAR, UNLIMITED, Event, World, change
 
 MEXICAN = NATIONALITIES.index("MEX")
 MPP_HAZARDS = (Event.MPP_GIVE_UP, Event.MPP_SETTLE, Event.MPP_CROSS)
@@ -52,9 +53,6 @@ MPP_WAITING, AWAITING_CREDIBLE_FEAR = int(State.MPP_WAITING), int(State.AWAITING
 MPP_GIVE_UP, MPP_SETTLE, MPP_CROSS = (int(k) for k in MPP_HAZARDS)
 SINGLE_ADULT = int(Household.SINGLE_ADULT)
 MAX_PER_DAY = 2**31 - 1
-#: A lever without a limit (even infinite) as a count no run reaches, and whose double
-#: still fits in int64.
-UNLIMITED = 2**40
 
 
 @dataclass(frozen=True)
@@ -87,9 +85,7 @@ class _Processing:
         ] = True
         rates = np.array([p["p_mpp_give_up"], p["p_mpp_settle"], p["p_mpp_cross"]])
         total = float(rates.sum())
-        # As Generator.choice(3, n, p=rates / total) works it out, so the draws are its own.
-        cdf = (rates / total).cumsum() if total > 0 else np.ones(3)
-        cdf /= cdf[-1]
+        cdf = cumulative_shares(rates / total) if total > 0 else np.ones(3)
         return cls(
             mpp_eligible=eligible.reshape(-1),
             mpp_today=np.any(lev.mpp > 0, axis=1),
@@ -223,7 +219,7 @@ def schedule_mpp_hazards(world: World, idx: np.ndarray, day: int) -> None:
         return
     rng = world.rng["mpp"]
     wait = rng.geometric(min(total, 1.0), len(idx))
-    kind = c.mpp_cdf.searchsorted(rng.random(len(idx)), side="right")
+    kind = choose(rng, c.mpp_cdf, len(idx))
     world.mpp_agenda.schedule(idx, day + wait, c.mpp_kinds[kind])
 
 

@@ -88,11 +88,15 @@ def _take_run(
     return (np.concatenate(taken) if len(taken) > 1 else taken[0]), head
 
 
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Positions ``starts[k], …, starts[k] + lengths[k] - 1`` for every ``k``, in order."""
-    total = int(lengths.sum())
-    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return shift + np.arange(total)
+def expand(start: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Indices ``start[i], ..., start[i] + n[i] - 1`` for every ``i``, concatenated."""
+    n = np.asarray(n, np.int64)
+    total = int(n.sum())
+    if total == 0:
+        return np.empty(0, np.int64)
+    # Position k of the output belongs to run i: start[i] + (k - first position of run i).
+    first = np.cumsum(n) - n
+    return np.repeat(np.asarray(start, np.int64) - first, n) + np.arange(total)
 
 
 class FifoQueues:
@@ -156,8 +160,8 @@ class FifoQueues:
         # consumed some (not only those short of room), so room runs out again rarely.
         slide = np.flatnonzero(fits & (self._head > 0))
         if len(slide):
-            src = _ranges(self._base[slide] + self._head[slide], live[slide])
-            dst = _ranges(self._base[slide], live[slide])
+            src = expand(self._base[slide] + self._head[slide], live[slide])
+            dst = expand(self._base[slide], live[slide])
             self._buf[dst] = self._buf[src]
             self._tail[slide] = live[slide]
             self._head[slide] = 0
@@ -168,9 +172,9 @@ class FifoQueues:
         if self._end + int(cap.sum()) > len(self._buf):
             self._rebuild(need)
             return
-        src = _ranges(self._base[move] + self._head[move], live[move])
+        src = expand(self._base[move] + self._head[move], live[move])
         base = self._end + np.cumsum(cap) - cap
-        self._buf[_ranges(base, live[move])] = self._buf[src]
+        self._buf[expand(base, live[move])] = self._buf[src]
         self._base[move], self._cap[move] = base, cap
         self._head[move], self._tail[move] = 0, live[move]
         self._end += int(cap.sum())
@@ -181,7 +185,7 @@ class FifoQueues:
         cap = np.maximum(2 * need, 64)
         base = np.cumsum(cap) - cap
         buf = np.empty(max(2 * int(cap.sum()), 1), np.int64)
-        buf[_ranges(base, live)] = self._buf[_ranges(self._base + self._head, live)]
+        buf[expand(base, live)] = self._buf[expand(self._base + self._head, live)]
         self._buf, self._base, self._cap = buf, base, cap
         self._head, self._tail = np.zeros(self.n, np.int64), live.copy()
         self._end = int(cap.sum())
@@ -226,7 +230,7 @@ class FifoQueues:
             live = self._tail[q] - self._head[q]
             # Room for a few stale entries: a queue that meets more goes round again.
             width = np.minimum(live, 2 * want[which] + 16)
-            entries = self._buf[_ranges(self._base[q] + self._head[q], width)]
+            entries = self._buf[expand(self._base[q] + self._head[q], width)]
             owner = np.repeat(np.arange(len(which)), width)
             ok = valid(entries, which[owner])
             ends = np.cumsum(width)

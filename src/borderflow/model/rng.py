@@ -29,3 +29,19 @@ class Streams:
         if name not in self._made:
             self._made[name] = stream(self.seed, name)
         return self._made[name]
+
+
+def cumulative_shares(p: np.ndarray) -> np.ndarray:
+    """Cumulative shares of ``p``, ending at exactly 1, as ``Generator.choice`` works them out."""
+    cdf = np.cumsum(p, dtype=np.float64)
+    cdf /= cdf[-1]
+    return cdf
+
+
+def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
+    """``n`` categories drawn with cumulative shares ``cdf`` (:func:`cumulative_shares`).
+
+    The same draws as ``rng.choice(len(cdf), n, p=shares)``, without its checks of the
+    shares on every call.
+    """
+    return np.asarray(cdf.searchsorted(rng.random(n), side="right"))

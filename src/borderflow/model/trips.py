@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model.people import People
+from borderflow.model.queues import expand
 from borderflow.model.states import State
 
 
@@ -71,17 +72,6 @@ def under_way(people: People) -> np.ndarray:
     return np.flatnonzero(
         (people.state == State.TRANSIT) & (people.fragment < 0) & (people.trip_at >= 0)
     )
-
-
-def expand(start: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Indices ``start[i], ..., start[i] + n[i] - 1`` for every ``i``, concatenated."""
-    n = np.asarray(n, np.int64)
-    total = int(n.sum())
-    if total == 0:
-        return np.empty(0, np.int64)
-    # Position k of the output belongs to run i: start[i] + (k - first position of run i).
-    first = np.cumsum(n) - n
-    return np.repeat(np.asarray(start, np.int64) - first, n) + np.arange(total)
 
 
 def place_reached(people: People, pool: TripPool, idx: np.ndarray, day: int) -> np.ndarray:

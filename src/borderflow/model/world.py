@@ -18,7 +18,7 @@ from borderflow.model.ledger import Ledger
 from borderflow.model.network import Network, build_network
 from borderflow.model.people import People
 from borderflow.model.queues import FifoQueue
-from borderflow.model.rng import Streams
+from borderflow.model.rng import Streams, cumulative_shares
 from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES
 from borderflow.model.trip_walk import Road
 from borderflow.model.trips import TripPool
@@ -26,6 +26,10 @@ from borderflow.scenario.levers import LeverSchedule, build_schedule
 from borderflow.scenario.schema import Caravan, GroupMix, Scenario
 
 T = TypeVar("T")
+
+#: A lever without a limit (even infinite) as a count no run reaches, and whose double
+#: still fits in int64.
+UNLIMITED = 2**40
 
 
 class Event(IntEnum):
@@ -69,17 +73,10 @@ class Group:
     rides_from: int = -1
 
     def __post_init__(self) -> None:
-        # Cumulative shares, as Generator.choice works them out, for drawing with
-        # searchsorted (borderflow.model.departures.choose).
-        self.dest_cdf = _cdf(self.dest_p)
-        self.nationality_cdf = _cdf(self.nationality_p)
-        self.household_cdf = _cdf(self.household_p)
-
-
-def _cdf(p: np.ndarray) -> np.ndarray:
-    cdf = p.cumsum()
-    cdf /= cdf[-1]
-    return cdf
+        # Cumulative shares, for drawing with borderflow.model.rng.choose.
+        self.dest_cdf = cumulative_shares(self.dest_p)
+        self.nationality_cdf = cumulative_shares(self.nationality_p)
+        self.household_cdf = cumulative_shares(self.household_p)
 
 
 @dataclass
