@@ -67,7 +67,7 @@ p_join_waitlist = 1.0
 p_renege = {{ value = {p}, low = 0.0, high = 1.0 }}
 share_renege_cross = {{ value = 0.0, low = 0.0, high = 1.0 }}
 share_renege_settle = {{ value = 1.0, low = 0.0, high = 1.0 }}
-p_rest_day = {{ value = 0.0, low = 0.0, high = 1.0 }}
+p_rest_day = {{ value = 0.0, low = 0.0, high = 0.99 }}
 p_detain_mexico = {{ value = 0.0, low = 0.0, high = 1.0 }}
 p_refuge_mexico = 0.0
 p_refuge_at_entry = 0.0

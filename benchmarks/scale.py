@@ -33,15 +33,12 @@ from rich.table import Table
 
 from peers.memory import peak_mib as peak_memory_mib
 
-NETWORK = Path(__file__).resolve().parents[1] / "src/borderflow/scenario/bundled/network"
-
 SCENARIO = """
 name = "scale"
 title = "A year of background flow at {per_year} people"
 start = 2018-10-01
 end = 2019-09-30
-places = "{network}/places.csv"
-routes = "{network}/routes.csv"
+network = "central-america-mexico"
 
 [levers]
 quota = {{ default = {quota} }}
@@ -63,7 +60,6 @@ def write(folder: Path, per_year: int) -> Path:
     shares = {"hnd": 0.35, "gtm": 0.35, "slv": 0.1, "mex": 0.15, "oth": 0.05}
     text = SCENARIO.format(
         per_year=per_year,
-        network=NETWORK,
         quota=max(1, int(per_day * 0.05)),
         beds=max(1, int(per_day)),
         **{k: round(per_day * v, 3) for k, v in shares.items()},

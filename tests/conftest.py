@@ -49,6 +49,63 @@ routes = "routes.csv"
 """
 
 
+#: A valid scenario using most sections, so mutations and hostile values reach most validators.
+FULL_BODY = """\
+description = "fuzzing base"
+
+[levers]
+quota = { default = 20, san_ysidro = 30 }
+beds = { tijuana = 50, mexicali = 10 }
+p_apprehend = { default = 0.7, tijuana = 0.8 }
+mexico_enforcement = 1.5
+mexico_refuge_offer = 1.0
+p_prosecute = 0.1
+asylum_ban = false
+
+[[policy]]
+date = 2020-02-01
+set = { "quota.san_ysidro" = 40, mexico_enforcement = 2.0, asylum_ban = true }
+note = "a change"
+
+[parameters]
+p_renege = 0.02
+walk_km_per_day = { value = 50, low = 40, high = 60 }
+
+[[caravan]]
+name = "spring"
+origin = "home"
+depart = 2020-01-05
+size = 100
+nationality = { HND = 0.8, GTM = 0.2 }
+household = { single_adult = 0.6, family_adult = 0.4 }
+destinations = { tijuana = 0.7, mexicali = 0.3 }
+stops = { middle = 2 }
+joiners = [{ date = 2020-01-10, n = 20 }]
+
+[background]
+daily = { HND = 3.0, MEX = 1.0 }
+origins = { HND = "home", MEX = "south" }
+destinations = { tijuana = 1.0 }
+arrivals = "poisson"
+seasonality = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+[border]
+asylum_port = { tijuana = "san_ysidro" }
+
+[[target]]
+id = "waiting"
+quantity = "people waiting at Tijuana"
+date = 2020-03-01
+measure = "stock"
+places = ["san_ysidro"]
+states = ["waiting_unsheltered"]
+reported = 100
+low = 50
+high = 200
+source = "made up"
+"""
+
+
 def write_scenario(
     folder: Path, body: str = "", places: str = PLACES, routes: str = ROUTES, head: str = BASE_TOML
 ) -> Path:
@@ -122,3 +179,12 @@ def policy(date: dt.date, setting: str) -> str:
     date = {date}
     set = {{ {setting} }}
     """
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many hostile inputs the session tried, and how each ended."""
+    from hostile import TRIED, summary_line
+
+    if TRIED:
+        terminalreporter.write_sep("-", "hostile inputs")
+        terminalreporter.write_line(summary_line())

@@ -22,6 +22,7 @@ from borderflow.engine.run import RunOutput, run
 from borderflow.model.courts import OUTCOMES
 from borderflow.model.people import FLAG_HAS_CASE
 from borderflow.model.states import HOUSEHOLD_ROLES, State, Transition
+from borderflow.scenario.bounds import parameter_bound
 from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.load import load_scenario, revalidate
 from borderflow.scenario.schema import Scenario
@@ -137,7 +138,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "p_mpp_give_up": draw(st.floats(0.0, 0.1)),
     }
     for name, value in widened.items():
-        parameters[name] |= {"value": value, "low": 0.0, "high": 400.0}
+        # As wide as the parameter's hard bounds allow (an open end cannot be the range's).
+        hard = parameter_bound(name, parameters[name]["unit"])
+        assert hard is not None
+        low = min(value, hard.low + 1e-9) if hard.low_open else hard.low
+        parameters[name] |= {"value": value, "low": low, "high": hard.high}
     for name in draw(st.sets(st.sampled_from(["p_release_family", "p_claim_fear_apprehended"]))):
         par = parameters[name]
         parameters[name] = {**par, "value": draw(st.floats(par["low"], par["high"]))}

@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from borderflow.interfaces import api
 from borderflow.interfaces.cli import app
-from borderflow.interfaces.web.jobs import BusyError, JobManager, figures_of, indicators
+from borderflow.interfaces.web import jobs as jobs_module
+from borderflow.interfaces.web.jobs import (
+    BusyError,
+    JobManager,
+    ResultCache,
+    RunSet,
+    estimate_bytes,
+    figures_of,
+    indicators,
+)
 from borderflow.interfaces.web.requests import (
     Limits,
     Prepared,
     RefusedError,
     RunRequest,
     apply_change,
+    bind_address,
     check_host,
     estimate_people,
     is_loopback,
@@ -107,14 +122,42 @@ def test_every_problem_is_reported_at_once() -> None:
             ]
         )
     )
-    assert any(m.startswith("change of quota.tijuana") for m in refused.messages)
-    assert any(m.startswith("change of mpp") and "[0, 1]" in m for m in refused.messages)
+    assert any(
+        m.startswith("change of quota.tijuana: place is a border_city; expected a port_of_entry")
+        for m in refused.messages
+    ), refused.messages
+    assert any(m.startswith("change of mpp: ") and "[0, 1]" in m for m in refused.messages)
     # MPP switched on needs judges for its docket: the scenario layer says so.
     assert any("mpp_judges" in m for m in refused.messages)
     on = prepare(
         small(changes=[{"lever": "mpp", "value": 1}, {"lever": "mpp_judges", "value": 2}]), LIMITS
     )
     assert build_schedule(on.changed).mpp.max() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"lever": "quota", "place": "tijuana", "value": 1}, "change of quota.tijuana: "),
+        ({"lever": "beds", "place": "san_ysidro", "value": 1}, "change of beds.san_ysidro: "),
+        ({"lever": "p_apprehend", "value": 1.5}, "change of p_apprehend: "),
+        (
+            {"lever": "p_apprehend", "place": "tijuana", "value": 2},
+            "change of p_apprehend.tijuana: ",
+        ),
+        ({"lever": "mpp", "place": "juarez", "value": 3}, "change of mpp.juarez: "),
+        ({"lever": "judges", "value": 3, "date": "2030-01-01"}, "change of judges.date: "),
+    ],
+)
+def test_a_refused_change_is_named_once_by_its_lever_and_place(
+    change: dict[str, Any], named: str
+) -> None:
+    # Two changes, so the refused one is not the first policy added.
+    refused = refusal(small(changes=[{"lever": "detention_beds", "value": 5}, change]))
+    mine = [m for m in refused.messages if m.startswith("change of")]
+    assert mine and all(m.startswith(named) for m in mine), refused.messages
+    # Nothing of the scenario's inner spelling (policy[i].set.<key>) reaches the page.
+    assert not any(re.search(r"policy\[|\.set\b|\bset\.", m) for m in refused.messages)
 
 
 # ---------------------------------------------------------------- limits
@@ -212,10 +255,12 @@ def test_a_job_runs_both_scenarios_then_the_cache_answers() -> None:
         assert base is not None and changed is not None
         assert changed.indicators["waitlist_person_days"] > base.indicators["waitlist_person_days"]
         assert job.comparison is not None
-        assert [fid for fid, _ in job.comparison][:2] == [
+        assert [fid for fid, _ in job.comparison.figures][:2] == [
             "fig-compare-indicators",
             "fig-compare-waitlist",
         ]
+        # Figures are kept as Plotly JSON, ready for the page.
+        assert json.loads(dict(changed.figures)["waitlist"])["data"]
         again = manager.submit(prepare(small(scale=0.2, changes=[change]), LIMITS))
         assert again.state == "done" and again.cached and len(calls) == 2
         assert again.comparison is job.comparison
@@ -330,6 +375,190 @@ def test_identical_requests_in_flight_share_one_job() -> None:
         manager.shutdown()
 
 
+def test_run_after_cancelling_a_queued_job_starts_a_fresh_job_and_the_cancelled_never_runs() -> (
+    None
+):
+    gate = threading.Event()
+    seeds_run: list[int] = []
+
+    def gated(sc: Any, seed: int, progress: Any) -> Any:
+        seeds_run.append(seed)
+        gate.wait(30)
+        return api.run(sc, seed, progress=progress)
+
+    manager = JobManager(run=gated, workers=1)
+    try:
+        ahead = manager.submit(prepare(small(seed=1), LIMITS))  # holds the only worker
+        queued = manager.submit(prepare(small(seed=2), LIMITS))
+        assert queued.state == "queued"
+        assert manager.cancel(queued.id)
+        again = manager.submit(prepare(small(seed=2), LIMITS))
+        assert again is not queued and again.id != queued.id
+        assert not again.cancel_flag.is_set()
+        gate.set()
+        for job in (ahead, queued, again):
+            wait(job)
+        assert queued.state == "cancelled" and queued.started is None
+        assert again.state == "done", again.message
+        assert seeds_run == [1, 2], "the cancelled job ran, or the fresh one did not"
+    finally:
+        gate.set()
+        manager.shutdown()
+
+
+def test_run_after_cancelling_a_running_job_starts_a_fresh_job() -> None:
+    started = threading.Event()
+
+    def slow(sc: Any, seed: int, progress: Any) -> Any:
+        def each_day(done: int, total: int) -> None:
+            started.set()
+            time.sleep(0.02)
+            progress(done, total)
+
+        return api.run(sc, seed, progress=each_day)
+
+    manager = JobManager(run=slow, workers=1)
+    try:
+        running = manager.submit(prepare(small(), LIMITS))
+        assert started.wait(30)
+        assert manager.cancel(running.id)
+        again = manager.submit(prepare(small(), LIMITS))
+        assert again is not running
+        wait(running)
+        wait(again)
+        assert running.state == "cancelled"
+        assert again.state == "done" and again.done == again.total
+    finally:
+        manager.shutdown()
+
+
+def test_cancel_while_the_figures_are_drawn_still_ends_the_job_cancelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every simulated day is done when Cancel arrives: the job ends cancelled, not done,
+    # and the answer it computed is kept for whoever asks next.
+    jobs: list[Any] = []
+    submitted = threading.Event()
+    draw = jobs_module.figures_of
+
+    def cancelled_while_drawing(res: Any, targets: bool = True) -> Any:
+        assert submitted.wait(30)
+        manager.cancel(jobs[0].id)
+        return draw(res, targets)
+
+    monkeypatch.setattr(jobs_module, "figures_of", cancelled_while_drawing)
+    manager = JobManager(workers=1)
+    try:
+        job = manager.submit(prepare(small(), LIMITS))
+        jobs.append(job)
+        submitted.set()
+        wait(job)
+        assert job.state == "cancelled"
+        assert manager.cache.get(job.prepared.request.baseline().key()) is not None
+    finally:
+        manager.shutdown()
+
+
+# ---------------------------------------------------------------- memory
+
+
+@dataclass(frozen=True)
+class FakeAnswer:
+    """An answer of a given size, as the cache sees one."""
+
+    key: str
+    nbytes: int
+
+
+def test_the_cache_is_bounded_in_bytes_dropping_the_least_recently_used() -> None:
+    cache = ResultCache(size=100, max_bytes=1000)
+    for key in "abc":
+        assert cache.put(FakeAnswer(key, 300))
+    assert cache.get("a") is not None  # now b is the least recently used
+    assert cache.put(FakeAnswer("d", 300))
+    assert cache.get("b") is None
+    assert [a.key for a in cache.values()] == ["c", "a", "d"]
+    assert cache.nbytes == 900
+    # One larger than the whole budget is not kept, and pushes nothing out.
+    assert not cache.put(FakeAnswer("huge", 5000))
+    assert cache.get("huge") is None and cache.nbytes == 900 and len(cache) == 3
+    # A big one that fits pushes out as many old ones as needed.
+    assert cache.put(FakeAnswer("big", 800))
+    assert [a.key for a in cache.values()] == ["big"] and cache.nbytes == 800
+
+
+def test_an_answer_is_sized_by_its_figures_tables_and_arrays() -> None:
+    figure_json = json.dumps({"data": [{"y": list(range(200_000))}]})
+    table = pd.DataFrame({"n": np.zeros(1_000_000, dtype=np.int64)})
+    answer = RunSet(
+        key="k",
+        indicators={"x": 1.0},
+        per_run=({"x": 1.0},),
+        figures=(("waitlist", figure_json),),
+        seconds=0.1,
+        report={"tables": {"daily": table}, "extra": np.zeros(500_000)},
+    )
+    parts = len(figure_json) + 8_000_000 + 4_000_000
+    assert parts <= answer.nbytes < parts + 100_000
+    assert estimate_bytes(table) >= 8_000_000
+
+
+def small_answer_bytes() -> int:
+    """The estimated size of one small answer (spring at scale 0.05, unchanged)."""
+    manager = JobManager()
+    try:
+        job = manager.submit(prepare(small(seed=7), LIMITS))
+        wait(job)
+        assert job.baseline is not None
+        return job.baseline.nbytes
+    finally:
+        manager.shutdown()
+
+
+def test_the_answers_kept_stay_within_the_byte_budget_oldest_dropped_first() -> None:
+    one = small_answer_bytes()
+    budget = int(3.5 * one)
+    manager = JobManager(max_bytes=budget, cache_size=100, keep_jobs=100)
+    try:
+        jobs = []
+        for value in range(1, 7):
+            change = {"lever": "quota", "place": "san_ysidro", "value": value}
+            job = manager.submit(prepare(small(changes=[change]), LIMITS))
+            wait(job)
+            assert job.state == "done", job.message
+            assert manager.get(job.id) is job  # the page fetches its answer
+            jobs.append(job)
+            assert manager.kept_bytes() <= budget
+        # Six changed answers, their comparisons and the unchanged one would need more.
+        assert sum(j.changed.nbytes for j in jobs if j.changed) > budget
+        assert manager.cache.nbytes <= budget
+        assert manager.get(jobs[0].id) is None, "the oldest job should have been forgotten"
+        assert manager.get(jobs[-1].id) is jobs[-1]
+        assert manager.cache.get(jobs[-1].prepared.request.key()) is jobs[-1].changed
+    finally:
+        manager.shutdown()
+
+
+def test_an_answer_above_the_budget_reaches_its_requester_but_is_not_kept() -> None:
+    manager = JobManager(max_bytes=small_answer_bytes() // 2)
+    try:
+        job = manager.submit(prepare(small(), LIMITS))
+        wait(job)
+        assert job.state == "done" and job.baseline is not None
+        assert len(manager.cache) == 0
+        assert manager.kept_bytes() == job.baseline.nbytes  # held for its page only
+        assert manager.get(job.id) is job  # the page fetches it
+        assert job.baseline.figures, "the requester gets the whole answer"
+        assert manager.get(job.id) is None and manager.kept_bytes() == 0
+        # Asking again computes it again: nothing was kept.
+        again = manager.submit(prepare(small(), LIMITS))
+        assert again is not job and not again.cached
+        wait(again)
+        assert again.state == "done"
+    finally:
+        manager.shutdown()
+
+
 def test_indicators_and_figures_of_a_run() -> None:
     res = api.run(api.load_scenario(SPRING).scaled(0.05), 1)
     ind = indicators(res)
@@ -389,6 +618,50 @@ def test_serve_refuses_a_remote_address_without_the_flag(monkeypatch: Any) -> No
     (args, kwargs) = started[0]
     assert args == ("0.0.0.0", 9999)
     assert (kwargs["limits"].people, kwargs["limits"].runs) == (1234, 2)
+
+
+@pytest.mark.parametrize(
+    ("host", "bound"),
+    [("[::1]", "::1"), ("::1", "::1"), ("127.0.0.1", "127.0.0.1"), ("localhost", "localhost")],
+)
+def test_the_address_checked_is_the_address_bound(host: str, bound: str) -> None:
+    assert bind_address(host) == bound
+    assert is_loopback(host) and is_loopback(bound)
+
+
+@pytest.mark.parametrize("host", ["[[::1]]", "[::1", "::1]", "[localhost]", "[127.0.0.1]"])
+def test_a_malformed_bracketed_address_is_neither_loopback_nor_unbracketed(host: str) -> None:
+    assert bind_address(host) == host
+    with pytest.raises(PermissionError):
+        check_host(host, allow_remote=False)
+
+
+def test_serve_binds_a_bracketed_ipv6_address_without_its_brackets(monkeypatch: Any) -> None:
+    import borderflow.interfaces.web.app as web_app
+
+    bound: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        web_app.Dash, "run", lambda self, host, port, **kw: bound.append((host, port))
+    )
+    result = runner.invoke(app, ["serve", "--host", "[::1]", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert "http://[::1]:8123/" in result.output  # the URL keeps its brackets
+    assert bound == [("::1", 8123)]
+
+
+def test_serve_takes_the_memory_budget_from_its_option_or_the_environment(
+    monkeypatch: Any,
+) -> None:
+    import borderflow.interfaces.web.app as web_app
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(web_app, "serve", lambda *a, **k: started.append(k))
+    assert runner.invoke(app, ["serve", "--cache-mb", "64"]).exit_code == 0
+    monkeypatch.setenv("BORDERFLOW_CACHE_MB", "32")
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    result = runner.invoke(app, ["serve", "--cache-mb", "0"])
+    assert result.exit_code == 2 and len(started) == 2
+    assert [k["max_bytes"] for k in started] == [64_000_000, 32_000_000]
 
 
 def test_serve_says_how_to_install_dash_when_it_is_missing(monkeypatch: Any) -> None:

@@ -18,6 +18,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from borderflow.interfaces.web.app import GONE, MAX_REQUEST_BYTES
+from borderflow.interfaces.web.requests import DASHBOARD_LEVERS
 from browser_harness import browser_context, dashboard, need_browser, save_screenshot
 
 SPRING = "caravan-2018-spring"
@@ -170,6 +172,8 @@ def test_an_over_limit_request_is_refused_on_the_page(page: Any) -> None:
 
 def test_a_long_run_shows_progress_and_can_be_cancelled(page: Any, server: str) -> None:
     choose(page, "national-fy2019", "0.1")
+    # Eight runs of a year: seconds of work however fast one run is once compiled.
+    page.fill("#runs", "8")
     page.click("#run")
     page.wait_for_function(
         "() => +document.querySelector('#progress').value > 0"
@@ -187,6 +191,52 @@ def test_a_long_run_shows_progress_and_can_be_cancelled(page: Any, server: str) 
     stopped = float(page.get_attribute("#progress", "value"))
     assert stopped < float(page.get_attribute("#progress", "max"))
     assert page.locator("#waitlist-indicator").get_attribute("data-state") == "empty"
+
+
+def test_every_callback_the_page_sends_is_far_below_the_body_limit(page: Any) -> None:
+    posts: list[int] = []
+    page.on(
+        "request",
+        lambda r: r.method == "POST" and posts.append(len(r.post_data_buffer or b"")),
+    )
+    for name in ("national-fy2019", "remain-in-mexico-2019", "caravan-2018-fall"):
+        page.check(f"#scenario input[value='{name}']")
+    choose(page, SPRING, "0.050000001")
+    page.fill("#seed", "2147483647")
+    # Every lever moved, at a place and from a date: the largest request the page makes.
+    for lever, _, _ in DASHBOARD_LEVERS:
+        share = lever in ("mpp", "p_apprehend", "mexico_enforcement")
+        page.fill(f"#{lever}-value", "1" if share else "1000000000")
+        page.fill(f"#{lever}-date", "2018-04-01")
+    run_and_wait(page)
+    page.check("#figures-of input[value='changed']")
+    page.wait_for_selector("#fig-waitlist .js-plotly-plot")
+    assert posts
+    # At least ten times the largest real callback: room for more levers or a newer Dash.
+    assert 10 * max(posts) < MAX_REQUEST_BYTES, max(posts)
+
+
+def test_results_too_large_to_keep_are_shown_once_then_said_to_be_gone(
+    context: Any, tmp_path: Path
+) -> None:
+    # 1 MB holds one answer of the spring caravan, not both runs and their comparison.
+    with dashboard("--cache-mb", "1") as url:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        page.wait_for_selector("#quota-value")
+        choose(page, SPRING, "0.2")
+        page.fill("#quota-value", "0")
+        baseline, changed = run_and_wait(page)
+        assert changed > baseline > 0
+        assert page.locator("#fig-compare-waitlist .js-plotly-plot").count() == 1
+        page.check("#figures-of input[value='changed']")
+        page.wait_for_function(
+            "text => document.querySelector('#status').innerText.includes(text)", arg=GONE
+        )
+        # What was shown stays on the page.
+        assert page.locator("#waitlist-indicator").get_attribute("data-state") == "done"
+        page.close()
 
 
 @pytest.fixture(scope="module")

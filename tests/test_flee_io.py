@@ -1,11 +1,23 @@
-"""Reading Flee 3.1 scenario folders: the published ones load; mistakes get clear errors."""
+"""Reading Flee 3.1 scenario folders: the published ones load; mistakes get clear errors.
+
+Every file of a folder is read as a scenario's are: a regular file inside the folder, of
+bounded size, UTF-8 text. `borderflow validate FOLDER` checks a folder; `run` prints its
+warnings first.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from borderflow.interfaces.cli import app
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.flee_io import interpolate, load_flee
 
@@ -22,6 +34,25 @@ CONFLICTS = "#Day,A\n" + "".join(f"{d},1\n" for d in range(5))
 PERIOD = "StartDate,2020-01-01\nLength,5\n"
 LAYOUT = "total,refugees.csv\nC,c.csv\n"
 SERIES = "#Date,count\n2020-01-01,0\n2020-01-05,400\n"
+
+
+runner = CliRunner()
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Fail the test if the block runs longer than ``seconds`` (a FIFO must never block)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise AssertionError(f"no answer within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def flee_folder(tmp: Path, **files: str) -> Path:
@@ -127,3 +158,136 @@ def test_missing_files_and_bad_layout(tmp_path: Path) -> None:
     text = _problems(tmp_path, validation=True, routes__csv=None, layout="C,c.csv\n")
     assert "routes.csv: file: missing" in text
     assert "data_layout.csv: line 1" in text and "first row must be the total" in text
+
+
+def _validated(tmp: Path, layout: str = LAYOUT, **files: str) -> str:
+    """The problems of a small folder read with its validation folder."""
+    return _problems(tmp, validation=True, layout=layout, **files)
+
+
+def test_a_correction_dated_on_no_row_of_its_series_is_an_error(tmp_path: Path) -> None:
+    text = _validated(tmp_path, registration_corrections__csv="C,2020-01-03\n")
+    assert "registration_corrections.csv: line 1, date" in text
+    assert "on no row of C's validation series" in text and "2020-01-05" in text
+
+
+def test_a_correction_of_a_place_without_a_series_is_an_error(tmp_path: Path) -> None:
+    text = _validated(tmp_path, registration_corrections__csv="B,2020-01-05\n")
+    assert "registration_corrections.csv: line 1, camp" in text and "no validation series" in text
+
+
+def test_a_correction_on_a_row_of_its_series_is_read(tmp_path: Path) -> None:
+    folder = flee_folder(tmp_path / "in", registration_corrections__csv="C,2020-01-05\n")
+    sc = load_flee(folder, validation_folder(tmp_path / "val"))
+    assert sc.corrections == (("C", dt.date(2020, 1, 5)),)
+
+
+def test_a_layout_entry_naming_no_location_is_an_error_when_a_camp_lacks_data(
+    tmp_path: Path,
+) -> None:
+    # "Cc" for "C": today's camp C would have no data, and count as 0 in the figure.
+    text = _validated(tmp_path, layout="total,refugees.csv\nCc,c.csv\n")
+    assert "data_layout.csv: camps" in text and "without a validation series" in text
+    assert "data_layout.csv: line 2" in text and "'Cc'" in text and "misspelt camp" in text
+
+
+def test_an_extra_layout_entry_is_a_warning_when_every_camp_has_data(tmp_path: Path) -> None:
+    layout = LAYOUT + "Z,c.csv\n"
+    sc = load_flee(flee_folder(tmp_path / "in"), validation_folder(tmp_path / "val", layout))
+    assert [w.where for w in sc.warnings] == ["line 3"]
+    assert "names no location" in str(sc.warnings[0]) and "unused" in str(sc.warnings[0])
+
+
+@pytest.mark.parametrize(
+    ("series", "words"),
+    [
+        ("../in/locations.csv", "leads out of val/"),
+        ("/etc/passwd", "an absolute path"),
+        ("", "an empty path"),
+    ],
+    ids=["dot-dot", "absolute", "empty"],
+)
+def test_a_series_file_outside_the_validation_folder_is_refused(
+    tmp_path: Path, series: str, words: str
+) -> None:
+    text = _validated(tmp_path, layout=f"total,refugees.csv\nC,{series}\n")
+    assert "data_layout.csv: line 2" in text and words in text
+    assert "root:" not in text
+
+
+def _fifo(folder: Path) -> None:
+    (folder / "locations.csv").unlink()
+    os.mkfifo(folder / "locations.csv")
+
+
+def _symlink_out(folder: Path) -> None:
+    (folder / "routes.csv").unlink()
+    (folder / "routes.csv").symlink_to("/etc/passwd")
+
+
+def _binary(folder: Path) -> None:
+    (folder / "conflicts.csv").write_bytes(bytes(range(256)) * 40)
+
+
+def _huge_cell(folder: Path) -> None:
+    (folder / "routes.csv").write_text(ROUTES + "A," + "x" * 30_000_000 + ",3\n")
+
+
+def _deep_settings(folder: Path) -> None:
+    (folder / "simsetting.yml").write_text("move_rules:\n  x:\n    " + "- " * 100_000 + "a\n")
+
+
+@pytest.mark.parametrize(
+    ("spoil", "words"),
+    [
+        (_fifo, "locations.csv: file: a named pipe (FIFO)"),
+        (_symlink_out, "routes.csv: file: leads out of in/"),
+        (_binary, "conflicts.csv: line 1: a NUL byte"),
+        (_huge_cell, "routes.csv: line 4, column 2: a cell of more than"),
+        (_deep_settings, "simsetting.yml: YAML syntax: nested more than 32 deep"),
+    ],
+    ids=["FIFO", "symlink out", "binary", "30 MB cell", "YAML 100,000 deep"],
+)
+def test_a_flee_folder_gets_the_same_care_as_a_scenario(
+    tmp_path: Path, spoil: Callable[[Path], None], words: str
+) -> None:
+    folder = flee_folder(tmp_path / "in")
+    spoil(folder)
+    with within(2), pytest.raises(ScenarioError) as info:
+        load_flee(folder)
+    text = "\n".join(str(p) for p in info.value.problems)
+    assert words in text
+    assert "root:" not in text and "x" * 100 not in text
+
+
+def test_validate_checks_a_flee_folder(tmp_path: Path) -> None:
+    folder = flee_folder(tmp_path / "in")
+    validation = validation_folder(tmp_path / "val")
+    ok = runner.invoke(app, ["validate", str(folder), "--validation", str(validation)])
+    assert ok.exit_code == 0, ok.output
+    assert "OK in (Flee): 3 locations, 1 camps, 2 routes" in ok.output
+    assert "validation data for 1 camps" in ok.output
+    bad = validation_folder(tmp_path / "bad", "total,refugees.csv\nCc,c.csv\n")
+    result = runner.invoke(app, ["validate", str(folder), "--validation", str(bad)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "without a validation series" in result.output and "misspelt camp" in result.output
+
+
+def test_validate_accepts_a_published_flee_folder() -> None:
+    if not FLEE.is_dir():
+        pytest.skip("the shared Flee data is not beside the repository")
+    folder, validation = FLEE / "conflict_input" / "car", FLEE / "conflict_validation" / "car2013"
+    result = runner.invoke(app, ["validate", str(folder), "--validation", str(validation)])
+    assert result.exit_code == 0, result.output
+    assert "OK car (Flee)" in result.output and "validation data for 14 camps" in result.output
+    assert "warning: car2013/data_layout.csv: line 10" in result.output  # Bossobolo
+
+
+def test_run_prints_a_flee_folders_warnings_first(tmp_path: Path) -> None:
+    closures = "#closure_type,name1,name2,closure_start,closure_end\nlocation,B,B,3,1\n"
+    folder = flee_folder(tmp_path / "in", closures__csv=closures)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    warning = result.output.index("warning: in/closures.csv: line 2, closure_end")
+    assert warning < result.output.index("Averaged relative difference")

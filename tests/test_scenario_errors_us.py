@@ -55,7 +55,7 @@ def only(load: Load, body: str) -> tuple[Problem, str]:
 def test_negative_capacity(load: Load, lever: str) -> None:
     p, text = only(load, f"[levers]\n{lever} = -5\n")
     assert p.where == f"levers.{lever}"
-    assert p.value == -5 and "-5" in text and "greater than or equal to 0" in text
+    assert p.value == -5 and "-5" in text and "negative" in text
 
 
 @pytest.mark.parametrize("lever", ["detention_beds", "judges", "removals_per_day"])
@@ -69,7 +69,7 @@ def test_negative_capacity_in_policy(load: Load, lever: str) -> None:
 def test_probability_lever_above_one(load: Load, lever: str) -> None:
     p, text = only(load, f"[levers]\n{lever} = 1.2\n")
     assert p.where == f"levers.{lever}"
-    assert p.value == 1.2 and "less than or equal to 1" in text
+    assert p.value == 1.2 and "at most 1" in text
 
 
 def test_credible_fear_pass_above_one_in_policy(load: Load) -> None:
@@ -81,7 +81,7 @@ def test_credible_fear_pass_above_one_in_policy(load: Load) -> None:
 def test_negative_initial_backlog(load: Load) -> None:
     p, text = only(load, '[courts]\ninitial_backlog = -3\ninitial_backlog_source = "assumed"\n')
     assert p.where == "courts.initial_backlog"
-    assert p.value == -3 and "greater than or equal to 0" in text
+    assert p.value == -3 and "negative" in text
 
 
 # --- the mpp share: a border city, a share ----------------------------------------------------
@@ -231,7 +231,7 @@ def test_policy_sets_judges_to_a_string(load: Load) -> None:
 def test_lever_judges_is_a_string(load: Load) -> None:
     p, text = only(load, '[levers]\njudges = "many"\n')
     assert p.where == "levers.judges"
-    assert p.value == "many" and "valid number" in text
+    assert p.value == "many" and "expected a number" in text
 
 
 def test_unknown_lever(load: Load) -> None:
@@ -260,11 +260,11 @@ def test_scalar_lever_with_a_place(load: Load) -> None:
 @pytest.mark.parametrize(
     ("setting", "where"),
     [
-        (["detention_beds=-1"], "levers.detention_beds"),
-        (["p_credible_fear_pass=1.5"], "levers.p_credible_fear_pass"),
+        (["detention_beds=-1"], "detention_beds"),
+        (["p_credible_fear_pass=1.5"], "p_credible_fear_pass"),
         (["judgez=3"], "judgez"),
         (["judges=abc"], "judges"),
-        (["mpp.san_ysidro=0.5", "mpp_judges=1"], "levers.mpp.san_ysidro"),
+        (["mpp.san_ysidro=0.5", "mpp_judges=1"], "mpp.san_ysidro"),
         (["mpp.tijuana=1"], "levers.mpp_judges"),
     ],
 )

@@ -13,64 +13,9 @@ from hypothesis import strategies as st
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import load_scenario
 from borderflow.scenario.schema import Scenario
-from conftest import BASE_TOML, PLACES, ROUTES, write_scenario
+from conftest import BASE_TOML, FULL_BODY, PLACES, ROUTES, write_scenario
 
-#: A valid scenario using most sections, so mutations reach most validators.
-VALID_BODY = """\
-description = "fuzzing base"
-
-[levers]
-quota = { default = 20, san_ysidro = 30 }
-beds = { tijuana = 50, mexicali = 10 }
-p_apprehend = { default = 0.7, tijuana = 0.8 }
-mexico_enforcement = 1.5
-mexico_refuge_offer = 1.0
-p_prosecute = 0.1
-asylum_ban = false
-
-[[policy]]
-date = 2020-02-01
-set = { "quota.san_ysidro" = 40, mexico_enforcement = 2.0, asylum_ban = true }
-note = "a change"
-
-[parameters]
-p_renege = 0.02
-walk_km_per_day = { value = 50, low = 40, high = 60 }
-
-[[caravan]]
-name = "spring"
-origin = "home"
-depart = 2020-01-05
-size = 100
-nationality = { HND = 0.8, GTM = 0.2 }
-household = { single_adult = 0.6, family_adult = 0.4 }
-destinations = { tijuana = 0.7, mexicali = 0.3 }
-stops = { middle = 2 }
-joiners = [{ date = 2020-01-10, n = 20 }]
-
-[background]
-daily = { HND = 3.0, MEX = 1.0 }
-origins = { HND = "home", MEX = "south" }
-destinations = { tijuana = 1.0 }
-arrivals = "poisson"
-seasonality = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
-
-[border]
-asylum_port = { tijuana = "san_ysidro" }
-
-[[target]]
-id = "waiting"
-quantity = "people waiting at Tijuana"
-date = 2020-03-01
-measure = "stock"
-places = ["san_ysidro"]
-states = ["waiting_unsheltered"]
-reported = 100
-low = 50
-high = 200
-source = "made up"
-"""
-
+VALID_BODY = FULL_BODY
 VALID_TOML = BASE_TOML + VALID_BODY
 
 KEYS = st.sampled_from(

@@ -78,6 +78,23 @@ SCREEN_THRESHOLD = 0.1
 MIN_ACCEPTANCE = 0.02
 #: Trials Optuna proposes at once (fixed, so the fit does not depend on the worker count).
 FIT_BATCH = 4
+#: The files of a calibration's folder (``scenario`` is the calibrated scenario's folder).
+FILES = {
+    "fitted": "fitted.json",
+    "estimates": "estimates.csv",
+    "fit": "fit.csv",
+    "posterior": "posterior.parquet",
+    "posterior_csv": "posterior.csv",
+    "generations": "generations.csv",
+    "trials": "trials.csv",
+    "screening": "screening.csv",
+    "scenario": "scenario",
+    "simulations": "simulations.jsonl",
+}
+#: A calibration's folder.
+CALIBRATION = store.Kind("calibration", frozenset(FILES.values()), signature=FILES["fitted"])
+#: The work folder's description of the calibration it belongs to.
+WORK_CONFIG = "config.json"
 
 
 class CalibrationError(RuntimeError):
@@ -156,7 +173,7 @@ class SimulationStore:
         self.values[key] = (list(params), list(values))
         if self.path is not None:
             line = json.dumps({"key": key, "params": list(params), "values": list(values)})
-            with self.path.open("a", encoding="utf-8") as handle:
+            with store.reported_as(self.path), self.path.open("a", encoding="utf-8") as handle:
                 handle.write(line + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -463,32 +480,33 @@ class Calibration:
         }
 
     def write(self, folder: str | Path, extra: Callable[[Path], None] | None = None) -> Path:
-        """Write every table and the calibrated scenario to ``folder`` atomically."""
+        """Write every table and the calibrated scenario to ``folder`` atomically.
+
+        ``folder`` may be new, empty, or an earlier calibration, which is replaced;
+        anything else is refused (:func:`borderflow.results.store.claim_output`).
+        ``extra(tmp)`` may add more of the files in :data:`FILES`.
+        """
 
         def fill(tmp: Path) -> None:
-            store.write_json(tmp / "fitted.json", self.summary())
-            self.estimates.to_csv(tmp / "estimates.csv", index=False)
-            self.fit.to_csv(tmp / "fit.csv", index=False)
-            store.write_parquet(tmp / "posterior.parquet", self.posterior)
-            self.posterior.to_csv(tmp / "posterior.csv", index=False)
-            self.generations.to_csv(tmp / "generations.csv", index=False)
-            self.trials.to_csv(tmp / "trials.csv", index=False)
+            store.write_json(tmp / FILES["fitted"], self.summary())
+            store.write_csv(tmp / FILES["estimates"], self.estimates)
+            store.write_csv(tmp / FILES["fit"], self.fit)
+            store.write_parquet(tmp / FILES["posterior"], self.posterior)
+            store.write_csv(tmp / FILES["posterior_csv"], self.posterior)
+            store.write_csv(tmp / FILES["generations"], self.generations)
+            store.write_csv(tmp / FILES["trials"], self.trials)
             if self.screening is not None:
-                self.screening.to_csv(tmp / "screening.csv", index=False)
-            write_scenario(self.scenario, tmp / "scenario")
+                store.write_csv(tmp / FILES["screening"], self.screening)
+            write_scenario(self.scenario, tmp / FILES["scenario"])
             if extra is not None:
                 extra(tmp)
-            store.write_json(
-                tmp / store.MANIFEST,
-                {
-                    "borderflow": __version__,
-                    "scenario": self.original.name,
-                    "seed": self.settings.get("seed"),
-                    "files": sorted(p.name for p in tmp.iterdir()),
-                },
-            )
 
-        return store.write_atomically(Path(folder), fill)
+        about = {
+            "borderflow": __version__,
+            "scenario": self.original.name,
+            "seed": self.settings.get("seed"),
+        }
+        return store.write_atomically(folder, fill, CALIBRATION, about)
 
 
 def _or_none(value: float) -> float | None:
@@ -498,9 +516,50 @@ def _or_none(value: float) -> float | None:
 # ------------------------------------------------------------------------ calibrate
 
 
-def work_folder(out: Path) -> Path:
+def work_folder(out: str | Path) -> Path:
     """Where an unfinished calibration writing to ``out`` keeps its simulations."""
+    out = store.output_path(out)
     return out.parent / f".{out.name}.calibrating"
+
+
+def _open_work(out: str | Path, config: dict[str, Any], resume: bool) -> Path:
+    """The work folder of a calibration into ``out``: made, or checked when resuming.
+
+    Raises:
+        CalibrationError: a work folder is there and ``resume`` is off, or it belongs to
+            another calibration, or its description is damaged.
+    """
+    work = work_folder(out)
+    described = work / WORK_CONFIG
+    if work.exists() and not resume:
+        raise CalibrationError(
+            f"an interrupted calibration left its simulations in {work}: go on with it "
+            "(--resume) or delete that folder to start over"
+        )
+    if not work.exists():
+        with store.reported_as(work):
+            work.mkdir(parents=True)
+        try:
+            store.replace_file(described, lambda tmp: store.write_json(tmp, config))
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        return work
+    try:
+        before = json.loads(described.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        why = store.describe(exc) if isinstance(exc, OSError) else f"not JSON: {exc}"
+        raise CalibrationError(
+            f"cannot resume: {described} is damaged ({why}); delete {work} to start over"
+        ) from None
+    differ = sorted(k for k in config if before.get(k) != config[k])
+    if differ:
+        raise CalibrationError(
+            f"cannot resume: the calibration in {work} differs in {', '.join(differ)} "
+            f"({', '.join(f'{k}={before.get(k)!r}' for k in differ)}); delete it to "
+            "start over"
+        )
+    return work
 
 
 def _fingerprint(sc: Scenario) -> str:
@@ -649,6 +708,8 @@ def calibrate(
         UnknownNameError: an unknown parameter or target id (the valid ones are listed).
         CalibrationError: nothing to fit, no target left to fit to, failed runs, or a work
             folder left by an interrupted calibration when ``resume`` is not asked for.
+        OutputRefusedError: ``out`` holds something other than a calibration (checked first).
+        OutputError: the system refused a write (disk full, read-only, ...).
     """
     if backend not in BACKENDS:
         raise BackendError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
@@ -695,25 +756,10 @@ def calibrate(
     sim_store = SimulationStore()
     work = None
     if out is not None:
-        work = work_folder(Path(out))
-        if work.exists() and not resume:
-            raise CalibrationError(
-                f"an interrupted calibration left its simulations in {work}: go on with it "
-                "(--resume) or delete that folder to start over"
-            )
-        if work.exists():
-            before = json.loads((work / "config.json").read_text())
-            differ = sorted(k for k in config if before.get(k) != config[k])
-            if differ:
-                raise CalibrationError(
-                    f"cannot resume: the calibration in {work} differs in {', '.join(differ)} "
-                    f"({', '.join(f'{k}={before.get(k)!r}' for k in differ)}); delete it to "
-                    "start over"
-                )
-        else:
-            work.mkdir(parents=True)
-            store.write_json(work / "config.json", config)
-        sim_store = SimulationStore(work / "simulations.jsonl")
+        # Refused before a single simulation, not after hours of them.
+        out = store.claim_output(out, CALIBRATION)
+        work = _open_work(out, config, resume)
+        sim_store = SimulationStore(work / FILES["simulations"])
 
     targets = list(sc.targets)
     reported = np.array([t.reported for t in targets])
@@ -814,7 +860,9 @@ def calibrate(
     if out is not None and work is not None:
 
         def keep_simulations(tmp: Path) -> None:
-            shutil.copy(work / "simulations.jsonl", tmp / "simulations.jsonl")
+            name = FILES["simulations"]
+            with store.reported_as(tmp / name):
+                shutil.copy(work / name, tmp / name)
 
         result.write(out, extra=keep_simulations)
         shutil.rmtree(work, ignore_errors=True)

@@ -29,8 +29,8 @@ The ensemble folder::
                              in the reported range), ``reported_in_90`` and
                              ``reported_in_50`` (the reported value falls in the 5–95% or
                              25–75% band)
-    manifest.json            written last: runs asked, succeeded and failed, each failure
-                             (run, seed, attempts, error), the files
+    manifest.json            written last: its kind (``ensemble``), runs asked, succeeded
+                             and failed, each failure (run, seed, attempts, error), the files
 
 Shards are written under a temporary name and renamed, so a file named ``run-*.parquet``
 is always complete; a run that was cut off leaves no shard and is run again on resume.
@@ -68,6 +68,16 @@ from borderflow.scenario.schema import Scenario
 
 SPEC = "ensemble.json"
 SHARDS = "shards"
+SCENARIO_FILE = "scenario.json"
+#: The aggregate's files, rewritten at the end of every session.
+AGGREGATE = ("daily.parquet", "indicators.csv", "targets.csv")
+#: An ensemble folder; ``ensemble.json``, written first, marks an unfinished one.
+ENSEMBLE = store.Kind(
+    "ensemble",
+    frozenset({SPEC, SCENARIO_FILE, SHARDS, *AGGREGATE, store.REPORT_FILE, store.FIGURES}),
+    signature=SPEC,
+    marker=SPEC,
+)
 META_KEY = b"borderflow"
 KEYS = ["date", "place", "state", "group"]
 QUANTILES = {"p05": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
@@ -167,14 +177,14 @@ def simulate_shard(task: Task) -> bytes:
 
 def write_shard(shards: Path, index: int, data: bytes) -> Path:
     """Write a shard atomically: a temporary file, flushed to disk, then renamed."""
-    path = shards / shard_name(index)
-    tmp = shards / f".{path.name}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
+
+    def synced(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    return store.replace_file(shards / shard_name(index), synced)
 
 
 def read_shard_meta(path: Path) -> dict[str, Any]:
@@ -248,8 +258,12 @@ def ensemble(
 
     Raises:
         BackendError: an unknown backend, or Ray asked for and not installed.
-        FileExistsError: ``out`` holds an ensemble and ``resume`` is off.
-        ValueError: resuming an ensemble of another scenario or seed; ``runs`` < 1.
+        OutputRefusedError: ``out`` holds an ensemble and ``resume`` is off, or holds something
+            that is not an ensemble (a file, other files, another kind of result).
+        OutputError: the system refused a write (disk full, read-only, ...); the runs
+            finished so far are kept for ``resume``.
+        ValueError: resuming an ensemble of another scenario or seed, or whose
+            ``ensemble.json`` is damaged; ``runs`` < 1.
         RuntimeError: every run failed.
         KeyboardInterrupt: after stopping the workers; the finished shards stay on disk.
     """
@@ -275,9 +289,8 @@ def ensemble(
             )
         res.folder = None
         return res
-    folder = Path(out)
+    folder = _prepare(out, scenario, runs, seed, resume)
     shards = folder / SHARDS
-    _prepare(folder, scenario, runs, seed, resume)
     for leftover in shards.glob(".run-*.tmp"):
         leftover.unlink(missing_ok=True)
     have = complete_shards(shards, seed, runs)
@@ -339,7 +352,13 @@ def ensemble(
     return EnsembleResults(daily, indicators, targets, failed, manifest, folder)
 
 
-def _prepare(folder: Path, scenario: Scenario, runs: int, seed: int, resume: bool) -> None:
+def _prepare(out: str | Path, scenario: Scenario, runs: int, seed: int, resume: bool) -> Path:
+    """Check and set up the ensemble folder; return it.
+
+    ``ensemble.json`` is written first (atomically), so an interrupted folder is known
+    to be an ensemble's; the shards folder comes after it.
+    """
+    folder = store.claim_output(out, ENSEMBLE, replace=False)
     spec_path = folder / SPEC
     spec = {
         "borderflow": __version__,
@@ -350,21 +369,42 @@ def _prepare(folder: Path, scenario: Scenario, runs: int, seed: int, resume: boo
     }
     if spec_path.exists():
         if not resume:
-            raise FileExistsError(
-                f"{folder} already holds an ensemble: resume it (--resume) or choose another folder"
+            raise store.OutputRefusedError(
+                folder,
+                "it already holds an ensemble: resume it (--resume) or choose another folder",
             )
-        old = json.loads(spec_path.read_text())
+        old = _read_spec(spec_path)
         if (old["fingerprint"], old["seed"]) != (spec["fingerprint"], seed):
             raise ValueError(
                 f"{folder} holds an ensemble of another scenario or seed "
-                f"({old['scenario']}, seed {old['seed']}); cannot resume it with "
+                f"({old.get('scenario')}, seed {old['seed']}); cannot resume it with "
                 f"{scenario.name}, seed {seed}"
             )
-    (folder / SHARDS).mkdir(parents=True, exist_ok=True)
-    # The aggregate of an earlier session no longer describes the shards once runs are added.
-    (folder / store.MANIFEST).unlink(missing_ok=True)
-    store.write_json(spec_path, spec)
-    (folder / "scenario.json").write_text(scenario.model_dump_json(indent=2, by_alias=True))
+    text = scenario.model_dump_json(indent=2, by_alias=True)
+    with store.made_folder(folder):
+        # The aggregate of an earlier session no longer describes the shards once runs are added.
+        with store.reported_as(folder / store.MANIFEST):
+            (folder / store.MANIFEST).unlink(missing_ok=True)
+        store.replace_file(spec_path, lambda tmp: store.write_json(tmp, spec))
+        store.replace_file(folder / SCENARIO_FILE, lambda tmp: store.write_text(tmp, text))
+        with store.reported_as(folder / SHARDS):
+            (folder / SHARDS).mkdir(exist_ok=True)
+    return folder
+
+
+def _read_spec(path: Path) -> dict[str, Any]:
+    """An ensemble's ``ensemble.json``, or a ``ValueError`` naming it if it is damaged."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "fingerprint" in data and "seed" in data:
+            return data
+        why = "it lacks the scenario's fingerprint or the seed"
+    except (OSError, ValueError) as exc:
+        why = store.describe(exc) if isinstance(exc, OSError) else f"not JSON: {exc}"
+    raise ValueError(
+        f"cannot resume: {path} is damaged ({why}), so the runs kept beside it cannot be "
+        "checked against this scenario and seed; choose another folder to start over"
+    )
 
 
 class _Coder:
@@ -559,16 +599,14 @@ def _write_aggregate(
 ) -> None:
     # Each file replaces its old self atomically; the manifest goes last, so a folder
     # with a manifest has a whole, current aggregate.
-    def replace(name: str, write: Callable[[Path], None]) -> None:
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
-        write(tmp)
-        os.replace(tmp, folder / name)
-
-    replace("daily.parquet", lambda p: store.write_parquet(p, daily))
-    replace("indicators.csv", lambda p: indicators.to_csv(p, index=False))
-    replace("targets.csv", lambda p: targets.to_csv(p, index=False))
-    files = sorted([SPEC, "scenario.json", "daily.parquet", "indicators.csv", "targets.csv"])
-    replace(store.MANIFEST, lambda p: store.write_json(p, {**manifest, "files": files}))
+    writes: tuple[Callable[[Path], None], ...] = (
+        lambda path: store.write_parquet(path, daily),
+        lambda path: store.write_csv(path, indicators),
+        lambda path: store.write_csv(path, targets),
+    )
+    for name, write in zip(AGGREGATE, writes, strict=True):
+        store.replace_file(folder / name, write)
+    store.write_manifest(folder, ENSEMBLE, manifest, [SPEC, SCENARIO_FILE, *AGGREGATE])
 
 
 def read_ensemble(folder: str | Path) -> EnsembleResults:

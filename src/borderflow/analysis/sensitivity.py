@@ -43,6 +43,13 @@ from borderflow.scenario.schema import Scenario
 
 METHODS = ("sobol", "morris")
 MORRIS_LEVELS = 4
+FILES = {
+    "indices_csv": "indices.csv",
+    "indices": "indices.parquet",
+    "samples": "samples.parquet",
+}
+#: A sensitivity analysis's folder.
+SENSITIVITY = store.Kind("sensitivity", frozenset(FILES.values()), signature=FILES["indices_csv"])
 
 
 class SensitivityError(RuntimeError):
@@ -75,24 +82,24 @@ class Sensitivity:
         return self.indices["parameter"].tolist()
 
     def write(self, folder: str | Path) -> Path:
-        """Write the indices (CSV and Parquet) and the samples to ``folder`` atomically."""
+        """Write the indices (CSV and Parquet) and the samples to ``folder`` atomically.
+
+        ``folder`` may be new, empty, or an earlier sensitivity analysis, which is
+        replaced; anything else is refused (:func:`borderflow.results.store.claim_output`).
+        """
 
         def fill(tmp: Path) -> None:
-            self.indices.to_csv(tmp / "indices.csv", index=False)
-            store.write_parquet(tmp / "indices.parquet", self.indices)
-            store.write_parquet(tmp / "samples.parquet", self.samples)
-            store.write_json(
-                tmp / store.MANIFEST,
-                {
-                    "borderflow": __version__,
-                    "indicator": self.indicator,
-                    "method": self.method,
-                    **self.settings,
-                    "files": sorted(p.name for p in tmp.iterdir()),
-                },
-            )
+            store.write_csv(tmp / FILES["indices_csv"], self.indices)
+            store.write_parquet(tmp / FILES["indices"], self.indices)
+            store.write_parquet(tmp / FILES["samples"], self.samples)
 
-        return store.write_atomically(Path(folder), fill)
+        about = {
+            "borderflow": __version__,
+            "indicator": self.indicator,
+            "method": self.method,
+            **self.settings,
+        }
+        return store.write_atomically(folder, fill, SENSITIVITY, about)
 
 
 def check_indicator(sc: Scenario, indicator: str, seed: int = 1) -> None:

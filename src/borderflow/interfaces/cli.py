@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -18,22 +19,63 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from typer.core import TyperGroup
 
 from borderflow.analysis.backends import BackendError
 from borderflow.analysis.calibrate import Calibration
 from borderflow.analysis.ensemble import EnsembleResults
+from borderflow.analysis.sensitivity import SENSITIVITY
 from borderflow.engine.plan import describe
 from borderflow.interfaces import api
-from borderflow.report.compare import write_compare
+from borderflow.report.compare import COMPARE, write_compare
 from borderflow.report.html import Written, write_report
-from borderflow.results.flee_out import write_out
-from borderflow.results.results import Results
+from borderflow.results import store
+from borderflow.results.flee_out import FLEE_RUN, write_out
+from borderflow.results.results import RUN, Results
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import apply_settings, bundled_names
 from borderflow.scenario.load import load_scenario as _raw_load
 from borderflow.scenario.schema import Scenario
 
+
+class _Commands(TyperGroup):
+    """The commands; a path refused or a write the system refused ends in one line, no traceback.
+
+    A refused output path (it holds what borderflow did not write) exits with 2, like any
+    other bad argument; a failure of the operating system (disk full, read-only, name too
+    long, permission) exits with 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except store.OutputRefusedError as exc:
+            _say(exc)
+            raise typer.Exit(code=2) from None
+        except OSError as exc:
+            _say(exc)
+            raise typer.Exit(code=1) from None
+
+
+def _stop(problem: Exception) -> NoReturn:
+    """Print a problem with what was asked as one line, in red, and exit with 2."""
+    errors.print(str(problem), style="bold red", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _say(exc: OSError) -> None:
+    """Print an operating-system error as one line: the path and the cause."""
+    if isinstance(exc, store.OutputError):
+        line = str(exc)
+    elif exc.filename:
+        line = f"{exc.filename}: {store.describe(exc)}"
+    else:
+        line = store.describe(exc)
+    errors.print(f"borderflow: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=False,
     help="Simulate the migration and asylum system at the U.S.-Mexico border.",
@@ -85,7 +127,11 @@ def run(
     ] = api.DEFAULT_SCENARIO,
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same result")] = 1,
     out: Annotated[
-        Path | None, typer.Option(help="results folder [default: results/NAME-seedN]")
+        Path | None,
+        typer.Option(
+            help="new or empty folder, or an earlier run's to replace "
+            "(default: results/NAME-seedN; with --set, results/NAME-CHANGES-seedN)"
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
@@ -111,7 +157,8 @@ def run(
         run_flee_folder(Path(scenario), seed, out, validation)
         return
     sc = _scenario(scenario, set_)
-    folder = out or Path("results") / f"{sc.name}-seed{seed}"
+    folder = out or _default_folder(sc.name, *(set_ or []), f"seed{seed}")
+    folder = store.claim_output(folder, RUN)
     with _day_progress() as bar:
         task = bar.add_task(f"{sc.name} (seed {seed})", total=sc.n_days)
         res = api.run(
@@ -126,12 +173,36 @@ def run(
         written = None
         if report:
             bar.update(task, description="writing the report")
-            written = write_report(res, folder, png=png)
+            written = _report_into(res, folder, png=png)
     show_summary(res)
     show_targets(res)
     console.print(f"Results in [bold]{folder}[/]")
     if written is not None:
         show_written(written)
+
+
+def _default_folder(*parts: str) -> Path:
+    """``results/`` and a folder name made of ``parts`` (the scenario, its changes, ...)."""
+    return Path("results") / store.folder_name(*parts)
+
+
+def _report_into(source: Results | Path, folder: Path, png: bool = False) -> Written:
+    """Write the report into a finished results folder, or say the results are whole without it.
+
+    Raises:
+        typer.Exit: the report could not be written (code 1); the results are complete.
+    """
+    try:
+        return write_report(source, folder, png=png)
+    except OSError as exc:
+        errors.print(
+            f"borderflow: {exc}; the results in {folder} are complete, "
+            f"`borderflow report {folder}` writes the report again",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from None
 
 
 def run_flee_folder(folder: Path, seed: int, out: Path | None, validation: Path | None) -> None:
@@ -140,7 +211,9 @@ def run_flee_folder(folder: Path, seed: int, out: Path | None, validation: Path 
         sc = api.load_flee(folder, validation)
     except ScenarioError as exc:
         _fail(exc)
-    target = out or Path("results") / f"flee-{folder.resolve().name}-seed{seed}"
+    show_flee_warnings(sc.warnings)
+    target = out or _default_folder("flee", folder.resolve().name, f"seed{seed}")
+    target = store.claim_output(target, FLEE_RUN)
     with _day_progress() as bar:
         task = bar.add_task(f"{folder.name} (Flee rules, seed {seed})", total=sc.length)
         res = api.run_flee_rules(
@@ -154,6 +227,32 @@ def run_flee_folder(folder: Path, seed: int, out: Path | None, validation: Path 
     )
     console.print(f"Averaged relative difference (Flee validation): [bold]{ard:.4f}[/]")
     console.print(f"Results in [bold]{target}[/]")
+
+
+def show_flee_warnings(warnings: tuple[object, ...]) -> None:
+    """Print what a Flee folder does that Flee allows but probably did not mean, in yellow."""
+    for warning in warnings:
+        errors.print(
+            f"  warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True
+        )
+
+
+def validate_flee_folder(folder: Path, validation: Path | None) -> None:
+    """Check a Flee folder: print every problem and exit 2, or OK with a summary."""
+    try:
+        sc = api.load_flee(folder, validation)
+    except ScenarioError as exc:
+        _fail(exc)
+    show_flee_warnings(sc.warnings)
+    camps = [loc.name for loc in sc.locations if "camp" in loc.location_type.lower()]
+    series = sum(camp in sc.validation for camp in camps)
+    console.print(
+        f"[green]OK[/] {folder.name} (Flee): {len(sc.locations)} locations, {len(camps)} camps, "
+        f"{len(sc.routes)} routes, {len(sc.closures)} closures, {sc.length} days from "
+        f"{sc.start_date}, "
+        + (f"validation data for {series} camps" if sc.validation else "no validation data")
+        + (f", {len(sc.warnings)} warning(s)" if sc.warnings else "")
+    )
 
 
 def show_summary(res: Results) -> None:
@@ -248,7 +347,11 @@ def ensemble(
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="ensemble folder (default: results/NAME-ensemble-seedS)")
+        Path | None,
+        typer.Option(
+            help="new or empty folder, or an ensemble's with --resume "
+            "(default: results/NAME-ensemble-seedS; with --set, NAME-CHANGES-ensemble-seedS)"
+        ),
     ] = None,
     resume: Annotated[
         bool, typer.Option(help="carry on in OUT: run only the runs not on disk yet")
@@ -268,7 +371,7 @@ def ensemble(
     with --resume. The bands are the same with any --workers and either --backend.
     """
     sc = _scenario(scenario, set_)
-    folder = out or Path("results") / f"{sc.name}-ensemble-seed{seed}"
+    folder = out or _default_folder(sc.name, *(set_ or []), "ensemble", f"seed{seed}")
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -312,9 +415,8 @@ def ensemble(
             "run the same command with --resume to carry on."
         )
         raise typer.Exit(code=130) from None
-    except (BackendError, FileExistsError, ValueError, RuntimeError) as exc:
-        errors.print(f"[bold red]{exc}[/]", highlight=False)
-        raise typer.Exit(code=2) from None
+    except (BackendError, ValueError, RuntimeError) as exc:
+        _stop(exc)
     write_ensemble_extras(res)
     show_ensemble(res)
     console.print(f"Ensemble in [bold]{folder}[/]")
@@ -326,7 +428,7 @@ def write_ensemble_extras(res: EnsembleResults) -> None:
     The one place for what is made from the bands after an ensemble (e.g. a report).
     """
     if res.folder is not None:
-        show_written(write_report(res.folder))
+        show_written(_report_into(res.folder, res.folder))
 
 
 #: Indicators the ensemble summary shows (all are in indicators.csv).
@@ -411,8 +513,7 @@ def report(
     try:
         written = write_report(folder, png=png)
     except FileNotFoundError as exc:
-        errors.print(f"[bold red]{exc}[/]", highlight=False)
-        raise typer.Exit(code=2) from None
+        _stop(exc)
     show_written(written)
 
 
@@ -428,7 +529,11 @@ def compare(
     ] = None,
     seed: Annotated[int, typer.Option(help="seed of both runs (scenario and --set)")] = 1,
     out: Annotated[
-        Path | None, typer.Option(help="folder for compare.html [default: results/compare-A-B]")
+        Path | None,
+        typer.Option(
+            help="folder for compare.html: new, empty or an earlier comparison's "
+            "(default: results/compare-A-B; with --set, results/compare-NAME-CHANGES)"
+        ),
     ] = None,
 ) -> None:
     """Compare two results (compare A B), or a scenario with a change (compare SCENARIO --set).
@@ -445,7 +550,8 @@ def compare(
             if not (Path(folder) / "manifest.json").is_file():
                 errors.print(f"[bold red]{folder} is not a finished results folder[/]")
                 raise typer.Exit(code=2)
-        target = out or Path("results") / f"compare-{Path(a).name}-{Path(b).name}"
+        names = (store.output_path(a).name, store.output_path(b).name)
+        target = store.claim_output(out or _default_folder("compare", *names), COMPARE)
         path = write_compare(Path(a), Path(b), target)
         console.print(f"Comparison in [bold]{path}[/]")
         return
@@ -457,16 +563,14 @@ def compare(
         sc_b = apply_settings(sc_a, set_)
     except ScenarioError as exc:
         _fail(exc)
-    change = "_".join(s.replace("=", "-") for s in set_)
-    target = out or Path("results") / f"compare-{sc_a.name}-{change}"
+    target = store.claim_output(out or _default_folder("compare", sc_a.name, *set_), COMPARE)
     results = []
     with _day_progress() as bar:
         for label, sc in (("A", sc_a), ("B", sc_b)):
             task = bar.add_task(f"{label}: {sc.name} (seed {seed})", total=sc.n_days)
             res = api.run(sc, seed, progress=lambda d, t, task=task: bar.update(task, completed=d))
-            res.write(target / label.lower())
             results.append(res)
-    path = write_compare(results[0], results[1], target, labels=("A", "B"))
+    path = write_compare(results[0], results[1], target, labels=("A", "B"), with_runs=True)
     console.print(f"A: {sc_a.name} as it is; B: with {', '.join(set_)}")
     console.print(f"Comparison in [bold]{path}[/]")
 
@@ -486,9 +590,16 @@ def scenarios() -> None:
 
 @app.command()
 def validate(
-    scenario: Annotated[str, typer.Argument(help="scenario file or bundled name")],
+    scenario: Annotated[str, typer.Argument(help="scenario file, bundled name or Flee folder")],
+    validation: Annotated[
+        Path | None,
+        typer.Option(help="Flee folders: validation folder [default: source_data/ inside]"),
+    ] = None,
 ) -> None:
-    """Check a scenario and report every problem found."""
+    """Check a scenario, or a Flee folder, and report every problem found."""
+    if api.is_flee_folder(scenario):
+        validate_flee_folder(Path(scenario), validation)
+        return
     try:
         sc = api.load_scenario(scenario)
     except ScenarioError as exc:
@@ -575,6 +686,12 @@ def serve(
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
     cache_size: Annotated[int, typer.Option(min=1, help="answers kept in memory")] = 16,
+    cache_mb: Annotated[
+        int,
+        typer.Option(
+            min=1, envvar="BORDERFLOW_CACHE_MB", help="memory for the answers kept, in MB"
+        ),
+    ] = 256,
 ) -> None:
     """Start the web dashboard: move levers, run, compare with the unchanged scenario."""
     from rich.markup import escape
@@ -600,10 +717,17 @@ def serve(
     shown = escape(f"[{host}]" if ":" in host and not host.startswith("[") else host)
     console.print(
         f"borderflow dashboard on [bold]http://{shown}:{port}/[/] — limits: "
-        f"{limits.people:,} people, {limits.days:,} days, {limits.runs} runs per request. "
-        "Ctrl+C stops it."
+        f"{limits.people:,} people, {limits.days:,} days, {limits.runs} runs per request; "
+        f"answers kept in up to {cache_mb:,} MB. Ctrl+C stops it."
     )
-    serve_app(host, port, limits=limits, cache_size=cache_size, workers=workers)
+    serve_app(
+        host,
+        port,
+        limits=limits,
+        cache_size=cache_size,
+        workers=workers,
+        max_bytes=cache_mb * 1_000_000,
+    )
 
 
 @app.command()
@@ -619,7 +743,11 @@ def calibrate(
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
     out: Annotated[
-        Path | None, typer.Option(help="output folder [default: results/NAME-calibrated-seedS]")
+        Path | None,
+        typer.Option(
+            help="new or empty folder, or an earlier calibration's to replace "
+            "(default: results/NAME-calibrated-seedS; with --set, NAME-CHANGES-calibrated-seedS)"
+        ),
     ] = None,
     hold_out: Annotated[
         list[str] | None,
@@ -653,13 +781,11 @@ def calibrate(
     `borderflow run OUT/scenario` runs. Targets held out are not fitted and are reported
     as out-of-sample error.
     """
-    from rich.markup import escape
-
     from borderflow.analysis.assumptions import UnknownNameError
     from borderflow.analysis.calibrate import CalibrationError, work_folder
 
     sc = _scenario(scenario, set_)
-    folder = out or Path("results") / f"{sc.name}-calibrated-seed{seed}"
+    folder = out or _default_folder(sc.name, *(set_ or []), "calibrated", f"seed{seed}")
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -698,8 +824,7 @@ def calibrate(
         )
         raise typer.Exit(code=130) from None
     except (UnknownNameError, CalibrationError, BackendError, ValueError) as exc:
-        errors.print(f"[bold red]{escape(str(exc))}[/]", highlight=False)
-        raise typer.Exit(code=2) from None
+        _stop(exc)
     show_calibration(cal)
     console.print(
         f"Results in [bold]{folder}[/]; run the calibrated scenario with "
@@ -772,7 +897,11 @@ def sensitivity(
     ray_address: RayAddressOption = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="output folder [default: results/NAME-sensitivity-OUTPUT-METHOD]"),
+        typer.Option(
+            help="new or empty folder, or an earlier analysis's to replace "
+            "(default: results/NAME-sensitivity-OUTPUT-METHOD; with --set, "
+            "NAME-CHANGES-sensitivity-OUTPUT-METHOD)"
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None,
@@ -784,13 +913,12 @@ def sensitivity(
     Each assumption varies over its declared range; prints the ranking and writes the
     indices (indices.csv, indices.parquet) and the runs (samples.parquet).
     """
-    from rich.markup import escape
-
     from borderflow.analysis.assumptions import UnknownNameError
     from borderflow.analysis.sensitivity import SensitivityError
 
     sc = _scenario(scenario, set_)
-    folder = out or Path("results") / f"{sc.name}-sensitivity-{output}-{method}"
+    folder = out or _default_folder(sc.name, *(set_ or []), "sensitivity", output, method)
+    folder = store.claim_output(folder, SENSITIVITY)
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -818,8 +946,7 @@ def sensitivity(
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except (UnknownNameError, SensitivityError, BackendError, ValueError) as exc:
-        errors.print(f"[bold red]{escape(str(exc))}[/]", highlight=False)
-        raise typer.Exit(code=2) from None
+        _stop(exc)
     res.write(folder)
     columns = ["S1", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "sigma", "mu_star_conf"]
     table = Table(

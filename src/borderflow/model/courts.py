@@ -34,7 +34,7 @@ from borderflow.model.states import (
     Transition,
     is_in,
 )
-from borderflow.model.world import MPP_DOCKET, Docket, World
+from borderflow.model.world import MPP_DOCKET, UNLIMITED, Docket, World
 
 OUTCOMES = (
     "asylum_granted",
@@ -103,9 +103,12 @@ def _bench(world: World, name: str) -> _Bench:
     if mpp:
         grant = grant * p["mpp_grant_factor"]
     grant = np.where((flags & FLAG_ASYLUM_BARRED) > 0, 0.0, grant)
+    # Cases a docket can hold at once, as many as unlimited judges give at most: a count
+    # that fits in int64 whatever the levers (a cast of a larger float would not).
+    places = judges * p["completions_per_judge_day"] * p["case_active_days"]
     return _Bench(
         code=1 if mpp else 0,
-        slots=(judges * p["completions_per_judge_day"] * p["case_active_days"]).astype(np.int64),
+        slots=np.minimum(places, UNLIMITED).astype(np.int64),
         p_missed_none=1.0 - per_hearing,
         p_grant=grant,
         p_not_granted=np.maximum(1.0 - grant, 1e-12),

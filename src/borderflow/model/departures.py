@@ -78,19 +78,38 @@ def caravans(world: World, day: int) -> None:
     """Caravans that set out today, and joiners reaching a caravan today."""
     frag = world.fragments
     rng = world.rng["caravans"]
-    for g, group in enumerate(world.groups):
-        caravan = group.caravan
-        if caravan is None:
-            continue
-        if world.scenario.day_of(caravan.depart) == day and caravan.size > 0:
+    for g, n, sets_out in world.once("caravan_days", _caravan_days).get(day, ()):
+        caravan = world.groups[g].caravan
+        assert caravan is not None
+        if sets_out:
             origin = world.net.index(caravan.origin)
             f = frag.add(
                 origin, float(day), g, np.empty(0, np.int64), riding=_rides_at_start(caravan)
             )
-            frag.members[f] = new_people(world, g, caravan.size, origin, day, rng, fragment=f)
+            frag.members[f] = new_people(world, g, n, origin, day, rng, fragment=f)
+        else:
+            _join(world, g, n, day, rng)
+
+
+def _caravan_days(world: World) -> dict[int, list[tuple[int, int, bool]]]:
+    """By day, who sets out: ``(group, people, whether the caravan itself)``.
+
+    In the order a day handles them (caravan by caravan, its departure, then its joiners
+    as listed), so that a day's work does not grow with the number of joiner entries.
+    """
+    days: dict[int, list[tuple[int, int, bool]]] = {}
+    for g, group in enumerate(world.groups):
+        caravan = group.caravan
+        if caravan is None:
+            continue
+        if caravan.size > 0:
+            days.setdefault(world.scenario.day_of(caravan.depart), []).append(
+                (g, caravan.size, True)
+            )
         for joiner in caravan.joiners:
-            if world.scenario.day_of(joiner.date) == day and joiner.n > 0:
-                _join(world, g, joiner.n, day, rng)
+            if joiner.n > 0:
+                days.setdefault(world.scenario.day_of(joiner.date), []).append((g, joiner.n, False))
+    return days
 
 
 def _rides_at_start(caravan: Caravan) -> bool:

@@ -63,6 +63,9 @@ A23N = 1370589
 NORM = 1.0 / (M1 + 1)
 #: Longest run of stayers a geometric draw returns (far beyond any population).
 MAX_GAP = 1 << 62
+#: Most links one agent may start or travel in a day.
+MAX_DAY_STEPS = 1_000_000
+TOO_MANY_STEPS = "an agent took over a million steps in one day: links too short for its speed"
 
 
 def use_numba() -> bool:
@@ -167,7 +170,13 @@ def flee_day(  # type: ignore[no-untyped-def]
                         continue
                     gap[loc] = -1
                 leave = True
+            steps = 0
             while leave or travelling[i]:
+                # Each step travels a link's rest or starts the next: with links of positive
+                # length an agent takes few a day, so a huge count can only be a fault.
+                steps += 1
+                if steps > MAX_DAY_STEPS:
+                    raise RuntimeError(TOO_MANY_STEPS)
                 if leave:
                     # Leave loc: plan a route if there is none (selectRoute), then start
                     # its next link (take_next_step).

@@ -67,6 +67,8 @@ import numpy as np
 from borderflow.scenario.flee_io import MOVE_DEFAULTS, SPAWN_DEFAULTS, FleeScenario
 
 CONFLICT_ON = 0.000001
+#: Most routes the route tables may hold (they grow with the awareness level).
+MAX_PATHS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -349,19 +351,30 @@ class FleeModel:
         dists: list[float] = []
         marker = self.is_marker
 
-        def walk(origin: int, visited: list[int], lid: int, prior: float, step: int) -> None:
-            end = int(self.link_dst[lid])
-            km = prior + float(self.link_dist[lid])
-            if not marker[end]:
-                starts.append(origin)
-                nodes.append([*visited[1:], end])
-                dists.append(km)
-            else:
-                step -= 1
-            if level > step:
-                for nxt in out_links[end]:
-                    if int(self.link_dst[nxt]) not in visited:
-                        walk(origin, [*visited, end], nxt, km, step + 1)
+        def walk(origin: int, first: int) -> None:
+            # Flee's recursion, depth first in link order, with a stack of its calls
+            # (pushed in reverse, so they run in order): no depth limit to reach.
+            todo: list[tuple[list[int], int, float, int]] = [([origin], first, 0.0, 1)]
+            while todo:  # one pass per path; their number is checked
+                visited, lid, prior, step = todo.pop()
+                end = int(self.link_dst[lid])
+                km = prior + float(self.link_dist[lid])
+                if not marker[end]:
+                    starts.append(origin)
+                    nodes.append([*visited[1:], end])
+                    dists.append(km)
+                    if len(nodes) > MAX_PATHS:
+                        raise ValueError(
+                            f"more than {MAX_PATHS:,} routes within awareness level {level}: "
+                            "lower the awareness level or join fewer locations"
+                        )
+                else:
+                    step -= 1
+                if level > step:
+                    here = [*visited, end]
+                    for nxt in reversed(out_links[end]):
+                        if int(self.link_dst[nxt]) not in visited:
+                            todo.append((here, nxt, km, step + 1))
 
         for s in range(n):
             if level <= 0:
@@ -371,7 +384,7 @@ class FleeModel:
                     dists.append(float(self.link_dist[link]))
                 continue
             for link in out_links[s]:
-                walk(s, [s], link, 0.0, 1)
+                walk(s, link)
         longest = max((len(p) for p in nodes), default=1)
         table = np.full((len(nodes), longest), -1, np.int64)
         for i, p in enumerate(nodes):

@@ -83,7 +83,8 @@ class Network:
         path = [origin]
         while path[-1] != dest:
             step = int(self.next_hop[path[-1], dest])
-            if step < 0:
+            # A shortest path passes each place once: a longer one would be a cycle.
+            if step < 0 or len(path) > self.n:
                 raise ValueError(f"no road from {self.ids[origin]} to {self.ids[dest]}")
             path.append(step)
         return path

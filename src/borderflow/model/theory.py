@@ -23,6 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+#: Longest list the stationary law is worked out on (its tables are a list's square).
+MAX_LIST = 4096
+
 
 def arrivals(lam: float) -> tuple[np.ndarray, np.ndarray]:
     """Daily arrival counts worth keeping for Poisson(λ), and their probabilities."""
@@ -59,10 +62,19 @@ def steady_state(lam: float, quota: int, p: float) -> PortSteadyState:
 
     The state space {0, …, N} is doubled until the stationary mass above N/2 is below
     1e-12 (mass that would leave {0, …, N} is kept at N, far out in that tail).
+
+    Raises:
+        ValueError: if the list does not settle within :data:`MAX_LIST` people (without
+            giving up, arrivals at or above the quota make it grow for ever).
     """
     a, pa = arrivals(lam)
     n = 64
     while True:
+        if n > MAX_LIST:
+            raise ValueError(
+                f"the list does not settle within {MAX_LIST:,} people (λ={lam}, quota={quota}, "
+                f"p={p}): with few give-ups, arrivals at the quota or above make it grow"
+            )
         length = np.arange(n + 1)
         trans = transition_matrix(lam, quota, p, n)
         trans[:, -1] += 1.0 - trans.sum(axis=1)

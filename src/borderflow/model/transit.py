@@ -17,6 +17,8 @@ event, never per person per day.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from borderflow.model import border, trip_walk
@@ -205,6 +207,7 @@ def walk(
             p_entry=np.array([g.p_refuge_at_entry for g in world.groups])[group].astype(float),
             group=group.astype(np.int64),
             slot=at + n_kept,
+            hops=hops_left.astype(np.int64),
         ),
         trip_walk.Sink(
             pool_place=pool.place,
@@ -439,9 +442,16 @@ def advance_fragment(world: World, f: int, day: int) -> None:
     while frag.via_done[f] < len(via) and via[frag.via_done[f]] == here:
         frag.via_done[f] += 1
     if frag.via_done[f] < len(via):
-        hops = np.full(len(members), net.next_hop[here, via[frag.via_done[f]]], np.int64)
+        toward = np.full(len(members), via[frag.via_done[f]], np.int64)
     else:
-        hops = net.next_hop[here, people.dest[members]].astype(np.int64)
+        toward = people.dest[members].astype(np.int64)
+    hops = net.next_hop[here, toward].astype(np.int64)
+    if (hops < 0).any():
+        lost = int(toward[np.argmax(hops < 0)])
+        raise RuntimeError(
+            f"caravan {world.groups[group].name!r} cannot go on from {net.ids[here]}: no road "
+            f"leads to {net.ids[lost]} (a place it must pass or reach)"
+        )
     arrived_at = frag.arrive[f]
     first, last = world.groups[group].stops.get(here, (0, 0))
     if last > first:  # leave in daily waves: a random share of the members each day
@@ -472,15 +482,45 @@ def advance_fragment(world: World, f: int, day: int) -> None:
 
 
 def step(world: World, day: int) -> None:
-    """Stage 2 for one day: hazards, trips' ends and fragment moves, until none is due."""
-    while True:
+    """Stage 2 for one day: hazards, trips' ends and fragment moves, until none is due.
+
+    Raises:
+        RuntimeError: if moves are still due after more rounds than any fragment can take
+            in a day (:func:`round_limit`), naming the caravans still moving.
+    """
+    limit = world.once("transit_rounds", round_limit)
+    for _ in range(limit):
         due = world.transit_agenda.due(day)
         kinds = world.people.next_kind[due]
         hazards(world, due[kinds != Event.ARRIVE], day)
         border.arrive(world, due[kinds == Event.ARRIVE], day)
         moved = fragments_due(world, day)
         if not len(due) and not moved and not world.transit_agenda.pending(day):
-            break
+            return
+    frag = world.fragments
+    moving = sorted(
+        {
+            f"{world.groups[frag.group[f]].name} at {world.net.ids[frag.place[f]]}"
+            for f in range(len(frag.place))
+            if frag.active[f] and frag.arrive[f] < day + 1
+        }
+    )
+    raise RuntimeError(
+        f"day {world.scenario.start + dt.timedelta(days=day)}: caravans still moving after "
+        f"{limit:,} rounds, more than a day allows ({', '.join(moving) or 'none'})"
+    )
+
+
+def round_limit(world: World) -> int:
+    """Most rounds of moves one day can take (generously).
+
+    Between two places it must pass (its ``via`` places, then its members' destinations) a
+    fragment follows a shortest road, passing each place once at most, and every round moves
+    each fragment due by one hop or sets it out; a few more rounds settle the hazards and
+    arrivals that the last moves make due today.
+    """
+    longest_via = max((len(g.via) for g in world.groups), default=0)
+    return world.net.n * (longest_via + 2) + 8
 
 
 def redraw_hazards(world: World, day: int) -> None:

@@ -32,6 +32,8 @@ ARRIVE, DETAIN, REFUGE, GIVE_UP, SETTLE = 1, 2, 3, 4, 5
 HAZARDS = np.array([DETAIN, REFUGE, GIVE_UP, SETTLE], np.int8)
 #: Most rest days a hop can draw (the Poisson inverse stops there).
 MAX_REST = 10_000
+#: Why a walk stops: a trip went on past the hops its road to the border city has.
+TOO_MANY_HOPS = "a planned trip took more hops than the road to its border city has"
 
 # SplitMix64 (Steele, Lea & Flood 2014): the uniform of counter c under key k is the
 # finaliser applied to k + (c + 1) * GOLDEN. Its output stream passes BigCrush, and the
@@ -89,6 +91,7 @@ class Walkers:
     p_entry: np.ndarray  # float
     group: np.ndarray  # int64
     slot: np.ndarray  # int64: hop k goes to pool entry slot[i] + k
+    hops: np.ndarray  # int64: most hops the trip can take (the pool entries kept for it)
 
 
 @dataclass
@@ -180,7 +183,9 @@ def walk_numpy(road: Road, w: Walkers, sink: Sink) -> Walked:
     cur, t, budget = w.cur.copy(), w.t0.astype(float).copy(), w.budget.copy()
     active = np.arange(n)
     k = 0
-    while len(active):
+    while len(active):  # one hop a round; a trip has at most hops[i] (checked)
+        if (k >= w.hops[active]).any():
+            raise RuntimeError(TOO_MANY_HOPS)
         u = cur[active]
         if w.has_leg and k == 0:
             v, t_next = w.leg_v.copy(), w.leg_t.astype(float)
@@ -231,7 +236,7 @@ def _walk_loop(  # type: ignore[no-untyped-def]
     next_hop, km, modes, in_mexico, bus_bit, train_bit, walk_speed, bus_speed, train_speed,
     p_bus, p_train, rest_ratio, rest_p0,
     dest, cur, t0, leg_v, leg_t, has_leg, offset, key, entry_u, budget, kind_u, rates,
-    foreign, p_entry, group, slots,
+    foreign, p_entry, group, slots, hops,
     pool_place, pool_t, future, road_id, n_groups,
     n_walked, t_end, kind, reached_last,
 ):  # fmt: skip
@@ -244,7 +249,9 @@ def _walk_loop(  # type: ignore[no-untyped-def]
         # Per person once, not per hop.
         ra0, ra1, ra2, ra3 = rates[0, i], rates[1, i], rates[2, i], rates[3, i]
         di, si, oi, gi = dest[i], slots[i], offset[i], group[i]
-        while True:
+        while True:  # one hop a round; a trip has at most hops[i]
+            if k >= hops[i]:
+                raise RuntimeError(TOO_MANY_HOPS)
             if has_leg and k == 0:
                 v = leg_v[i]
                 t_next = leg_t[i]
@@ -351,7 +358,7 @@ def walk(road: Road, walkers: Walkers, sink: Sink) -> Walked:
         road.rest_ratio, road.rest_p0,
         w.dest, w.cur, w.t0, w.leg_v, w.leg_t, w.has_leg, w.offset, np.uint64(w.key), w.entry_u,
         w.budget, w.kind_u, np.ascontiguousarray(w.rates), w.foreign, w.p_entry, w.group,
-        w.slot,
+        w.slot, w.hops,
         sink.pool_place, sink.pool_t, future, sink.road_id, sink.n_groups,
         out.n_walked, out.t_end, out.kind, out.reached_last,
     )  # fmt: skip

@@ -22,14 +22,11 @@ from borderflow.model.rng import Streams, cumulative_shares
 from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES
 from borderflow.model.trip_walk import Road
 from borderflow.model.trips import TripPool
+from borderflow.scenario.bounds import UNLIMITED as UNLIMITED  # re-exported for the stages
 from borderflow.scenario.levers import LeverSchedule, build_schedule
 from borderflow.scenario.schema import Caravan, GroupMix, Scenario
 
 T = TypeVar("T")
-
-#: A lever without a limit (even infinite) as a count no run reaches, and whose double
-#: still fits in int64.
-UNLIMITED = 2**40
 
 
 class Event(IntEnum):

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from borderflow._version import __version__
 from borderflow.report import figures as figs
 from borderflow.report.html import (
     ReportInput,
@@ -23,7 +24,6 @@ from borderflow.report.html import (
     page,
     report_input,
     table,
-    write_text_atomically,
 )
 from borderflow.report.indicators import key_indicators
 from borderflow.report.series import (
@@ -37,10 +37,15 @@ from borderflow.report.series import (
     us_custody_by_state,
     waitlist_by_city,
 )
+from borderflow.results import store
 from borderflow.results.results import Results
 from borderflow.scenario.schema import Scenario
 
 COMPARE_FILE = "compare.html"
+#: The folders of the two runs a scenario-with-a-change comparison writes beside its page.
+RUN_FOLDERS = ("a", "b")
+#: A comparison's folder: the page, and the two runs when it made them.
+COMPARE = store.Kind("compare", frozenset({COMPARE_FILE, *RUN_FOLDERS}), signature=COMPARE_FILE)
 #: Section id -> heading, in page order.
 COMPARE_SECTIONS: dict[str, str] = {
     "compare-changes": "What changed",
@@ -347,9 +352,30 @@ def build_compare(
 
 
 def write_compare(
-    a: Source, b: Source, out: str | Path, labels: Sequence[str] = ("A", "B")
+    a: Source,
+    b: Source,
+    out: str | Path,
+    labels: Sequence[str] = ("A", "B"),
+    *,
+    with_runs: bool = False,
 ) -> Path:
-    """Write ``compare.html`` into the folder ``out`` (made if missing); return its path."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    return write_text_atomically(out / COMPARE_FILE, build_compare(a, b, labels))
+    """Write ``compare.html`` into the folder ``out``; return the page's path.
+
+    ``out`` may be new, empty, or an earlier comparison; anything else is refused
+    (:func:`borderflow.results.store.claim_output`). An earlier comparison's runs are
+    kept, unless ``with_runs`` writes ``a`` and ``b`` (two :class:`Results`) beside the
+    page as ``out/a`` and ``out/b``, in the same atomic write.
+    """
+    text = build_compare(a, b, labels)
+
+    def fill(tmp: Path) -> None:
+        if with_runs:
+            for run, name in zip((a, b), RUN_FOLDERS, strict=True):
+                if not isinstance(run, Results):
+                    raise TypeError("with_runs writes two runs: give two Results")
+                run.write(tmp / name)
+        store.write_text(tmp / COMPARE_FILE, text)
+
+    about = {"borderflow": __version__, "labels": list(labels)}
+    folder = store.write_atomically(out, fill, COMPARE, about, replace=with_runs)
+    return folder / COMPARE_FILE

@@ -9,7 +9,6 @@ dashboard look for.
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,16 +20,19 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from borderflow._version import __version__
-from borderflow.analysis.ensemble import EnsembleResults
+from borderflow.analysis.ensemble import ENSEMBLE, EnsembleResults
 from borderflow.report import figures as figs
 from borderflow.report.geo import network_map
 from borderflow.report.indicators import flatten, key_indicators
 from borderflow.report.png import PngResult, write_pngs
 from borderflow.report.tables import tables_of
-from borderflow.results.results import Results
+from borderflow.results import store
+from borderflow.results.results import RUN, Results
 from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
 
-REPORT_FILE = "report.html"
+REPORT_FILE = store.REPORT_FILE
+#: A folder holding a report alone (one not written into its run's or ensemble's folder).
+REPORT = store.Kind("report", frozenset({REPORT_FILE, store.FIGURES}), signature=REPORT_FILE)
 
 #: Section id -> heading, in page order.
 SECTIONS: dict[str, str] = {
@@ -466,14 +468,7 @@ def build_report(
 
 def write_text_atomically(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return store.replace_file(path, lambda tmp: store.write_text(tmp, text))
 
 
 @dataclass
@@ -494,9 +489,17 @@ def write_report(
 
     Args:
         source: a run, its tables, or a results or ensemble folder.
-        folder: where to write (needed unless ``source`` is a folder).
+        folder: where to write (needed unless ``source`` is a folder): a finished run's
+            or ensemble's folder, where the report joins the results; or a new or empty
+            folder (or an earlier report's), which then holds the report alone.
         png: also write each figure as ``figures/<figure id>.png`` where a renderer is
             available (see :mod:`borderflow.report.png`); where not, say so and carry on.
+
+    Raises:
+        FileNotFoundError: ``source`` is a folder without a finished run or ensemble.
+        OutputRefusedError: ``folder`` holds something else (other files, another kind
+            of result); it is left as it was.
+        OutputError: the system refused the write; the results are left as they were.
     """
     if folder is None:
         if not isinstance(source, str | Path):
@@ -504,6 +507,17 @@ def write_report(
         folder = source
     inp = report_input(source)
     figures = report_figures(inp)
-    path = write_text_atomically(Path(folder) / REPORT_FILE, build_report(inp, figures))
-    result = write_pngs(figures, Path(folder) / "figures") if png else None
+    text = build_report(inp, figures)
+    folder = Path(folder)
+    try:
+        store.require_finished(folder, RUN, ENSEMBLE)
+    except FileNotFoundError:
+        about = {"borderflow": __version__, "scenario": inp.scenario.name, "seed": inp.seed}
+        store.write_atomically(
+            folder, lambda tmp: store.write_text(tmp / REPORT_FILE, text), REPORT, about
+        )
+        path = folder / REPORT_FILE
+    else:
+        path = write_text_atomically(folder / REPORT_FILE, text)
+    result = write_pngs(figures, folder / store.FIGURES) if png else None
     return Written(path, result)

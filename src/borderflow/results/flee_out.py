@@ -19,10 +19,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from borderflow._version import __version__
 from borderflow.engine.flee_run import FleeOutput
-from borderflow.results.store import write_atomically, write_json
+from borderflow.results import store
 
 ROUND_NDIGITS = 4
+OUT_FILE = "out.csv"
+SUMMARY_FILE = "summary.json"
+#: The results folder of a run with Flee's rules.
+FLEE_RUN = store.Kind("flee-run", frozenset({OUT_FILE, SUMMARY_FILE}), signature=OUT_FILE)
 TAIL = [
     "Total error",
     "refugees in camps (UNHCR)",
@@ -95,14 +100,19 @@ def summary(out: FleeOutput, table: pd.DataFrame | None = None) -> dict[str, obj
     }
 
 
-def write_out(out: FleeOutput, folder: Path) -> dict[str, object]:
-    """Write ``out.csv`` and ``summary.json`` to ``folder`` atomically; return the summary."""
+def write_out(out: FleeOutput, folder: str | Path) -> dict[str, object]:
+    """Write ``out.csv`` and ``summary.json`` to ``folder`` atomically; return the summary.
+
+    ``folder`` may be new, empty, or an earlier Flee-rules run's results, which are
+    replaced; anything else is refused (:func:`borderflow.results.store.claim_output`).
+    """
     table = out_table(out)
     figures = summary(out, table)
 
     def write(tmp: Path) -> None:
-        table.to_csv(tmp / "out.csv", index=False)
-        write_json(tmp / "summary.json", figures)
+        store.write_csv(tmp / OUT_FILE, table)
+        store.write_json(tmp / SUMMARY_FILE, figures)
 
-    write_atomically(Path(folder), write)
+    about = {"borderflow": __version__, "scenario": figures["scenario"], "seed": out.seed}
+    store.write_atomically(folder, write, FLEE_RUN, about)
     return figures

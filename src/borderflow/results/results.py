@@ -35,6 +35,12 @@ FILES = {
     "scenario": "scenario.json",
     "manifest": store.MANIFEST,
 }
+#: A run's results folder, with the report ``borderflow run`` writes into it.
+RUN = store.Kind(
+    "run",
+    frozenset({*FILES.values(), store.REPORT_FILE, store.FIGURES}),
+    signature=FILES["flows"],
+)
 
 
 class Results:
@@ -112,39 +118,31 @@ class Results:
         return target_table(self.scenario, self.daily, self.flows)
 
     def write(self, folder: str | Path) -> Path:
-        """Write every table to ``folder`` atomically; return the folder."""
+        """Write every table to ``folder`` atomically; return the folder.
+
+        ``folder`` may be new, empty, or an earlier run's results, which are replaced;
+        anything else is refused (:func:`borderflow.results.store.claim_output`).
+        """
 
         def fill(tmp: Path) -> None:
-            store.write_parquet(tmp / FILES["daily"], self.daily)
-            store.write_parquet(tmp / FILES["flows"], self.flows)
-            store.write_parquet(tmp / FILES["waits"], self.waits)
-            store.write_parquet(tmp / FILES["decisions"], self.decisions)
-            store.write_parquet(tmp / FILES["courts"], self.courts)
-            if self.events is not None:
-                store.write_parquet(tmp / FILES["events"], self.events)
-            self.targets.to_csv(tmp / FILES["targets"], index=False)
+            for key in ("daily", "flows", "waits", "decisions", "courts", "events"):
+                table = getattr(self, key)
+                if table is not None:
+                    store.write_parquet(tmp / FILES[key], table)
+            store.write_csv(tmp / FILES["targets"], self.targets)
             store.write_json(tmp / FILES["summary"], self.summary_dict)
-            (tmp / FILES["scenario"]).write_text(
-                self.scenario.model_dump_json(indent=2, by_alias=True)
-            )
-            store.write_json(
-                tmp / FILES["manifest"],
-                {
-                    "borderflow": __version__,
-                    "scenario": self.scenario.name,
-                    "seed": self.seed,
-                    "files": sorted(p.name for p in tmp.iterdir()),
-                },
+            store.write_text(
+                tmp / FILES["scenario"], self.scenario.model_dump_json(indent=2, by_alias=True)
             )
 
-        return store.write_atomically(Path(folder), fill)
+        about = {"borderflow": __version__, "scenario": self.scenario.name, "seed": self.seed}
+        return store.write_atomically(folder, fill, RUN, about)
 
 
 def read_folder(folder: str | Path) -> dict[str, Any]:
     """Read a results folder written by :meth:`Results.write` (tables and JSON)."""
     folder = Path(folder)
-    if not store.is_complete(folder):
-        raise FileNotFoundError(f"{folder} is not a complete results folder (no {store.MANIFEST})")
+    store.require_finished(folder, RUN)
     data: dict[str, Any] = {}
     for key in ("daily", "flows", "waits", "decisions", "courts", "events"):
         path = folder / FILES[key]

@@ -13,23 +13,39 @@ and the field, where Flee would crash or silently misread:
 * ``conflicts.csv``: ``#Day, <location>…`` then one row per day (row k is day k);
 * ``sim_period.csv`` or ``conflict_period.csv``: ``StartDate,YYYY-MM-DD`` and
   ``Length,N``;
-* ``registration_corrections.csv`` (optional): ``<camp>,YYYY-MM-DD[,…]``;
+* ``registration_corrections.csv`` (optional): ``<camp>,YYYY-MM-DD[,…]``, the date one of
+  the camp's validation series (Flee 3.1 stops otherwise);
 * ``simsetting.yml`` (optional): the keys Flee 3.1 reads; an unknown key is an
   error, unlike Flee, which ignores it;
-* the validation folder: ``data_layout.csv`` (first row ``total,<file>``) and
-  each series ``YYYY-MM-DD,count``.
+* the validation folder: ``data_layout.csv`` (first row ``total,<file>``, then a row for
+  every camp, as Flee 3.1 stops without one) and each series ``YYYY-MM-DD,count``. A
+  series named after no location is unused: a warning, or an error while a camp has none
+  (it is most likely that camp's, misspelt).
+
+What Flee accepts but was probably not meant is kept as a warning. Every file is read as a
+scenario's are (:mod:`borderflow.scenario.files`): a regular file inside its folder (a
+series file inside the validation folder), of bounded size, UTF-8 text.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import itertools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from borderflow.scenario.errors import Problem, ScenarioError
+from borderflow.scenario.errors import Problem, ScenarioError, listed
+from borderflow.scenario.files import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    CsvRecordError,
+    csv_records,
+    inside_folder,
+    read_text_safely,
+    too_deep,
+)
 
 LOCATION_TYPES = (
     "conflict_zone",
@@ -59,6 +75,12 @@ HEADER_WORDS = frozenset(
         "forced_redirection",
     }
 )
+CORRECTIONS = "registration_corrections.csv"
+LAYOUT = "data_layout.csv"
+SETTINGS = "simsetting.yml"
+#: The largest simsetting.yml read, 1 MiB: Flee's settings are a few dozen keys (about 1 KB),
+#: and checking a file this size, event by event, takes a fraction of a second.
+SETTINGS_LIMIT = 2**20
 CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
 
 #: simsetting.yml keys Flee 3.1 reads, by section (``camps_are_sicks`` is Flee's spelling).
@@ -220,12 +242,17 @@ class FleeScenario:
 
 
 class _Reader:
-    """Collects problems while reading the files of one folder."""
+    """Collects problems while reading the files of one Flee folder and its validation folder.
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    Every file is read once, through :func:`read_text_safely`: a regular file inside its
+    folder, of bounded size, UTF-8 text.
+    """
+
+    def __init__(self, *folders: Path):
+        self.folders = folders
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self._texts: dict[Path, str | None] = {}
 
     def warn(self, file: str, where: str, message: str, value: object = None) -> None:
         self.warnings.append(Problem(file, where, message, value))
@@ -233,38 +260,82 @@ class _Reader:
     def fail(self, file: str, where: str, message: str, value: object = None) -> None:
         self.problems.append(Problem(file, where, message, value))
 
-    def rows(self, path: Path, optional: bool = False) -> list[tuple[int, list[str]]] | None:
+    def text(
+        self,
+        folder: Path,
+        name: str,
+        *,
+        optional: bool = False,
+        named_by: tuple[str, str] | None = None,
+        limit: int = MAX_FILE_BYTES,
+    ) -> str | None:
+        """The text of file ``name`` inside ``folder``, or None (with a problem unless optional)."""
+        path = folder / name
+        if path not in self._texts:
+            text = None
+            if not optional or os.path.lexists(path):
+                try:
+                    text = read_text_safely(
+                        name,
+                        inside=folder,
+                        label=self.name(path),
+                        named_by=named_by,
+                        limit=limit,
+                    )
+                except ScenarioError as exc:
+                    self.problems += exc.problems
+            self._texts[path] = text
+        return self._texts[path]
+
+    def rows(
+        self,
+        folder: Path,
+        name: str,
+        optional: bool = False,
+        named_by: tuple[str, str] | None = None,
+    ) -> list[tuple[int, list[str]]] | None:
         """Data rows (line number, cells), headers and comments (``#``) left out."""
-        if not path.is_file():
-            if not optional:
-                self.fail(self._name(path), "file", "missing")
+        text = self.text(folder, name, optional=optional, named_by=named_by)
+        if text is None:
             return None
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.fail(self._name(path), "file", f"cannot be read: {exc}")
-            return None
+        file = self.name(folder / name)
         out = []
-        for number, cells in enumerate(csv.reader(text.splitlines()), start=1):
-            if not cells or not "".join(cells).strip():
-                continue
-            if cells[0].strip().startswith("#"):
-                continue
-            if not cells[0].strip():
-                self.fail(
-                    self._name(path),
-                    f"line {number}",
-                    "the first cell is empty (Flee 3.1 crashes on such a row)",
-                )
-                continue
-            out.append((number, [c.strip() for c in cells]))
+        try:
+            for number, cells in csv_records(text):
+                if not cells or not "".join(cells).strip():
+                    continue
+                if cells[0].strip().startswith("#"):
+                    continue
+                if not cells[0].strip():
+                    self.fail(
+                        file,
+                        f"line {number}",
+                        "the first cell is empty (Flee 3.1 crashes on such a row)",
+                    )
+                    continue
+                out.append((number, [c.strip() for c in cells]))
+        except CsvRecordError as fault:
+            column = "" if fault.column is None else f", column {fault.column + 1}"
+            self.fail(file, f"line {fault.line}{column}", fault.message)
         return out
 
-    def _name(self, path: Path) -> str:
+    def header(self, folder: Path, name: str) -> list[str]:
+        """The first ``#`` line of a file already read, as cells (the ``#`` dropped)."""
+        text = self._texts.get(folder / name)
         try:
-            return str(path.relative_to(self.folder.parent))
-        except ValueError:
-            return str(path)
+            for _, cells in csv_records(text or ""):
+                if cells and cells[0].strip().startswith("#"):
+                    return [c.strip().lstrip("#") for c in cells]
+        except CsvRecordError:
+            pass  # reported by rows()
+        return []
+
+    def name(self, path: Path) -> str:
+        """``path`` as shown in problems: from the folder holding the scenario's folders."""
+        for folder in self.folders:
+            if path.is_relative_to(folder.parent):
+                return str(path.relative_to(folder.parent))
+        return str(path)
 
     def number(
         self, file: str, line: int, column: str, text: str, kind: type, empty: Any = None
@@ -301,18 +372,18 @@ def load_flee(folder: str | Path, validation: str | Path | None = None) -> FleeS
     """Read a Flee scenario folder (and optionally its validation folder).
 
     ``folder`` holds the CSV files directly, or in ``input_csv/`` (FabFlee layout, with
-    ``source_data/`` as the validation folder and ``simsetting.yml`` beside them).
+    ``source_data/`` as the validation folder and ``simsetting.yml`` beside them). Every file
+    read must be a regular file inside its folder (see :mod:`borderflow.scenario.files`).
 
     Raises:
         ScenarioError: listing every problem, each naming the file, the line and the field.
     """
     root = Path(folder)
-    inputs = root / "input_csv" if (root / "input_csv").is_dir() else root
-    if validation is None and (root / "source_data").is_dir():
-        validation = root / "source_data"
-    r = _Reader(inputs)
-    if not inputs.is_dir():
+    if not root.is_dir():
         raise ScenarioError([Problem(str(root), "folder", "no such folder")])
+    inputs = _subfolder(root, "input_csv") or root
+    data_folder = Path(validation) if validation is not None else _subfolder(root, "source_data")
+    r = _Reader(inputs, *([data_folder] if data_folder is not None else []))
 
     start, length = _period(r, inputs)
     locations = _locations(r, inputs)
@@ -321,8 +392,12 @@ def load_flee(folder: str | Path, validation: str | Path | None = None) -> FleeS
     closures = _closures(r, inputs, names, {loc.country for loc in locations})
     conflict_names, intensity = _conflicts(r, inputs, names, length)
     corrections = _corrections(r, inputs, names)
-    settings = _settings(r, root / "simsetting.yml", inputs / "simsetting.yml")
-    series = _validation(r, Path(validation), names) if validation is not None else {}
+    settings = _settings(r, (root, inputs))
+    series: dict[str, list[tuple[dt.date, float]]] = {}
+    if data_folder is not None:
+        camps = [loc.name for loc in locations if "camp" in loc.location_type.lower()]
+        series = _validation(r, data_folder, names, camps)
+        _check_corrections(r, inputs, corrections, series)
     if r.problems:
         raise ScenarioError(r.problems)
     return FleeScenario(
@@ -334,20 +409,29 @@ def load_flee(folder: str | Path, validation: str | Path | None = None) -> FleeS
         closures=tuple(closures),
         conflict_names=tuple(conflict_names),
         conflict_intensity=tuple(intensity),
-        corrections=tuple(corrections),
+        corrections=tuple((name, date) for _, name, date in corrections),
         settings=settings,
         validation=series,
         warnings=tuple(r.warnings),
     )
 
 
+def _subfolder(root: Path, name: str) -> Path | None:
+    """``root/name`` if it is a folder, which must not lead out of ``root``."""
+    path = root / name
+    if not path.is_dir():
+        return None
+    inside_folder(name, root, (str(root), name))
+    return path
+
+
 def _period(r: _Reader, folder: Path) -> tuple[dt.date, int]:
-    path = next(
-        (folder / n for n in ("sim_period.csv", "conflict_period.csv") if (folder / n).is_file()),
-        folder / "sim_period.csv",
+    name = next(
+        (n for n in ("sim_period.csv", "conflict_period.csv") if os.path.lexists(folder / n)),
+        "sim_period.csv",
     )
-    file = r._name(path)
-    rows = r.rows(path)
+    file = r.name(folder / name)
+    rows = r.rows(folder, name)
     values = {cells[0].lower(): (line, cells[1:]) for line, cells in rows or []}
     start, length = dt.date(2000, 1, 1), 0
     if rows is None:
@@ -370,12 +454,11 @@ def _period(r: _Reader, folder: Path) -> tuple[dt.date, int]:
 
 
 def _locations(r: _Reader, folder: Path) -> list[FleeLocation]:
-    path = folder / "locations.csv"
-    file = r._name(path)
-    rows = r.rows(path)
+    file = r.name(folder / "locations.csv")
+    rows = r.rows(folder, "locations.csv")
     out: list[FleeLocation] = []
     seen: set[str] = set()
-    header = _header(path)
+    header = r.header(folder, "locations.csv")
     for line, cells in rows or []:
         if r.header_as_data(file, line, cells):
             continue
@@ -422,21 +505,12 @@ def _locations(r: _Reader, folder: Path) -> list[FleeLocation]:
     return out
 
 
-def _header(path: Path) -> list[str]:
-    if not path.is_file():
-        return []
-    for cells in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()):
-        if cells and cells[0].strip().startswith("#"):
-            return [c.strip().lstrip("#") for c in cells]
-    return []
-
-
 def _routes(r: _Reader, folder: Path, names: set[str]) -> list[FleeRoute]:
-    path = folder / "routes.csv"
-    file = r._name(path)
+    file = r.name(folder / "routes.csv")
     out = []
-    header = _header(path)
-    for line, cells in r.rows(path) or []:
+    rows = r.rows(folder, "routes.csv")
+    header = r.header(folder, "routes.csv")
+    for line, cells in rows or []:
         if r.header_as_data(file, line, cells):
             continue
         if len(cells) < 3:
@@ -467,10 +541,9 @@ def _routes(r: _Reader, folder: Path, names: set[str]) -> list[FleeRoute]:
 
 
 def _closures(r: _Reader, folder: Path, names: set[str], countries: set[str]) -> list[FleeClosure]:
-    path = folder / "closures.csv"
-    file = r._name(path)
+    file = r.name(folder / "closures.csv")
     out = []
-    for line, cells in r.rows(path, optional=True) or []:
+    for line, cells in r.rows(folder, "closures.csv", optional=True) or []:
         if len(cells) < 5:
             r.fail(
                 file,
@@ -509,10 +582,9 @@ def _closures(r: _Reader, folder: Path, names: set[str], countries: set[str]) ->
 def _conflicts(
     r: _Reader, folder: Path, names: set[str], length: int
 ) -> tuple[list[str], list[tuple[float, ...]]]:
-    path = folder / "conflicts.csv"
-    file = r._name(path)
-    rows = r.rows(path)
-    header = _header(path)
+    file = r.name(folder / "conflicts.csv")
+    rows = r.rows(folder, "conflicts.csv")
+    header = r.header(folder, "conflicts.csv")
     if rows is None:
         return [], []
     if not header:
@@ -539,35 +611,62 @@ def _conflicts(
     return columns, intensity
 
 
-def _corrections(r: _Reader, folder: Path, names: set[str]) -> list[tuple[str, dt.date]]:
-    path = folder / "registration_corrections.csv"
-    file = r._name(path)
+#: A registration correction: its line in the file, the camp and the date.
+Correction = tuple[int, str, dt.date]
+
+
+def _corrections(r: _Reader, folder: Path, names: set[str]) -> list[Correction]:
+    file = r.name(folder / CORRECTIONS)
     out = []
-    for line, cells in r.rows(path, optional=True) or []:
+    for line, cells in r.rows(folder, CORRECTIONS, optional=True) or []:
         if len(cells) < 2:
             r.fail(file, f"line {line}", "expected <camp>,YYYY-MM-DD", ",".join(cells))
             continue
         if cells[0] not in names:
             r.fail(file, f"line {line}, camp", "unknown location", cells[0])
         try:
-            out.append((cells[0], dt.date.fromisoformat(cells[1])))
+            out.append((line, cells[0], dt.date.fromisoformat(cells[1])))
         except ValueError:
             r.fail(file, f"line {line}, date", "expected a date YYYY-MM-DD", cells[1])
     return out
 
 
-def _settings(r: _Reader, *candidates: Path) -> dict[str, dict[str, Any]]:
-    path = next((p for p in candidates if p.is_file()), None)
-    if path is None:
-        return {}
-    import yaml
+def _check_corrections(
+    r: _Reader,
+    folder: Path,
+    corrections: list[Correction],
+    series: dict[str, list[tuple[dt.date, float]]],
+) -> None:
+    """A correction rescales its camp's series from a dated row, which must exist.
 
-    file = r._name(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        r.fail(file, "YAML syntax", str(exc))
+    Flee 3.1 stops on a correction it cannot place; left alone, it would do nothing.
+    """
+    file = r.name(folder / CORRECTIONS)
+    for line, camp, date in corrections:
+        if camp not in series:
+            r.fail(
+                file,
+                f"line {line}, camp",
+                "has no validation series in data_layout.csv to correct",
+                camp,
+            )
+        elif all(day != date for day, _ in series[camp]):
+            dates = listed((day.isoformat() for day, _ in series[camp]), limit=4)
+            r.fail(
+                file,
+                f"line {line}, date",
+                f"on no row of {camp}'s validation series; expected one of its dates ({dates})",
+                date,
+            )
+
+
+def _settings(r: _Reader, folders: tuple[Path, ...]) -> dict[str, dict[str, Any]]:
+    folder = next((f for f in folders if os.path.lexists(f / SETTINGS)), None)
+    if folder is None:
         return {}
+    file = r.name(folder / SETTINGS)
+    text = r.text(folder, SETTINGS, limit=SETTINGS_LIMIT)
+    data = _parse_yaml(r, file, text) if text is not None else {}
     if not isinstance(data, dict):
         r.fail(file, "top level", "expected sections such as move_rules: and spawn_rules:")
         return {}
@@ -586,13 +685,44 @@ def _settings(r: _Reader, *candidates: Path) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in data.items() if isinstance(v, dict)}
 
 
+def _parse_yaml(r: _Reader, file: str, text: str) -> object:
+    """YAML ``text`` nested at most :data:`MAX_DEPTH` deep, or ``{}`` with a problem.
+
+    The depth is checked on the parser's events first: building a document nested a hundred
+    thousand deep crashes libyaml's loader instead of raising.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    r.fail(file, "YAML syntax", f"nested more than {MAX_DEPTH} deep")
+                    return {}
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        r.fail(file, "YAML syntax", str(exc))
+        return {}
+    # Aliases can still nest a document deeper than its text does.
+    deep = too_deep(data)
+    if deep is not None:
+        r.fail(file, deep, f"nested more than {MAX_DEPTH} deep")
+        return {}
+    return data if data is not None else {}
+
+
 def _validation(
-    r: _Reader, folder: Path, names: set[str]
+    r: _Reader, folder: Path, names: set[str], camps: list[str]
 ) -> dict[str, list[tuple[dt.date, float]]]:
-    layout = folder / "data_layout.csv"
-    file = r._name(layout)
+    file = r.name(folder / LAYOUT)
     out: dict[str, list[tuple[dt.date, float]]] = {}
-    rows = r.rows(layout)
+    rows = r.rows(folder, LAYOUT)
+    strangers: list[tuple[int, str]] = []
     for k, (line, cells) in enumerate(rows or []):
         if len(cells) < 2:
             r.fail(file, f"line {line}", "expected <series>,<file>[,<file>…]", ",".join(cells))
@@ -601,16 +731,43 @@ def _validation(
         if k == 0 and name != "total":
             r.fail(file, f"line {line}", "the first row must be the total: total,<file>", name)
         if k > 0 and name not in names:
-            r.warn(file, f"line {line}", "not a location in locations.csv: series unused", name)
-        parts = [_series(r, folder / f) for f in cells[1:]]
+            strangers.append((line, name))
+        named_by = (file, f"line {line}")
+        parts = [_series(r, folder, f, named_by) for f in cells[1:]]
         out[name] = _sum_series([p for p in parts if p])
+    if rows is not None:
+        _check_layout(r, file, [c for c in camps if c not in out], strangers)
     return out
 
 
-def _series(r: _Reader, path: Path) -> list[tuple[dt.date, float]]:
-    file = r._name(path)
+def _check_layout(r: _Reader, file: str, bare: list[str], strangers: list[tuple[int, str]]) -> None:
+    """Every camp needs a series: Flee 3.1 stops without one, and its data would count as 0.
+
+    A series named after no location is unused; while a camp has none, it is most likely
+    that camp's, misspelt.
+    """
+    for camp in bare:
+        r.fail(
+            file,
+            "camps",
+            "a camp without a validation series (Flee 3.1 stops on it); "
+            "add a row <camp>,<file> for it",
+            camp,
+        )
+    for line, name in strangers:
+        if bare:
+            message = f"names no location in locations.csv; a misspelt camp ({listed(bare)})?"
+            r.fail(file, f"line {line}", message, name)
+        else:
+            r.warn(file, f"line {line}", "names no location in locations.csv: series unused", name)
+
+
+def _series(
+    r: _Reader, folder: Path, name: str, named_by: tuple[str, str]
+) -> list[tuple[dt.date, float]]:
+    file = r.name(folder / name)
     out = []
-    rows = r.rows(path)
+    rows = r.rows(folder, name, named_by=named_by)
     for i, (line, cells) in enumerate(rows or []):
         if i == 0 and cells[0] in ("Date", "DateTime"):
             continue

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from borderflow.scenario.bounds import CAPACITY, LEVER_BOUNDS, UNLIMITED
 from borderflow.scenario.schema import PER_PLACE_LEVERS, SCALAR_LEVERS, Scenario
 
 
@@ -37,36 +38,69 @@ class LeverSchedule:
 
 
 def build_schedule(sc: Scenario) -> LeverSchedule:
-    """Apply the scenario's initial levers, then its policies in date order."""
+    """Apply the scenario's initial levers, then its policies in date order.
+
+    Each day's value is written once, whatever the number of policies: the values between
+    two changes of a lever are one block. An unlimited capacity (``inf``) becomes the
+    count the model uses, :data:`~borderflow.scenario.bounds.UNLIMITED`.
+    """
     n_days, index = sc.n_days, {p.id: i for i, p in enumerate(sc.places)}
     kinds = np.array([p.kind for p in sc.places])
-    arrays: dict[str, np.ndarray] = {}
+    initial: dict[str, np.ndarray] = {}
     for lever, kind in PER_PLACE_LEVERS.items():
         per_place = getattr(sc.levers, lever)
         row = np.where(kinds == kind, per_place.default, 0.0)
         for pid, value in per_place.overrides().items():
             row[index[pid]] = value
-        arrays[lever] = np.tile(row, (n_days, 1))
+        initial[lever] = row
     for lever in SCALAR_LEVERS:
         dtype = bool if lever == "asylum_ban" else float
-        arrays[lever] = np.full(n_days, getattr(sc.levers, lever), dtype=dtype)
+        initial[lever] = np.array(getattr(sc.levers, lever), dtype=dtype)
 
+    # Per lever, the day's changes in the order they apply: (places, value); None: all.
+    changes: dict[str, dict[int, list[tuple[np.ndarray | None, float | bool]]]] = {}
     changed: dict[int, set[str]] = {}
     for policy in sorted(sc.policies, key=lambda p: p.date):
         day = sc.day_of(policy.date)
         for key, value in policy.set.items():
             lever, _, pid = key.partition(".")
+            columns = None
             if lever in PER_PLACE_LEVERS:
                 columns = (
                     kinds == PER_PLACE_LEVERS[lever]
                     if pid in ("", "default")
                     else np.arange(len(kinds)) == index[pid]
                 )
-                arrays[lever][day:, columns] = value
-            else:
-                arrays[lever][day:] = value
+            changes.setdefault(lever, {}).setdefault(day, []).append((columns, value))
             changed.setdefault(day, set()).add(lever)
+    arrays = {
+        lever: _by_day(start, changes.get(lever, {}), n_days) for lever, start in initial.items()
+    }
+    for lever, bound in LEVER_BOUNDS.items():
+        if bound is CAPACITY:
+            arrays[lever] = np.minimum(arrays[lever], UNLIMITED)
     return LeverSchedule(changed=changed, **arrays)
+
+
+def _by_day(
+    start: np.ndarray,
+    changes: dict[int, list[tuple[np.ndarray | None, float | bool]]],
+    n_days: int,
+) -> np.ndarray:
+    """A lever's value on every day: ``start``, then each day's changes from that day on."""
+    out = np.empty((n_days, *start.shape), start.dtype)
+    current = start.copy()
+    first = 0
+    for day in sorted(changes):
+        out[first:day] = current
+        for columns, value in changes[day]:
+            if columns is None:
+                current[...] = value
+            else:
+                current[columns] = value
+        first = day
+    out[first:] = current
+    return out
 
 
 __all__ = ["SCALAR_LEVERS", "LeverSchedule", "build_schedule"]

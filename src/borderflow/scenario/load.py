@@ -6,11 +6,7 @@ naming the file, the field (and CSV row), the value and what was expected.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import math
-import tomllib
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -18,7 +14,18 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from borderflow.scenario.errors import Problem, ScenarioError
+from borderflow.scenario.bounds import MAX_PLACES, MAX_ROUTES, UNLIMITED_WORD, lever_problem
+from borderflow.scenario.checks import bound_problems, reachability_problems
+from borderflow.scenario.errors import Problem, ScenarioError, listed
+from borderflow.scenario.files import (
+    MAX_SETTINGS_BYTES,
+    CsvRecordError,
+    check_regular,
+    csv_records,
+    parse_toml,
+    read_text_safely,
+    refuse,
+)
 from borderflow.scenario.schema import (
     PER_PLACE_LEVERS,
     SCALAR_LEVERS,
@@ -30,6 +37,9 @@ from borderflow.scenario.schema import (
 
 BUNDLED = Path(str(resources.files("borderflow.scenario") / "bundled"))
 PARAMETERS_FILE = BUNDLED / "parameters.csv"
+#: The route networks that ship with borderflow, one folder each (places.csv, routes.csv),
+#: which a scenario names with ``network = "NAME"``.
+NETWORKS = BUNDLED / "networks"
 
 #: TOML table names → Scenario field names.
 _TOML_KEYS = {
@@ -58,24 +68,33 @@ def bundled_names() -> list[str]:
     return sorted(p.parent.name for p in BUNDLED.glob("*/scenario.toml"))
 
 
+def network_names() -> list[str]:
+    """Names of the route networks that ship with borderflow."""
+    return sorted(p.parent.name for p in NETWORKS.glob("*/places.csv"))
+
+
 def resolve(name_or_path: str | Path) -> Path:
-    """The scenario file for a bundled name, a file path or a folder holding scenario.toml."""
+    """The scenario file for a bundled name, a file path or a folder holding scenario.toml.
+
+    Raises:
+        ScenarioError: if there is no such file or bundled scenario, or the path names
+            something other than a regular file (a named pipe or a device).
+    """
+    text = str(name_or_path)
+    if "\x00" in text:
+        refuse(text, "scenario", "a path may not hold a NUL character")
     path = Path(name_or_path)
     if path.is_dir():
         path = path / "scenario.toml"
-    if path.is_file():
+    if path.exists():
+        check_regular(path, str(path))
         return path
-    bundled = BUNDLED / str(name_or_path) / "scenario.toml"
-    if bundled.is_file():
-        return bundled
-    raise ScenarioError(
-        [
-            Problem(
-                str(name_or_path),
-                "scenario",
-                "no such scenario file or bundled scenario; bundled: " + ", ".join(bundled_names()),
-            )
-        ]
+    if text in bundled_names():
+        return BUNDLED / text / "scenario.toml"
+    refuse(
+        text,
+        "scenario",
+        "no such scenario file or bundled scenario; bundled: " + ", ".join(bundled_names()),
     )
 
 
@@ -87,35 +106,19 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     """
     path = resolve(name_or_path)
     label = _label(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(label, "TOML syntax", str(exc))]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(label, "file", f"cannot be read: {exc}")]) from None
+    text = read_text_safely(path, inside=None, label=label, limit=MAX_SETTINGS_BYTES)
+    raw = parse_toml(text, label)
 
     problems: list[Problem] = []
     data: dict[str, Any] = {}
+    network = raw.pop("network", None)
     for key, value in raw.items():
         if key not in _TOML_KEYS:
-            problems.append(
-                Problem(label, key, f"unknown key; expected one of {sorted(_TOML_KEYS)}")
-            )
+            expected = sorted([*_TOML_KEYS, "network"])
+            problems.append(Problem(label, key, f"unknown key; expected one of {expected}"))
         else:
             data[_TOML_KEYS[key]] = value
-
-    for field, model in (("places", Place), ("routes", Route)):
-        ref = data.get(field)
-        if ref is None:
-            problems.append(Problem(label, field, "missing: the path of the CSV table"))
-            continue
-        if not isinstance(ref, str):
-            problems.append(Problem(label, field, "expected a path (a string)", ref))
-            data.pop(field)
-            continue
-        rows, csv_problems = read_csv_table((path.parent / ref).resolve(), model)
-        problems += csv_problems
-        data[field] = rows
+    problems += _read_network(data, network, path.parent, label)
 
     defaults, param_problems = read_parameter_table(PARAMETERS_FILE)
     problems += param_problems
@@ -223,66 +226,171 @@ def _label(path: Path) -> str:
         return str(path)
 
 
-def read_csv_table(
-    path: Path, model: type[BaseModel]
-) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Read a CSV table, validating each row against ``model``.
+def _read_network(data: dict[str, Any], network: object, folder: Path, label: str) -> list[Problem]:
+    """Read the places and routes tables into ``data``; the problems found.
 
-    Returns the rows (as validated dicts) and the problems found, each naming
-    the file, the row (1-based, header excluded), the column and the value.
+    ``network = "NAME"`` names a network that ships with borderflow; otherwise ``places`` and
+    ``routes`` name the scenario's own CSV tables, inside its folder.
     """
-    label = _label(path)
+    if network is not None:
+        return _read_shipped_network(data, network, label)
     problems: list[Problem] = []
-    rows: list[dict[str, Any]] = []
+    for field, model in (("places", Place), ("routes", Route)):
+        ref = data.get(field)
+        if ref is None:
+            problems.append(
+                Problem(
+                    label,
+                    field,
+                    "missing: the path of the CSV table, or network = NAME for a network "
+                    f"that ships with borderflow ({listed(network_names())})",
+                )
+            )
+            continue
+        if not isinstance(ref, str):
+            problems.append(Problem(label, field, "expected a path (a string)", ref))
+            data.pop(field)
+            continue
+        rows, csv_problems = read_csv_table(ref, model, inside=folder, named_by=(label, field))
+        problems += csv_problems
+        data[field] = rows
+    return problems
+
+
+def _read_shipped_network(data: dict[str, Any], network: object, label: str) -> list[Problem]:
+    given = [field for field in ("places", "routes") if field in data]
+    if given:
+        for field in given:
+            data.pop(field)
+        return [
+            Problem(
+                label,
+                "network",
+                f"a network brings its own tables; remove {' and '.join(given)}, "
+                "or network to use the scenario's own",
+            )
+        ]
+    names = network_names()
+    if not isinstance(network, str) or network not in names:
+        return [Problem(label, "network", f"unknown network; shipped: {listed(names)}", network)]
+    problems: list[Problem] = []
+    for field, model in (("places", Place), ("routes", Route)):
+        rows, csv_problems = read_csv_table(
+            f"{field}.csv", model, inside=NETWORKS / network, named_by=(label, "network")
+        )
+        problems += csv_problems
+        data[field] = rows
+    return problems
+
+
+#: Most rows of a table, as the scenario's bounds allow (a table can hold no more).
+_MOST_ROWS: dict[type[BaseModel], int] = {Place: MAX_PLACES, Route: MAX_ROUTES}
+
+
+def read_csv_table(
+    ref: str | Path,
+    model: type[BaseModel],
+    *,
+    inside: Path,
+    named_by: tuple[str, str] | None = None,
+) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Read a CSV table inside folder ``inside``, validating each row against ``model``.
+
+    Args:
+        ref: the table's path, relative to ``inside`` (it may not lead out of it).
+        model: the model of a row; its fields (or their aliases) are the columns.
+        inside: the folder the table must stay in.
+        named_by: the file and field that name the table, for problems with its path.
+
+    Returns:
+        The rows (as validated dicts) and the problems found, each naming the file, the row
+        (1-based, header excluded), the column and the value.
+    """
+    label = _label(inside / ref)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(label, "file", f"cannot be read: {exc}")]
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
+        text = read_text_safely(ref, inside=inside, label=label, named_by=named_by)
+    except ScenarioError as exc:
+        return [], exc.problems
+    records = csv_records(text)
+    try:
+        header = next(records, (1, []))[1]
+    except CsvRecordError as fault:
+        return [], [Problem(label, "header", fault.message)]
     if not header:
         return [], [Problem(label, "header", "the file is empty; expected a header row")]
     header = [h.strip() for h in header]
     fields = {(f.alias or name): f for name, f in model.model_fields.items()}
+    problems = _header_problems(label, header, fields)
+    if problems:
+        return [], problems
+    rows: list[dict[str, Any]] = []
+    number = 0
+    most = _MOST_ROWS.get(model)
+    try:
+        for number, (_, cells) in enumerate(records, start=1):
+            if most is not None and number > most:
+                # Checked while reading: a huge table is refused without validating it all.
+                problems.append(Problem(label, f"row {number}", f"more than {most:,} rows"))
+                break
+            row = _csv_row(label, number, header, cells, model, problems)
+            if row is not None:
+                rows.append(row)
+    except CsvRecordError as fault:
+        column = fault.column if fault.column is not None else len(header)
+        where = f"row {number + 1}" + (f", column {header[column]}" if column < len(header) else "")
+        problems.append(Problem(label, where, fault.message))
+    return rows, problems
+
+
+def _header_problems(label: str, header: list[str], fields: Mapping[str, Any]) -> list[Problem]:
     required = [k for k, f in fields.items() if f.is_required()]
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in fields]
+    expected = f"expected {list(fields)}"
+    problems = []
     if missing:
-        problems.append(Problem(label, "header", f"missing column(s) {missing}", header))
+        problems.append(
+            Problem(label, "header", f"missing column(s) {listed(missing)}; {expected}")
+        )
     if unknown:
         problems.append(
-            Problem(label, "header", f"unknown column(s) {unknown}; expected {list(fields)}")
+            Problem(label, "header", f"unknown column(s) {listed(unknown, limit=5)}; {expected}")
         )
-    if missing or unknown:
-        return [], problems
-    for number, cells in enumerate(reader, start=1):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(
-                Problem(
-                    label,
-                    f"row {number}",
-                    f"has {len(cells)} cells; the header has {len(header)} ({','.join(header)})",
-                    ",".join(cells),
-                )
+    return problems
+
+
+def _csv_row(
+    label: str,
+    number: int,
+    header: list[str],
+    cells: list[str],
+    model: type[BaseModel],
+    problems: list[Problem],
+) -> dict[str, Any] | None:
+    """Row ``number`` validated against ``model``, or None with its problems added."""
+    if not any(c.strip() for c in cells):
+        return None
+    if len(cells) != len(header):
+        problems.append(
+            Problem(
+                label,
+                f"row {number}",
+                f"has {len(cells)} cells; the header has {len(header)} ({','.join(header)})",
+                ",".join(cells),
             )
-            continue
-        record = {h: c.strip() for h, c in zip(header, cells, strict=True)}
-        try:
-            row = model.model_validate(record)
-        except ValidationError as exc:
-            for err in exc.errors():
-                column = str(err["loc"][0]) if err["loc"] else "row"
-                column = "from" if column == "from_" else column
-                problems.append(
-                    Problem(
-                        label, f"row {number}, column {column}", _expected(err), record.get(column)
-                    )
-                )
-            continue
-        rows.append(row.model_dump(by_alias=True))
-    return rows, problems
+        )
+        return None
+    record = {h: c.strip() for h, c in zip(header, cells, strict=True)}
+    try:
+        return model.model_validate(record).model_dump(by_alias=True)
+    except ValidationError as exc:
+        for err in exc.errors():
+            column = str(err["loc"][0]) if err["loc"] else "row"
+            column = "from" if column == "from_" else column
+            problems.append(
+                Problem(label, f"row {number}, column {column}", _expected(err), record.get(column))
+            )
+        return None
 
 
 def read_parameter_table(path: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
@@ -290,15 +398,22 @@ def read_parameter_table(path: Path) -> tuple[dict[str, dict[str, Any]], list[Pr
     label = _label(path)
     problems: list[Problem] = []
     table: dict[str, dict[str, Any]] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, row in enumerate(csv.DictReader(handle), start=1):
-            name = (row.pop("name") or "").strip()
+    try:
+        records = csv_records(read_text_safely(path.name, inside=path.parent, label=label))
+        header = [h.strip() for h in next(records, (1, []))[1]]
+        for number, (_, cells) in enumerate(records, start=1):
+            row = dict(zip(header, cells, strict=False))
+            name = row.pop("name", "").strip()
             cleaned = {k: (v.strip() or None) for k, v in row.items() if k}
             try:
                 table[name] = Parameter.model_validate(cleaned).model_dump()
             except ValidationError as exc:
                 for err in exc.errors():
                     problems.append(Problem(label, f"row {number} ({name})", _expected(err)))
+    except ScenarioError as exc:
+        problems += exc.problems
+    except CsvRecordError as fault:
+        problems.append(Problem(label, f"line {fault.line}", fault.message))
     return table, problems
 
 
@@ -330,6 +445,27 @@ def merge_parameters(
                     Problem(label, f"parameters.{name}", f"unknown key(s) {sorted(unknown)}")
                 )
                 continue
+            if "value" not in change:
+                problems.append(
+                    Problem(
+                        label,
+                        f"parameters.{name}",
+                        "needs a value: name = number, or name = { value = …, low = …, high = … }",
+                        dict(change),
+                    )
+                )
+                continue
+            if "unit" in change and change["unit"] != merged[name].get("unit"):
+                problems.append(
+                    Problem(
+                        label,
+                        f"parameters.{name}.unit",
+                        f"a parameter's unit is the model's ({merged[name].get('unit')}); "
+                        "it cannot change",
+                        change["unit"],
+                    )
+                )
+                continue
             merged[name].update(change)
             # An override says its own status: a reason alone makes it an assumption.
             if "reason" in change and "source" not in change:
@@ -342,7 +478,12 @@ def merge_parameters(
 
 
 def cross_check(sc: Scenario, label: str) -> list[Problem]:
-    """Problems between fields: references to places, dates, lever names, reachability."""
+    """Problems between fields, and against the hard bounds and the routes.
+
+    References to places, dates, lever names and values, the hard bounds of parameters
+    and of the run's size (:mod:`borderflow.scenario.checks`), and whether every place a
+    group must pass can be reached along the routes.
+    """
     problems: list[Problem] = []
     places = {p.id: p for p in sc.places}
 
@@ -435,12 +576,14 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
         if not sc.start <= pol.date <= sc.end:
             problems.append(Problem(label, f"{where}.date", _outside(sc), pol.date))
         for key, value in pol.set.items():
-            lever, _, pid = key.partition(".")
-            if lever in PER_PLACE_LEVERS:
+            lever, dot, pid = key.partition(".")
+            if lever in PER_PLACE_LEVERS and dot and not pid:
+                problems.append(Problem(label, f"{where}.set.{key}", _no_place(lever)))
+            elif lever in PER_PLACE_LEVERS:
                 if pid and pid != "default":
                     need(pid, f"{where}.set.{key}", [PER_PLACE_LEVERS[lever]])
                 problems += _lever_value(lever, value, label, f"{where}.set.{key}")
-            elif lever in SCALAR_LEVERS and not pid:
+            elif lever in SCALAR_LEVERS and not dot:
                 problems += _lever_value(lever, value, label, f"{where}.set.{key}")
             else:
                 problems.append(
@@ -495,67 +638,23 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
                     t.date_from,
                 )
             )
+    problems += bound_problems(sc, label)
     if not problems:
-        problems += _reachability(sc, groups, label)
+        problems += reachability_problems(sc, label)
     return problems
 
 
-#: Per-place levers that are shares in [0, 1] without a ``p_`` prefix.
-SHARE_LEVERS = frozenset({"mpp"})
-
-
 def _lever_value(lever: str, value: object, label: str, where: str) -> list[Problem]:
-    if lever == "asylum_ban":
-        if not isinstance(value, bool):
-            return [Problem(label, where, "expected true or false", value)]
-        return []
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return [Problem(label, where, "expected a number", value)]
-    if not math.isfinite(value):
-        return [Problem(label, where, "expected a finite number", value)]
-    if value < 0:
-        return [Problem(label, where, "must not be negative", value)]
-    if (lever.startswith("p_") or lever in SHARE_LEVERS) and value > 1:
-        return [Problem(label, where, "a probability or share must lie in [0, 1]", value)]
-    return []
+    problem = lever_problem(lever, value)
+    return [Problem(label, where, problem, value)] if problem else []
+
+
+def _no_place(lever: str) -> str:
+    return f"no place after the dot: {lever} for every place, or {lever}.<place> for one"
 
 
 def _outside(sc: Scenario) -> str:
     return f"must lie within the run, {sc.start} to {sc.end}"
-
-
-def _reachability(sc: Scenario, groups: list[tuple[str, Any]], label: str) -> list[Problem]:
-    adjacency: dict[str, set[str]] = {}
-    for r in sc.routes:
-        adjacency.setdefault(r.from_, set()).add(r.to)
-        adjacency.setdefault(r.to, set()).add(r.from_)
-    problems = []
-    for where, g in groups:
-        origins = [g.origin] if hasattr(g, "origin") else list(g.origins.values())
-        for origin in set(origins):
-            reach = _reachable(origin, adjacency)
-            for dest in g.destinations:
-                if dest not in reach:
-                    problems.append(
-                        Problem(
-                            label,
-                            f"{where}.destinations",
-                            f"no route from {origin} to this city",
-                            dest,
-                        )
-                    )
-    return problems
-
-
-def _reachable(start: str, adjacency: Mapping[str, set[str]]) -> set[str]:
-    seen = {start}
-    todo = deque([start])
-    while todo:
-        for nxt in adjacency.get(todo.popleft(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -563,8 +662,12 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list({(p.file, p.where, p.message, repr(p.value)): p for p in problems}.values())
 
 
-def parse_setting(text: str) -> tuple[str, float | bool]:
-    """Parse ``lever=value`` from the command line (``true``/``false`` for switches)."""
+def parse_setting(text: str) -> tuple[str, float | bool | str]:
+    """Parse ``lever=value`` from the command line.
+
+    ``true``/``false`` (or on/off, yes/no) are for switches, ``unlimited`` for a capacity
+    without a limit; anything else must be a number.
+    """
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise ScenarioError(
@@ -573,6 +676,8 @@ def parse_setting(text: str) -> tuple[str, float | bool]:
     raw = raw.strip().lower()
     if raw in ("true", "false", "on", "off", "yes", "no"):
         return key.strip(), raw in ("true", "on", "yes")
+    if raw == UNLIMITED_WORD:
+        return key.strip(), raw
     try:
         return key.strip(), float(raw)
     except ValueError:
@@ -592,22 +697,42 @@ def apply_settings(sc: Scenario, settings: Iterable[str]) -> Scenario:
     problems: list[Problem] = []
     for text in settings:
         key, value = parse_setting(text)
-        lever, _, pid = key.partition(".")
-        if lever in PER_PLACE_LEVERS:
+        lever, dot, pid = key.partition(".")
+        if lever in PER_PLACE_LEVERS and dot and not pid:
+            problems.append(Problem("--set", key, _no_place(lever), value))
+        elif lever in PER_PLACE_LEVERS:
             levers.setdefault(lever, {})[pid or "default"] = value
-        elif lever in SCALAR_LEVERS and not pid:
+        elif lever in SCALAR_LEVERS and not dot:
             levers[lever] = value
-        elif key in sc.parameters and not isinstance(value, bool):
-            params[key] = float(value)
+        elif key in sc.parameters:
+            if isinstance(value, bool | str):
+                problems.append(Problem("--set", key, "expected a number", value))
+            else:
+                params[key] = value
         else:
             problems.append(Problem("--set", key, "not a lever nor a parameter of this scenario"))
     if problems:
         raise ScenarioError(problems)
-    if levers:
-        sc = sc.with_levers(**levers)
-    if params:
-        sc = sc.with_parameters(**params)
+    try:
+        if levers:
+            sc = sc.with_levers(**levers)
+        if params:
+            sc = sc.with_parameters(**params)
+    except ScenarioError as exc:
+        raise ScenarioError([_as_setting(p, {*levers, *params}) for p in exc.problems]) from None
     return sc
+
+
+def _as_setting(problem: Problem, names: set[str]) -> Problem:
+    """A problem with a ``--set`` value, named as the user typed it, not as the copy's field."""
+    for section in ("levers.", "parameters."):
+        if problem.where.startswith(section):
+            key = problem.where.removeprefix(section)
+            for suffix in (".default", ".value"):
+                key = key.removesuffix(suffix)
+            if key.partition(".")[0] in names:
+                return Problem("--set", key, problem.message, problem.value)
+    return problem
 
 
 __all__ = [

@@ -8,9 +8,26 @@ scenario file is an error, never silently ignored.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import math
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from borderflow.scenario import bounds
+from borderflow.scenario.bounds import UNLIMITED_WORD, Bound, as_unlimited, lever_problem
 
 NATIONALITIES: tuple[str, ...] = ("HND", "GTM", "SLV", "NIC", "MEX", "OTH")
 HOUSEHOLD_ROLES: tuple[str, ...] = (
@@ -22,10 +39,81 @@ HOUSEHOLD_ROLES: tuple[str, ...] = (
 PLACE_KINDS: tuple[str, ...] = ("origin", "town", "border_city", "port_of_entry", "us_sector")
 MODES: tuple[str, ...] = ("walk", "bus", "train")
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0)]
-PlaceId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", min_length=1)]
+
+def _not_a_bool(value: object) -> object:
+    """Refuse true and false where a number is expected (lax parsing would read 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    return value
+
+
+def _within(bound: Bound) -> Callable[[Any], Any]:
+    """A validator refusing numbers outside ``bound``, with a message naming the limit."""
+
+    def check(value: Any) -> Any:
+        _not_a_bool(value)
+        if isinstance(value, int | float):
+            problem = bound.problem(value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    return check
+
+
+def _chars(limit: int) -> Callable[[Any], Any]:
+    """A validator refusing text longer than ``limit`` before anything else reads it."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"must be at most {limit:,} characters long, not {len(value):,}")
+        return value
+
+    return check
+
+
+def _items(limit: int, what: str) -> Callable[[Any], Any]:
+    """A validator refusing more than ``limit`` items before any of them is validated."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, list | tuple | dict) and len(value) > limit:
+            raise ValueError(f"at most {limit:,} {what}, not {len(value):,}")
+        return value
+
+    return check
+
+
+#: A number: finite, and never true or false. Every bounded number type below builds on it.
+Number = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
+Probability = Annotated[Number, AfterValidator(_within(bounds.PROBABILITY))]
+Multiplier = Annotated[Number, AfterValidator(_within(bounds.MULTIPLIER))]
+Weight = Annotated[Number, AfterValidator(_within(bounds.WEIGHT))]
+Daily = Annotated[Number, AfterValidator(_within(bounds.DAILY))]
+Distance = Annotated[Number, AfterValidator(_within(bounds.DISTANCE))]
+# Whole numbers are checked before conversion too (numbers from a TOML file; text from a
+# CSV table after), so that a huge float is refused by its limit, not by the conversion.
+People = Annotated[
+    int, BeforeValidator(_within(bounds.PEOPLE)), AfterValidator(_within(bounds.PEOPLE))
+]
+Days = Annotated[int, BeforeValidator(_within(bounds.DAYS)), AfterValidator(_within(bounds.DAYS))]
+Backlog = Annotated[
+    int, BeforeValidator(_within(bounds.BACKLOG)), AfterValidator(_within(bounds.BACKLOG))
+]
+Population = Annotated[
+    int, BeforeValidator(_within(bounds.POPULATION)), AfterValidator(_within(bounds.POPULATION))
+]
+PlaceId = Annotated[
+    str, BeforeValidator(_chars(bounds.MAX_NAME)), Field(pattern=r"^[a-z0-9_]+$", min_length=1)
+]
+Name = Annotated[str, BeforeValidator(_chars(bounds.MAX_NAME)), Field(pattern=r"^[a-z0-9_\-]+$")]
+Text = Annotated[str, BeforeValidator(_chars(bounds.MAX_TEXT))]
+
+
+def _unlimited_in_json(data: Any, info: SerializationInfo) -> Any:
+    """In JSON, an unlimited capacity (``inf``) is written ``"unlimited"``, as in a scenario."""
+    if not info.mode_is_json() or not isinstance(data, dict):
+        return data
+    return {k: UNLIMITED_WORD if v == math.inf else v for k, v in data.items()}
 
 
 class Strict(BaseModel):
@@ -38,13 +126,13 @@ class Place(Strict):
     """A row of ``places.csv``."""
 
     id: PlaceId
-    name: str = Field(min_length=1)
+    name: Annotated[str, BeforeValidator(_chars(bounds.MAX_TITLE)), Field(min_length=1)]
     country: Literal["HND", "GTM", "SLV", "NIC", "MEX", "USA"]
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
+    latitude: Annotated[Number, Field(ge=-90, le=90)]
+    longitude: Annotated[Number, Field(ge=-180, le=180)]
     kind: Literal["origin", "town", "border_city", "port_of_entry", "us_sector"]
     parent: PlaceId | None = None
-    population: Count | None = None
+    population: Population | None = None
 
     @field_validator("parent", "population", mode="before")
     @classmethod
@@ -57,7 +145,7 @@ class Route(Strict):
 
     from_: PlaceId = Field(alias="from")
     to: PlaceId
-    distance_km: float = Field(gt=0)
+    distance_km: Distance
     modes: tuple[Literal["walk", "bus", "train"], ...]
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -84,12 +172,12 @@ class Parameter(Strict):
     carries its plausible range ``[low, high]``, which calibration searches.
     """
 
-    value: float = Field(allow_inf_nan=False)
-    low: float = Field(allow_inf_nan=False)
-    high: float = Field(allow_inf_nan=False)
-    unit: str = ""
-    source: str | None = None
-    reason: str | None = None
+    value: Number
+    low: Number
+    high: Number
+    unit: Text = ""
+    source: Text | None = None
+    reason: Text | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Parameter:
@@ -111,19 +199,38 @@ class Parameter(Strict):
 class ParameterOverride(Strict):
     """A scenario's change to a parameter: at least a value; the rest is kept."""
 
-    value: float
-    low: float | None = None
-    high: float | None = None
-    unit: str | None = None
-    source: str | None = None
-    reason: str | None = None
+    value: Number
+    low: Number | None = None
+    high: Number | None = None
+    source: Text | None = None
+    reason: Text | None = None
 
 
 class PerPlace(Strict):
-    """A lever value per place, with a default for places not listed."""
+    """A lever value per place, with a default for places not listed.
+
+    Values are checked against the lever's bounds by the scenario's cross-check, which
+    knows the lever; ``"unlimited"`` is read as ``inf`` here.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    default: float = 0.0
+    default: Annotated[float, BeforeValidator(_not_a_bool)] = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unlimited(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: as_unlimited(v) for k, v in data.items()}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if info.mode_is_json() and isinstance(data, dict):
+            # Extra keys are serialized untyped, an infinite value as null: take them here.
+            given = {"default": self.default, **(self.model_extra or {})}
+            data = {k: UNLIMITED_WORD if given.get(k) == math.inf else v for k, v in data.items()}
+        return data
 
     def for_place(self, place_id: str) -> float:
         """The value at ``place_id``."""
@@ -161,23 +268,41 @@ class Levers(Strict):
         mpp_judges: judges hearing MPP cases (the MPP docket).
         removals_per_day: removals ICE can carry out a day.
         p_lawyer: share of people outside MPP with a lawyer in court.
+
+    Each lever's bounds are in :data:`borderflow.scenario.bounds.LEVER_BOUNDS`. A capacity
+    without a limit is ``inf``, written ``"unlimited"`` (or ``inf``) in a scenario.
     """
 
-    quota: PerPlace = PerPlace(default=1e9)
+    quota: PerPlace = PerPlace(default=math.inf)
     beds: PerPlace = PerPlace(default=0)
     p_apprehend: PerPlace = PerPlace(default=0.75)
     mpp: PerPlace = PerPlace(default=0)
-    mexico_enforcement: NonNegative = 1.0
-    mexico_refuge_offer: NonNegative = 1.0
-    p_prosecute: Probability = 0.0
+    mexico_enforcement: float = 1.0
+    mexico_refuge_offer: float = 1.0
+    p_prosecute: float = 0.0
     asylum_ban: bool = False
-    cf_interviews_per_day: NonNegative = 1e9
-    p_credible_fear_pass: Probability = 0.89
-    detention_beds: NonNegative = 1e9
-    judges: NonNegative = 442
-    mpp_judges: NonNegative = 0
-    removals_per_day: NonNegative = 1e9
-    p_lawyer: Probability = 0.3
+    cf_interviews_per_day: float = math.inf
+    p_credible_fear_pass: float = 0.89
+    detention_beds: float = math.inf
+    judges: float = 442
+    mpp_judges: float = 0
+    removals_per_day: float = math.inf
+    p_lawyer: float = 0.3
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _within_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        # Per-place levers are checked place by place in the scenario's cross-check.
+        if info.field_name in PER_PLACE_LEVERS:
+            return value
+        problem = lever_problem(str(info.field_name), value)
+        if problem:
+            raise ValueError(problem)
+        return as_unlimited(value)
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return _unlimited_in_json(handler(self), info)
 
 
 PER_PLACE_LEVERS: dict[str, str] = {
@@ -209,24 +334,38 @@ class Policy(Strict):
 
     date: dt.date
     set: dict[str, float | bool]
-    source: str | None = None
-    note: str | None = None
+    source: Text | None = None
+    note: Text | None = None
+
+    @field_validator("set", mode="before")
+    @classmethod
+    def _unlimited(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: as_unlimited(v) for k, v in value.items()}
+        return value
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and isinstance(data.get("set"), dict):
+            data["set"] = _unlimited_in_json(data["set"], info)
+        return data
 
 
 class Joiners(Strict):
     """People who join a caravan on the road, wherever its lead group is that day."""
 
     date: dt.date
-    n: Count
-    source: str | None = None
+    n: People
+    source: Text | None = None
 
 
 class GroupMix(Strict):
     """Composition shared by caravans and background flow."""
 
-    nationality: dict[str, NonNegative] = {"HND": 1.0}
-    household: dict[str, NonNegative] = {"single_adult": 1.0}
-    destinations: dict[PlaceId, NonNegative]
+    nationality: dict[str, Weight] = {"HND": 1.0}
+    household: dict[str, Weight] = {"single_adult": 1.0}
+    destinations: dict[PlaceId, Weight]
     p_join_waitlist: Probability | None = None
     p_refuge_at_entry: Probability | None = None
 
@@ -282,28 +421,30 @@ class Caravan(GroupMix):
                 )
         return value
 
-    name: str = Field(pattern=r"^[a-z0-9_\-]+$")
+    name: Name
     origin: PlaceId
     depart: dt.date
-    size: Count
-    joiners: list[Joiners] = []
-    stops: dict[PlaceId, Count | tuple[Count, Count]] = {}
-    via: list[PlaceId] = []
+    size: People
+    joiners: Annotated[
+        list[Joiners], BeforeValidator(_items(bounds.MAX_JOINERS, "joiner entries"))
+    ] = []
+    stops: dict[PlaceId, Days | tuple[Days, Days]] = {}
+    via: Annotated[list[PlaceId], BeforeValidator(_items(bounds.MAX_VIA, "places"))] = []
     walks_from: PlaceId | None = None
     rides_from: PlaceId | None = None
-    source: str | None = None
+    source: Text | None = None
 
 
 class Background(GroupMix):
     """The background flow: daily departures by nationality, travelling alone."""
 
-    daily: dict[str, NonNegative]
+    daily: dict[str, Daily]
     origins: dict[str, PlaceId]
     arrivals: Literal["poisson", "constant"] = "poisson"
-    seasonality: list[NonNegative] = Field(default=[1.0] * 12, min_length=12, max_length=12)
+    seasonality: list[Multiplier] = Field(default=[1.0] * 12, min_length=12, max_length=12)
     start: dt.date | None = None
     end: dt.date | None = None
-    source: str | None = None
+    source: Text | None = None
 
     @field_validator("daily")
     @classmethod
@@ -336,8 +477,10 @@ class Target(Strict):
     is met when the simulated value lies in ``[low, high]``.
     """
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
-    quantity: str
+    id: Annotated[
+        str, BeforeValidator(_chars(bounds.MAX_NAME)), Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    ]
+    quantity: Text
     date: dt.date
     date_from: dt.date | None = None
     measure: Literal["stock", "flow", "flow_per_day", "flow_per_person"]
@@ -346,11 +489,11 @@ class Target(Strict):
     transitions: list[str] = []
     groups: list[str] = []
     at: Literal["place", "to_place"] = "to_place"
-    reported: float
-    low: float
-    high: float
-    source: str
-    note: str | None = None
+    reported: Number
+    low: Number
+    high: Number
+    source: Text
+    note: Text | None = None
     held_out: bool = False
 
     @model_validator(mode="after")
@@ -376,8 +519,8 @@ class Border(Strict):
     """
 
     asylum_port: dict[PlaceId, PlaceId] = {}
-    initial_waitlist: dict[PlaceId, Count] = {}
-    initial_waitlist_source: str | None = None
+    initial_waitlist: dict[PlaceId, People] = {}
+    initial_waitlist_source: Text | None = None
 
     @model_validator(mode="after")
     def _sourced(self) -> Border:
@@ -423,8 +566,8 @@ class Courts(Strict):
         initial_backlog_source: a fact id, or why the number is assumed.
     """
 
-    initial_backlog: Count = 0
-    initial_backlog_source: str | None = None
+    initial_backlog: Backlog = 0
+    initial_backlog_source: Text | None = None
 
     @model_validator(mode="after")
     def _sourced(self) -> Courts:
@@ -436,22 +579,28 @@ class Courts(Strict):
 class Scenario(Strict):
     """A validated scenario: network, levers, dated policies, people, parameters, targets."""
 
-    name: str = Field(pattern=r"^[a-z0-9_\-]+$")
-    title: str
-    description: str = ""
+    name: Name
+    title: Annotated[str, BeforeValidator(_chars(bounds.MAX_TITLE))]
+    description: Annotated[str, BeforeValidator(_chars(bounds.MAX_DESCRIPTION))] = ""
     start: dt.date
     end: dt.date
-    places: tuple[Place, ...]
-    routes: tuple[Route, ...]
+    places: Annotated[tuple[Place, ...], BeforeValidator(_items(bounds.MAX_PLACES, "places"))]
+    routes: Annotated[tuple[Route, ...], BeforeValidator(_items(bounds.MAX_ROUTES, "routes"))]
     levers: Levers = Levers()
-    policies: tuple[Policy, ...] = ()
+    policies: Annotated[
+        tuple[Policy, ...], BeforeValidator(_items(bounds.MAX_POLICIES, "policies"))
+    ] = ()
     parameters: dict[str, Parameter]
-    caravans: tuple[Caravan, ...] = ()
+    caravans: Annotated[
+        tuple[Caravan, ...], BeforeValidator(_items(bounds.MAX_CARAVANS, "caravans"))
+    ] = ()
     background: Background | None = None
     border: Border = Border()
     mpp: Mpp = Mpp()
     courts: Courts = Courts()
-    targets: tuple[Target, ...] = ()
+    targets: Annotated[
+        tuple[Target, ...], BeforeValidator(_items(bounds.MAX_TARGETS, "targets"))
+    ] = ()
 
     @property
     def n_days(self) -> int:
@@ -471,13 +620,29 @@ class Scenario(Strict):
         """The value of parameter ``name``."""
         return self.parameters[name].value
 
-    def with_levers(self, **changes: float | bool | dict[str, float]) -> Scenario:
+    def expected_people(self) -> float:
+        """People the run is expected to set out, worked out without running it.
+
+        Caravans and their joiners, the people already on port lists, and the background
+        flow's expected departures (the daily numbers weighted by each month's seasonality).
+        """
+        total = float(sum(c.size + sum(j.n for j in c.joiners) for c in self.caravans))
+        total += sum(self.border.initial_waitlist.values())
+        bg = self.background
+        if bg is not None:
+            first = max(self.start, bg.start or self.start)
+            last = min(self.end, bg.end or self.end)
+            total += sum(bg.daily.values()) * _seasonal_days(first, last, bg.seasonality)
+        return total
+
+    def with_levers(self, **changes: float | bool | str | dict[str, float | str]) -> Scenario:
         """A copy with some levers fixed for the whole run.
 
         Per-place levers take a dict merged into the existing one:
         ``sc.with_levers(quota={"san_ysidro": 40}, mexico_enforcement=2.0)``; a
-        plain number sets every place. Dated policies that would change the same
-        lever (at the same place) are dropped, so the value holds from start to end.
+        plain number sets every place; ``"unlimited"`` lifts a capacity's limit. Dated
+        policies that would change the same lever (at the same place) are dropped, so the
+        value holds from start to end.
         """
         from borderflow.scenario.load import revalidate
 
@@ -530,20 +695,24 @@ class Scenario(Strict):
         can still be checked against them. Useful for a quick small run, or to measure
         how cost grows with scale.
         """
+        from borderflow.scenario.errors import Problem, ScenarioError
         from borderflow.scenario.load import revalidate
 
-        if not factor > 0:
-            raise ValueError(f"factor must be positive, got {factor}")
+        if isinstance(factor, bool) or not 0 < factor <= bounds.MAX_SCALE:
+            limit = bounds.shown(bounds.MAX_SCALE)
+            raise ScenarioError(
+                [
+                    Problem(
+                        f"{self.name} (scaled)",
+                        "factor",
+                        f"must be positive and at most {limit}",
+                        factor,
+                    )
+                ]
+            )
         data = self.model_dump(by_alias=True)
-        volume = {
-            "quota",
-            "beds",
-            "detention_beds",
-            "judges",
-            "mpp_judges",
-            "cf_interviews_per_day",
-            "removals_per_day",
-        }
+        # Capacities scale (an unlimited one stays unlimited); probabilities do not.
+        volume = {k for k, b in bounds.LEVER_BOUNDS.items() if b is bounds.CAPACITY}
         for lever in volume:
             value = data["levers"][lever]
             if isinstance(value, dict):
@@ -586,3 +755,21 @@ class Scenario(Strict):
             else:
                 data["parameters"][key] = {**data["parameters"][key], "value": value}
         return revalidate(data, origin=f"{self.name} (with_parameters)")
+
+
+def _seasonal_days(first: dt.date, last: dt.date, seasonality: list[float]) -> float:
+    """Days from ``first`` to ``last`` (both included), each weighted by its month's factor."""
+    if last < first:
+        return 0.0
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    weighted = 0.0
+    for k in range(months):
+        year, month = divmod(first.year * 12 + first.month - 1 + k, 12)
+        lo = max(first, dt.date(year, month + 1, 1))
+        if k == months - 1:
+            hi = last
+        else:  # the day before the next month begins (which lies within the run)
+            after = divmod(year * 12 + month + 1, 12)
+            hi = dt.date(after[0], after[1] + 1, 1) - dt.timedelta(days=1)
+        weighted += ((hi - lo).days + 1) * seasonality[month]
+    return weighted

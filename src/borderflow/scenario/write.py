@@ -108,7 +108,9 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> No
 def write_scenario(sc: Scenario, folder: str | Path) -> Path:
     """Write ``scenario.toml``, ``places.csv`` and ``routes.csv`` to ``folder``; the TOML's path.
 
-    ``load_scenario`` on the result gives back a scenario equal to ``sc``.
+    ``load_scenario`` on the result gives back a scenario equal to ``sc``. The tables are
+    always written, even for a scenario on a shipped network, so that the folder stands on
+    its own (a scenario reads no file outside its folder but a shipped network's).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

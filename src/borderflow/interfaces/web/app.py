@@ -7,18 +7,28 @@ only for ``borderflow serve``. Every callback is quick: runs happen in
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dash
+import flask
 from dash import Dash, Input, Output, State, dcc, html
 
 from borderflow._version import __version__
 from borderflow.interfaces import api
-from borderflow.interfaces.web.jobs import INDICATORS, BusyError, Job, JobManager
+from borderflow.interfaces.web.jobs import (
+    DEFAULT_MAX_BYTES,
+    INDICATORS,
+    BusyError,
+    Figures,
+    Job,
+    JobManager,
+)
 from borderflow.interfaces.web.requests import (
     DASHBOARD_LEVERS,
     Limits,
     RefusedError,
+    bind_address,
     current_value,
     estimate_people,
     places_of,
@@ -29,6 +39,12 @@ from borderflow.scenario.schema import Scenario
 EVERY_PLACE = "*"
 POLL_MS = 400
 WAITLIST_KEY = "waitlist_person_days"
+
+#: A request body of this many bytes or more is answered 413, without reading more of it.
+#: The page's largest callback (Run with every lever, place and date filled in) is about
+#: 2.6 kB: this leaves 25 times that for more levers or a newer Dash's extra fields.
+MAX_REQUEST_BYTES = 64 * 1024
+GONE = "These results are no longer kept on the server; press Run to compute them again."
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
@@ -306,7 +322,6 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
         indicator,
         html.Table(rows, className="indicators", id="indicators"),
     ]
-    config = {"displaylogo": False}
     if which == "compare":
         if job.comparison is None:
             note = "No lever changed: nothing to compare. The figures of the run:"
@@ -315,14 +330,16 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
             "A is the unchanged scenario (solid lines), B the changed one (dashed).",
             className="hint",
         )
-        graphs = [dcc.Graph(id=fid, figure=fig, config=config) for fid, fig in job.comparison]
-        return head, [note, *graphs]
+        return head, [note, *_graphs(job.comparison.figures, prefix="")]
     return head, _graphs((changed if which == "changed" else base).figures)
 
 
-def _graphs(figures: tuple[tuple[str, Any], ...]) -> list[Any]:
+def _graphs(figures: Figures, prefix: str = "fig-") -> list[Any]:
     config = {"displaylogo": False}
-    return [dcc.Graph(id=f"fig-{name}", figure=fig, config=config) for name, fig in figures]
+    return [
+        dcc.Graph(id=f"{prefix}{name}", figure=json.loads(text), config=config)
+        for name, text in figures
+    ]
 
 
 def create_app(limits: Limits | None = None, manager: JobManager | None = None) -> Dash:
@@ -337,6 +354,7 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
     names = api.scenarios()
     loaded: dict[str, Scenario] = {n: api.load_scenario(n) for n in names}
     app = Dash(__name__, title="borderflow dashboard", update_title=None)
+    _limit_request_bodies(app.server)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
     app.layout = _layout(limits, [(n, loaded[n].title) for n in names])
     app.server.config["borderflow.manager"] = manager
@@ -453,7 +471,9 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
             return (job.id, False, "", *_progress(job), keep, keep)
         job = manager.get(job_id)
         if job is None:
-            return (None, True, keep, "0", "1", "", keep, keep)
+            # The results shown stay on the page; only a new view of them needs the server.
+            gone = html.P(GONE, className="hint") if job_id and trigger == "figures-of" else ""
+            return (None, True, keep, "0", "1", gone, keep, keep)
         if trigger == "cancel":
             cancelled = manager.cancel(job.id)
             note = "cancelling…" if cancelled else "nothing to cancel"
@@ -467,6 +487,23 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
         return (keep, True, message if job.state == "failed" else keep, *_progress(job), keep, keep)
 
     return app
+
+
+def _limit_request_bodies(server: flask.Flask) -> None:
+    """Answer 413 to a body of :data:`MAX_REQUEST_BYTES` or more, before any callback."""
+    # Flask itself never reads more than this of a body, whatever code reads it.
+    server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+
+    @server.before_request
+    def refuse_long_bodies() -> None:
+        request = flask.request
+        length = request.content_length
+        if length is None:
+            # Sent in chunks, without a length: Flask stops reading at the limit, so a
+            # body that reaches it may have been longer.
+            length = len(request.get_data(cache=True))
+        if length >= MAX_REQUEST_BYTES:
+            flask.abort(413)
 
 
 def _progress(job: Job) -> tuple[str, str, str]:
@@ -488,12 +525,23 @@ def serve(
     limits: Limits | None = None,
     cache_size: int = 16,
     workers: int = 1,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> None:
-    """Start the dashboard and serve until interrupted (check the host first: ``check_host``)."""
-    manager = JobManager(cache_size=cache_size, workers=workers)
+    """Start the dashboard and serve until interrupted (check the host first: ``check_host``).
+
+    Args:
+        host: the address to listen on; an IPv6 address may be written in brackets
+            (``[::1]``), as in a URL.
+        port: the port to listen on.
+        limits: the most work one request may ask for.
+        cache_size: scenario variants whose answers are kept.
+        workers: runs at the same time.
+        max_bytes: estimated bytes of answers kept in memory.
+    """
+    manager = JobManager(cache_size=cache_size, workers=workers, max_bytes=max_bytes)
     app = create_app(limits, manager)
     try:
-        app.run(host=host, port=port, debug=False, threaded=True)
+        app.run(host=bind_address(host), port=port, debug=False, threaded=True)
     finally:
         manager.shutdown()
 

@@ -13,6 +13,8 @@ import hashlib
 import ipaddress
 import json
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -20,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from borderflow._version import __version__
 from borderflow.interfaces import api
+from borderflow.scenario.bounds import MAX_CAPACITY, MAX_NAME
 from borderflow.scenario.errors import Problem, ScenarioError
 from borderflow.scenario.load import revalidate
 from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
@@ -47,7 +50,7 @@ DashboardLever = Literal[
     "detention_beds",
 ]
 
-PlaceId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=64)]
+PlaceId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=MAX_NAME)]
 
 
 class LeverChange(BaseModel):
@@ -64,7 +67,7 @@ class LeverChange(BaseModel):
     lever: DashboardLever
     place: PlaceId | None = None
     date: dt.date | None = None
-    value: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+    value: float = Field(ge=0, le=MAX_CAPACITY, allow_inf_nan=False)
 
 
 class RunRequest(BaseModel):
@@ -72,7 +75,7 @@ class RunRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    scenario: str = Field(pattern=r"^[a-z0-9_\-]+$", max_length=64)
+    scenario: str = Field(pattern=r"^[a-z0-9_\-]+$", max_length=MAX_NAME)
     scale: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
     seed: int = Field(default=1, ge=0, le=2**31 - 1)
     runs: int = Field(default=1, ge=1, le=10_000)
@@ -154,25 +157,12 @@ class Prepared:
 
 
 def estimate_people(sc: Scenario) -> int:
-    """People a scenario sets out: caravans, joiners, the expected background, waitlists.
+    """People a scenario sets out (:meth:`Scenario.expected_people`), as a whole number.
 
     An expectation, computed before running, so a request can be refused without doing
     the work it asks for.
     """
-    total = sum(c.size + sum(j.n for j in c.joiners) for c in sc.caravans)
-    total += sum(sc.border.initial_waitlist.values())
-    bg = sc.background
-    if bg is not None:
-        daily = sum(bg.daily.values())
-        first = max(sc.start, bg.start or sc.start)
-        last = min(sc.end, bg.end or sc.end)
-        day = first
-        expected = 0.0
-        while day <= last:
-            expected += daily * bg.seasonality[day.month - 1]
-            day += dt.timedelta(days=1)
-        total += round(expected)
-    return int(total)
+    return round(sc.expected_people())
 
 
 def places_of(sc: Scenario, kind: str) -> list[tuple[str, str]]:
@@ -234,13 +224,36 @@ def apply_changes(sc: Scenario, changes: tuple[LeverChange, ...]) -> Scenario:
     try:
         return revalidate(data, origin=f"{sc.name} (dashboard)")
     except ScenarioError as exc:
-        renamed = []
-        for p in exc.problems:
-            where = p.where
-            for i, c in enumerate(changes):
-                where = where.replace(f"policy[{first + i}]", f"change of {_key(c)}")
-            renamed.append(Problem(p.file, where, p.message, p.value))
+        renamed = [
+            Problem(p.file, _change_named(p.where, first, changes), p.message, p.value)
+            for p in exc.problems
+        ]
         raise ScenarioError(renamed) from None
+
+
+_POLICY = re.compile(r"policy\[(\d+)\]")
+
+
+def _change_named(where: str, first: int, changes: Sequence[LeverChange]) -> str:
+    """``where`` with a change's policy named as the change: ``change of quota.tijuana``.
+
+    The policy's ``set.<lever key>`` is the change itself, so it is not repeated:
+    ``policy[4].set.quota.tijuana`` becomes ``change of quota.tijuana`` and
+    ``policy[4].date`` becomes ``change of quota.tijuana.date``.
+    """
+    match = _POLICY.match(where)
+    if match is None:
+        return where
+    index = int(match.group(1)) - first
+    if not 0 <= index < len(changes):
+        return where  # one of the scenario's own policies
+    key = _key(changes[index])
+    rest = where[match.end() :]
+    for own in (f".set.{key}", ".set"):
+        if rest == own or rest.startswith(own + "."):
+            rest = rest[len(own) :]
+            break
+    return f"change of {key}{rest}"
 
 
 def apply_change(sc: Scenario, change: LeverChange) -> Scenario:
@@ -353,12 +366,28 @@ def _got(value: object) -> str:
     return f" (got {shown!r})"
 
 
+def bind_address(host: str) -> str:
+    """The address to listen on: an IPv6 address written as in a URL (``[::1]``) unbracketed.
+
+    The loopback check and the server both use this, so what is checked is what is bound.
+    """
+    if host.startswith("[") and host.endswith("]"):
+        inner = host[1:-1]
+        try:
+            ipaddress.IPv6Address(inner)
+        except ValueError:
+            return host  # not an IPv6 address in brackets: left as written, refused later
+        return inner
+    return host
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
-    if host.lower() == "localhost":
+    address = bind_address(host)
+    if address.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
 
