@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import signal
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -25,6 +28,7 @@ from typer.testing import CliRunner
 from borderflow.interfaces.cli import app
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
+from conftest import BASE_TOML, FULL_BODY
 
 T = TypeVar("T")
 
@@ -72,15 +76,39 @@ def clean_or_result(
     clean: tuple[type[BaseException], ...] = (ScenarioError,),
 ) -> T | None:
     """``action()``'s value, or None after a clean error; anything else fails the test."""
+    outcome, value = _judged(area, action, seconds, clean)
+    return None if outcome == "clean error" else value
+
+
+def refusal(
+    area: str,
+    action: Callable[[], object],
+    *,
+    seconds: float = 10.0,
+    clean: tuple[type[BaseException], ...] = (ScenarioError,),
+) -> Any:
+    """The clean error ``action()`` must end in, within ``seconds``; anything else fails."""
+    outcome, value = _judged(area, action, seconds, clean)
+    assert outcome == "clean error", f"accepted: {value!r:.300}"
+    return value
+
+
+def _judged(
+    area: str,
+    action: Callable[[], Any],
+    seconds: float,
+    clean: tuple[type[BaseException], ...],
+) -> tuple[str, Any]:
+    """("clean error", the error) or ("result", the value), counted; nothing else passes."""
     with time_limit(seconds):
         try:
             value = action()
         except clean as exc:
             assert_clean_message(str(exc))
             TRIED[area, "clean error"] += 1
-            return None
+            return "clean error", exc
     TRIED[area, "result"] += 1
-    return value
+    return "result", value
 
 
 def assert_sound(res: Results) -> None:
@@ -122,6 +150,64 @@ def cli(area: str, args: list[str], *, seconds: float = 60.0) -> Result:
         assert_clean_message(result.output)
     TRIED[area, outcome] += 1
     return result
+
+
+# ---------------------------------------------------------------- hostile scenarios
+
+#: An edit of scenario data (as read from TOML), in place.
+Edit = Callable[[dict[str, Any]], None]
+
+
+def scenario_data() -> dict[str, Any]:
+    """The tiny world's scenario with every section, as data to spoil."""
+    return tomllib.loads(BASE_TOML + FULL_BODY)
+
+
+def at(*path: Any, value: object) -> Edit:
+    """An edit setting ``value`` at ``path`` (keys and list positions; tables are made)."""
+
+    def edit(data: dict[str, Any]) -> None:
+        node = data
+        for key in path[:-1]:
+            node = node.setdefault(key, {}) if isinstance(key, str) else node[key]
+        node[path[-1]] = value
+
+    return edit
+
+
+def widened(name: str, value: float) -> Edit:
+    """Parameter ``name`` at ``value``, its declared range widened far around it.
+
+    Only the hard bounds, which hold whatever range a scenario declares, can stop it.
+    """
+    low, high = min(value, -1e300), max(value, 1e300)
+    return at("parameters", name, value={"value": value, "low": low, "high": high, "reason": "x"})
+
+
+def fifo(folder: Path, name: str = "pipe.csv") -> str:
+    """A named pipe at ``folder/name``: reading it would block for ever."""
+    (folder / name).unlink(missing_ok=True)
+    os.mkfifo(folder / name)
+    return name
+
+
+def symlink_out(folder: Path, name: str = "out.csv") -> str:
+    """A symbolic link at ``folder/name`` to a file outside the folder."""
+    (folder / name).unlink(missing_ok=True)
+    (folder / name).symlink_to("/etc/passwd")
+    return name
+
+
+def symlink_loop(folder: Path, name: str = "loop.csv") -> str:
+    """A symbolic link at ``folder/name`` to itself."""
+    (folder / name).symlink_to(folder / name)
+    return name
+
+
+def a_folder(folder: Path, name: str = "tables") -> str:
+    """A folder where a file is expected."""
+    (folder / name).mkdir()
+    return name
 
 
 def toml_text(data: Mapping[str, Any]) -> str:

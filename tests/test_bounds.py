@@ -11,11 +11,8 @@ import csv
 import datetime as dt
 import json
 import math
-import signal
 import time
-import tomllib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,82 +34,15 @@ from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.load import PARAMETERS_FILE, apply_settings, load_scenario, revalidate
 from borderflow.scenario.schema import PER_PLACE_LEVERS, SCALAR_LEVERS, Scenario
 from conftest import BASE_TOML, FULL_BODY, PLACES, ROUTES, write_scenario
+from hostile import Edit, at, refusal, scenario_data, time_limit, toml_text, widened
 from test_flee_rules import write_folder
-
-Edit = Callable[[dict[str, Any]], None]
-
-
-@contextmanager
-def within(seconds: int) -> Iterator[None]:
-    """Fail, instead of hanging, if the block takes longer than ``seconds``."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise AssertionError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, dict):
-        return (
-            "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
-        )
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return repr(value)
-
-
-def toml_text(data: dict[str, Any]) -> str:
-    """TOML for the base scenario's data: scalars and inline tables first, then arrays."""
-    lines = [f"{k} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, list)]
-    for key, items in data.items():
-        if isinstance(items, list):
-            for item in items:
-                lines += [f"[[{key}]]", *(f"{k} = {toml_value(v)}" for k, v in item.items())]
-    return "\n".join(lines) + "\n"
-
-
-def base() -> dict[str, Any]:
-    return tomllib.loads(BASE_TOML + FULL_BODY)
-
-
-def at(*path: Any, value: object) -> Edit:
-    def edit(data: dict[str, Any]) -> None:
-        node = data
-        for key in path[:-1]:
-            node = node.setdefault(key, {}) if isinstance(key, str) else node[key]
-        node[path[-1]] = value
-
-    return edit
-
-
-def widened(name: str, value: float) -> Edit:
-    """Parameter ``name`` at ``value``, its declared range widened far around it."""
-    low, high = min(value, -1e300), max(value, 1e300)
-    return at("parameters", name, value={"value": value, "low": low, "high": high, "reason": "x"})
 
 
 def problems_for(tmp_path: Path, edit: Edit) -> list[Any]:
-    data = base()
+    data = scenario_data()
     edit(data)
     path = write_scenario(tmp_path, head="", body=toml_text(data))
-    with within(10), pytest.raises(ScenarioError) as caught:
-        load_scenario(path)
-    return caught.value.problems
+    return refusal("known: values", lambda: load_scenario(path)).problems
 
 
 def assert_named(problems: list[Any], where: str, limit: str) -> None:
@@ -213,11 +143,11 @@ def test_a_bad_value_names_its_field_and_limit(
 
 
 def test_a_huge_name_is_refused_fast(tmp_path: Path) -> None:
-    data = base()
+    data = scenario_data()
     data["name"] = "a" * 100_000
     path = write_scenario(tmp_path, head="", body=toml_text(data))
     started = time.perf_counter()
-    with within(30):
+    with time_limit(30):
         out = CliRunner().invoke(app, ["validate", str(path)])
     assert time.perf_counter() - started < 10
     assert out.exit_code != 0 and "64" in out.output and len(out.output) < 5_000
@@ -287,9 +217,8 @@ def test_a_bad_setting_names_its_field_and_limit(
     tiny: Callable[..., Scenario], setting: str, where: str, limit: str
 ) -> None:
     sc = tiny(FULL_BODY)
-    with pytest.raises(ScenarioError) as caught:
-        apply_settings(sc, [setting])
-    assert_named(caught.value.problems, where, limit)
+    caught = refusal("known: --set", lambda: apply_settings(sc, [setting]))
+    assert_named(caught.problems, where, limit)
 
 
 def test_unlimited_through_set(tiny: Callable[..., Scenario]) -> None:
@@ -432,7 +361,7 @@ def test_a_via_place_cut_off_from_the_routes_is_named() -> None:
     sc = borderflow.load_scenario("caravan-2018-fall")
     data = sc.model_dump(by_alias=True)
     data["routes"] = [r for r in data["routes"] if "mexico_city" not in (r["from"], r["to"])]
-    with within(20), pytest.raises(ScenarioError) as caught:
+    with time_limit(20), pytest.raises(ScenarioError) as caught:
         revalidate(data, origin="cut")
     found = [p for p in caught.value.problems if p.value == "mexico_city"]
     assert any(p.where.endswith(".via") for p in found), [str(p) for p in found]
@@ -478,7 +407,7 @@ def test_a_caravan_that_cannot_reach_its_via_stops_with_an_error() -> None:
     sc = borderflow.load_scenario("caravan-2018-fall")
     cut = tuple(r for r in sc.routes if "mexico_city" not in (r.from_, r.to))
     broken = sc.model_copy(update={"routes": cut})
-    with within(60), pytest.raises(RuntimeError, match="mexico_city"):
+    with time_limit(60), pytest.raises(RuntimeError, match="mexico_city"):
         run_engine(broken, seed=1)
 
 
@@ -487,7 +416,7 @@ def test_the_rounds_of_a_day_are_bounded(
 ) -> None:
     world = build_world(tiny(FULL_BODY), seed=1)
     monkeypatch.setattr(transit, "fragments_due", lambda world, day: True)  # never settles
-    with within(20), pytest.raises(RuntimeError, match="still moving"):
+    with time_limit(20), pytest.raises(RuntimeError, match="still moving"):
         transit.step(world, 0)
     assert transit.round_limit(world) == world.net.n * 2 + 8
 
@@ -506,7 +435,7 @@ def test_a_walk_past_its_hops_stops_with_an_error(
         return original(road, walkers, sink)
 
     monkeypatch.setattr(trip_walk, "walk", no_room)
-    with within(120), pytest.raises(RuntimeError, match="more hops"):
+    with time_limit(120), pytest.raises(RuntimeError, match="more hops"):
         run_engine(tiny(FULL_BODY), seed=1)
 
 
@@ -520,7 +449,7 @@ def test_a_path_along_a_cycle_of_next_hops_stops(tiny: Callable[..., Scenario]) 
 
 def test_a_list_that_never_settles_stops(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(theory, "MAX_LIST", 256)
-    with within(60), pytest.raises(ValueError, match="does not settle"):
+    with time_limit(60), pytest.raises(ValueError, match="does not settle"):
         theory.steady_state(10.0, 8, 0.0)  # nobody gives up, arrivals above the quota
 
 
@@ -532,5 +461,5 @@ def test_flee_loops_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.undo()
     monkeypatch.setenv("BORDERFLOW_KERNEL", "numpy")
     monkeypatch.setattr(flee_kernel, "MAX_DAY_STEPS", 0)
-    with within(60), pytest.raises(RuntimeError, match="steps in one day"):
+    with time_limit(60), pytest.raises(RuntimeError, match="steps in one day"):
         run_flee(flee, 1)

@@ -8,10 +8,7 @@ warnings first.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ from typer.testing import CliRunner
 from borderflow.interfaces.cli import app
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.flee_io import interpolate, load_flee
+from hostile import fifo, symlink_out, time_limit
 
 FLEE = Path(__file__).resolve().parents[2] / "shared" / "data" / "flee"
 
@@ -37,22 +35,6 @@ SERIES = "#Date,count\n2020-01-01,0\n2020-01-05,400\n"
 
 
 runner = CliRunner()
-
-
-@contextmanager
-def within(seconds: float) -> Iterator[None]:
-    """Fail the test if the block runs longer than ``seconds`` (a FIFO must never block)."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise AssertionError(f"no answer within {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def flee_folder(tmp: Path, **files: str) -> Path:
@@ -215,16 +197,6 @@ def test_a_series_file_outside_the_validation_folder_is_refused(
     assert "root:" not in text
 
 
-def _fifo(folder: Path) -> None:
-    (folder / "locations.csv").unlink()
-    os.mkfifo(folder / "locations.csv")
-
-
-def _symlink_out(folder: Path) -> None:
-    (folder / "routes.csv").unlink()
-    (folder / "routes.csv").symlink_to("/etc/passwd")
-
-
 def _binary(folder: Path) -> None:
     (folder / "conflicts.csv").write_bytes(bytes(range(256)) * 40)
 
@@ -240,8 +212,8 @@ def _deep_settings(folder: Path) -> None:
 @pytest.mark.parametrize(
     ("spoil", "words"),
     [
-        (_fifo, "locations.csv: file: a named pipe (FIFO)"),
-        (_symlink_out, "routes.csv: file: leads out of in/"),
+        (lambda f: fifo(f, "locations.csv"), "locations.csv: file: a named pipe (FIFO)"),
+        (lambda f: symlink_out(f, "routes.csv"), "routes.csv: file: leads out of in/"),
         (_binary, "conflicts.csv: line 1: a NUL byte"),
         (_huge_cell, "routes.csv: line 4, column 2: a cell of more than"),
         (_deep_settings, "simsetting.yml: YAML syntax: nested more than 32 deep"),
@@ -253,7 +225,7 @@ def test_a_flee_folder_gets_the_same_care_as_a_scenario(
 ) -> None:
     folder = flee_folder(tmp_path / "in")
     spoil(folder)
-    with within(2), pytest.raises(ScenarioError) as info:
+    with time_limit(2), pytest.raises(ScenarioError) as info:
         load_flee(folder)
     text = "\n".join(str(p) for p in info.value.problems)
     assert words in text

@@ -132,6 +132,9 @@ HOSTILE_NUMBERS = st.one_of(
             [[[]]],
         ]
     ),
+    # Plausible values too, so that many scenarios are accepted and run.
+    st.floats(0, 1),
+    st.integers(0, 500),
     st.floats(),
     st.integers(-(2**63), 2**63 - 1),
 )

@@ -8,9 +8,7 @@ message never shows the contents of the file it refused.
 from __future__ import annotations
 
 import os
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,57 +19,21 @@ from borderflow.scenario.errors import Problem, ScenarioError
 from borderflow.scenario.files import MAX_CELL_CHARS, MAX_FILE_BYTES
 from borderflow.scenario.load import load_scenario, network_names, resolve
 from conftest import BASE_TOML, PLACES, ROUTES, write_scenario
+from hostile import a_folder, fifo, refusal, symlink_loop, symlink_out, time_limit
 
 runner = CliRunner()
 
 
-@contextmanager
-def within(seconds: float) -> Iterator[None]:
-    """Fail the test if the block runs longer than ``seconds`` (a FIFO must never block)."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise AssertionError(f"no answer within {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def refused(path: Path, seconds: float = 2.0) -> tuple[Problem, str]:
     """The first problem of loading ``path``, and the whole message."""
-    with within(seconds), pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    return info.value.problems[0], str(info.value)
+    error = refusal("known: files", lambda: load_scenario(path), seconds=seconds)
+    return error.problems[0], str(error)
 
 
 def with_places(folder: Path, ref: str) -> Path:
     """A tiny scenario whose places table is ``ref``."""
     head = BASE_TOML.replace('places = "places.csv"', f'places = "{ref}"')
     return write_scenario(folder, head=head)
-
-
-def _fifo(folder: Path) -> str:
-    os.mkfifo(folder / "pipe.csv")
-    return "pipe.csv"
-
-
-def _symlink_out(folder: Path) -> str:
-    (folder / "out.csv").symlink_to("/etc/passwd")
-    return "out.csv"
-
-
-def _symlink_loop(folder: Path) -> str:
-    (folder / "loop.csv").symlink_to(folder / "loop.csv")
-    return "loop.csv"
-
-
-def _folder(folder: Path) -> str:
-    (folder / "tables").mkdir()
-    return "tables"
 
 
 def _too_big(folder: Path) -> str:
@@ -86,12 +48,12 @@ BAD_PATHS: list[tuple[str, Callable[[Path], str], str, str, str]] = [
     ("/dev/zero", lambda f: "/dev/zero", "scenario.toml", "places", "absolute path"),
     ("proc environ", lambda f: "/proc/self/environ", "scenario.toml", "places", "absolute"),
     ("dot-dot", lambda f: "../../../../etc/passwd", "scenario.toml", "places", "leads out"),
-    ("symlink out", _symlink_out, "scenario.toml", "places", "leads out"),
-    ("symlink loop", _symlink_loop, "scenario.toml", "places", "loop of symbolic links"),
+    ("symlink out", symlink_out, "scenario.toml", "places", "leads out"),
+    ("symlink loop", symlink_loop, "scenario.toml", "places", "loop of symbolic links"),
     ("NUL byte", lambda f: "places.csv\\u0000x", "scenario.toml", "places", "NUL"),
     ("empty", lambda f: "", "scenario.toml", "places", "empty path"),
-    ("FIFO", _fifo, "pipe.csv", "file", "named pipe"),
-    ("a folder", _folder, "tables", "file", "a folder"),
+    ("FIFO", fifo, "pipe.csv", "file", "named pipe"),
+    ("a folder", a_folder, "tables", "file", "a folder"),
     ("over the size limit", _too_big, "big.csv", "file", "the limit is 64.0 MiB"),
     ("missing", lambda f: "nowhere.csv", "nowhere.csv", "file", "no such file"),
 ]
@@ -243,7 +205,7 @@ def test_a_bad_network_is_named(tmp_path: Path, network: str, tables: str, words
 def test_the_scenario_argument_must_be_a_regular_file(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "scenario.toml")
     for argument in (tmp_path, tmp_path / "scenario.toml"):
-        with within(2), pytest.raises(ScenarioError, match="named pipe"):
+        with time_limit(2), pytest.raises(ScenarioError, match="named pipe"):
             resolve(argument)
     with pytest.raises(ScenarioError, match="NUL"):
         resolve("caravan\x00")
@@ -260,7 +222,7 @@ def test_a_problem_never_shows_more_than_a_short_value() -> None:
 def test_validate_refuses_a_path_out_of_the_folder_without_printing_the_file(
     tmp_path: Path,
 ) -> None:
-    with within(10):
+    with time_limit(10):
         result = runner.invoke(app, ["validate", str(with_places(tmp_path, "/etc/passwd"))])
     assert result.exit_code == 2
     assert "places: an absolute path" in result.output
