@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from borderflow.interfaces.cli import app
 from borderflow.results.results import Results

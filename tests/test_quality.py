@@ -32,3 +32,52 @@ def test_tool_passes(command: tuple[str, ...]) -> None:
         pytest.fail(f"{command[0]} is not installed; install the test extra")
     result = _run(*command)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+
+
+#: Import names of the distributions pyproject.toml declares, where the two differ.
+IMPORT_NAMES = {"pyyaml": "yaml"}
+#: What an extra brings besides the distributions it names (Dash's server is Flask).
+BROUGHT_BY_EXTRA = {"dashboard": {"flask"}}
+#: Modules loaded only once an extra is installed (the command says which, if it is not).
+EXTRA_OF_MODULE = {"borderflow.interfaces.web.app": "dashboard"}
+
+
+def _declared(requirements: list[str]) -> set[str]:
+    names = set()
+    for requirement in requirements:
+        name = requirement.split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip()
+        names.add(IMPORT_NAMES.get(name.lower(), name.replace("-", "_")))
+    return names
+
+
+def test_every_module_level_import_is_declared() -> None:
+    # A package another dependency happens to bring today may be gone tomorrow: a fresh
+    # install must have everything a module imports when it is loaded.
+    import ast
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = _declared(project["dependencies"])
+    extras = project["optional-dependencies"]
+    undeclared = []
+    for path in sorted((ROOT / "src" / "borderflow").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT / "src").with_suffix("").parts)
+        allowed = set(core)
+        if module in EXTRA_OF_MODULE:
+            extra = EXTRA_OF_MODULE[module]
+            allowed |= _declared(extras[extra]) | BROUGHT_BY_EXTRA.get(extra, set())
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for top in {n.split(".")[0] for n in names}:
+                if (
+                    top not in sys.stdlib_module_names
+                    and top != "borderflow"
+                    and top not in allowed
+                ):
+                    undeclared.append(f"{module}: {top}")
+    assert not undeclared, undeclared

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -46,7 +45,7 @@ class _Commands(TyperGroup):
     long, permission) exits with 1.
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
         except store.OutputRefusedError as exc:
