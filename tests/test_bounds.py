@@ -463,3 +463,45 @@ def test_flee_loops_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(flee_kernel, "MAX_DAY_STEPS", 0)
     with time_limit(60), pytest.raises(RuntimeError, match="steps in one day"):
         run_flee(flee, 1)
+
+
+# --- seeds -------------------------------------------------------------------------------
+
+
+def test_the_largest_seed_is_what_numpy_takes_and_results_store() -> None:
+    assert bounds.MAX_SEED == 2**63 - 1 == np.iinfo(np.int64).max
+    assert bounds.seed_problem(bounds.MAX_SEED) is None
+    assert bounds.seed_problem(np.int64(3)) is None
+    np.random.SeedSequence(bounds.MAX_SEED, spawn_key=(7,))  # NumPy takes it
+
+
+@pytest.mark.parametrize(
+    ("seed", "words"),
+    [
+        (-1, "must lie in [0, 9223372036854775807]"),
+        (2**63, "must lie in"),
+        (2**70, "must lie in"),
+        (10**5000, "a larger number"),
+        ("1", "expected a whole number"),
+        (1.0, "expected a whole number"),
+        (True, "not true or false"),
+    ],
+    ids=["negative", "2**63", "2**70", "10**5000", "text", "float", "bool"],
+)
+def test_a_bad_seed_is_refused_by_the_api_naming_seed(seed: Any, words: str) -> None:
+    for call in (
+        lambda: borderflow.run("caravan-2018-spring", seed=seed),
+        lambda: borderflow.ensemble("caravan-2018-spring", runs=1, seed=seed),
+    ):
+        with pytest.raises(ScenarioError) as caught:
+            call()
+        (problem,) = caught.value.problems
+        assert problem.where == "seed" and words in problem.message
+
+
+@pytest.mark.parametrize("command", ["run", "ensemble", "calibrate", "sensitivity", "compare"])
+@pytest.mark.parametrize("seed", ["-1", str(2**63), str(2**70)])
+def test_a_bad_seed_is_refused_by_every_command(command: str, seed: str) -> None:
+    result = CliRunner().invoke(app, [command, "caravan-2018-spring", "--seed", seed])
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.output and "Traceback" not in result.output

@@ -103,3 +103,28 @@ def test_params_shows_sources_and_assumptions() -> None:
 def test_plan_prints_the_day_order() -> None:
     result = runner.invoke(app, ["plan"])
     assert result.exit_code == 0 and "metering" in result.output
+
+
+def test_compare_refuses_a_result_of_another_kind_with_exit_2(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    ran = runner.invoke(app, ["run", "caravan-2018-fall", "--out", str(a), "--no-report"])
+    assert ran.exit_code == 0, ran.output
+    b.mkdir()
+    (b / "manifest.json").write_text(json.dumps({"kind": "calibration", "files": []}))
+    result = runner.invoke(app, ["compare", str(a), str(b), "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2, result.output
+    assert "calibration result, not a run" in result.output
+    assert not (tmp_path / "c").exists()
+
+
+def test_resuming_another_ensemble_says_what_differs(tmp_path: Path) -> None:
+    out = tmp_path / "bands"
+    first = ["ensemble", "caravan-2018-fall", "--runs", "1", "--out", str(out)]
+    assert runner.invoke(app, first).exit_code == 0
+    result = runner.invoke(app, [*first, "--resume", "--set", "judges=10"])
+    assert result.exit_code != 0
+    message = str(result.exception) + result.output
+    assert "differs from the one asked for" in message and "seed 1, not" not in message
+    result = runner.invoke(app, [*first, "--resume", "--seed", "2"])
+    message = str(result.exception) + result.output
+    assert "it was run with seed 1, not 2" in message

@@ -676,3 +676,47 @@ def test_the_core_command_line_does_not_import_dash() -> None:
     code = "import sys, borderflow.interfaces.cli; print('dash' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("raw", [None, [], "x", 3])
+def test_a_request_that_is_not_an_object_is_refused(raw: Any) -> None:
+    with pytest.raises(RefusedError) as caught:
+        prepare(raw, LIMITS)
+    assert caught.value.kind == "invalid"
+    assert caught.value.messages[0].startswith("request: expected a JSON object")
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (small(scale=True), "scale: expected a number, not true or false"),
+        (small(seed=True), "seed: expected a number, not true or false"),
+        (small(runs=True), "runs: expected a number, not true or false"),
+        (small(changes=[{"lever": "judges", "value": True}]), "not true or false"),
+        (small(seed=2**63), "seed"),
+        (small(seed=2**63 - 1, runs=2), "seed + runs - 1"),
+        (small(scale=5e-324), "sets out no one"),
+        (small(scale=1e-6), "the smallest scale for this scenario is about"),
+    ],
+)
+def test_booleans_seeds_and_scales_out_of_bounds_are_refused(
+    raw: dict[str, Any], words: str
+) -> None:
+    refused = refusal(raw)
+    assert refused.kind == "invalid"
+    assert any(words in m for m in refused.messages), refused.messages
+
+
+def test_the_largest_seed_is_the_scenarios_bound() -> None:
+    assert prepare(small(seed=2**63 - 1), LIMITS).seeds == (2**63 - 1,)
+
+
+def test_a_lever_changed_twice_at_one_place_and_date_is_refused() -> None:
+    twice = [
+        {"lever": "quota", "place": "san_ysidro", "value": 1},
+        {"lever": "quota", "place": "san_ysidro", "value": 2},
+    ]
+    refused = refusal(small(changes=twice))
+    assert refused.messages == [
+        "change of quota.san_ysidro: changed twice on 2018-03-25; give one value"
+    ]

@@ -37,8 +37,8 @@ SERIES = "#Date,count\n2020-01-01,0\n2020-01-05,400\n"
 runner = CliRunner()
 
 
-def flee_folder(tmp: Path, **files: str) -> Path:
-    base = {
+def flee_folder(tmp: Path, **files: str | None) -> Path:
+    base: dict[str, str | None] = {
         "locations.csv": LOCATIONS,
         "routes.csv": ROUTES,
         "conflicts.csv": CONFLICTS,
@@ -86,12 +86,12 @@ def test_a_small_folder_reads_back(tmp_path: Path) -> None:
     assert interpolate(series, series[-1][0]) == 400
 
 
-def _problems(tmp: Path, validation: bool = False, **files: str) -> str:
+def _problems(tmp: Path, validation: bool = False, **files: str | None) -> str:
     folder = flee_folder(tmp / "in", **files)
     with pytest.raises(ScenarioError) as info:
         load_flee(
             folder,
-            validation_folder(tmp / "val", files.get("layout", LAYOUT)) if validation else None,
+            validation_folder(tmp / "val", files.get("layout") or LAYOUT) if validation else None,
         )
     return "\n".join(str(p) for p in info.value.problems)
 
@@ -263,3 +263,123 @@ def test_run_prints_a_flee_folders_warnings_first(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     warning = result.output.index("warning: in/closures.csv: line 2, closure_end")
     assert warning < result.output.index("Averaged relative difference")
+
+
+@pytest.mark.parametrize(
+    ("population", "words"),
+    [("-25617", "'-25617'"), ("99999999999999999999", "'99999999999999999999'")],
+    ids=["negative", "twenty digits"],
+)
+def test_a_population_below_0_or_beyond_the_bound_is_an_error(
+    tmp_path: Path, population: str, words: str
+) -> None:
+    text = _problems(tmp_path, locations__csv=LOCATIONS.replace(",500", f",{population}"))
+    assert "locations.csv: line 3, population: must be 0 or more and at most" in text
+    assert "10,000,000,000" in text and words in text
+
+
+def test_a_location_closure_naming_an_unknown_place_is_an_error(tmp_path: Path) -> None:
+    closures = "#h\nlocation,A,Atlantis,0,3\nlocation,Nowhere,,0,3\n"
+    text = _problems(tmp_path, closures__csv=closures)
+    assert "closures.csv: line 2, name2: unknown location" in text and "'Atlantis'" in text
+    assert "closures.csv: line 3, name1: unknown location" in text and "'Nowhere'" in text
+
+
+def test_a_location_closure_with_name2_empty_or_known_is_read(tmp_path: Path) -> None:
+    closures = "#h\nlocation,A,,0,3\ncamp,C,C,1,-1\nremove_forced_redirection,A,B,2,4\n"
+    sc = load_flee(flee_folder(tmp_path / "in", closures__csv=closures))
+    assert [c.closure_type for c in sc.closures] == [
+        "location",
+        "camp",
+        "remove_forced_redirection",
+    ]
+    assert sc.warnings == ()
+
+
+def test_a_closure_outside_the_run_is_a_warning(tmp_path: Path) -> None:
+    # Day 5 is the day after a 5-day run's last: "to the end of the run", no warning.
+    closures = "#h\nlocation,A,,5000,5010\ncountry,X,Y,1,300\ncountry,X,Y,-3,2\nlink,A,B,0,5\n"
+    sc = load_flee(flee_folder(tmp_path / "in", closures__csv=closures))
+    shown = [str(w) for w in sc.warnings]
+    assert [w.where for w in sc.warnings] == [
+        "line 2, closure_start",
+        "line 3, closure_end",
+        "line 4, closure_start",
+    ]
+    assert "outside the run (days 0 to 4), so the closure is never applied" in shown[0]
+    assert "5000" in shown[0] and "never reverted" in shown[1] and "300" in shown[1]
+
+
+def test_a_negative_validation_count_is_an_error(tmp_path: Path) -> None:
+    folder = flee_folder(tmp_path / "in")
+    validation = validation_folder(tmp_path / "val")
+    (validation / "c.csv").write_text(SERIES + "2020-01-07,-500\n2020-01-08,nan\n")
+    with pytest.raises(ScenarioError) as info:
+        load_flee(folder, validation)
+    text = "\n".join(str(p) for p in info.value.problems)
+    assert "val/c.csv: line 4, count: must be 0 or more" in text and "'-500'" in text
+    assert "val/c.csv: line 5, count" in text and "'nan'" in text
+
+
+def test_a_route_to_itself_and_an_unknown_forced_redirection_are_errors(tmp_path: Path) -> None:
+    text = _problems(tmp_path, routes__csv=ROUTES + "B,B,10,0\nA,C,10,7\n")
+    assert "routes.csv: line 4, name2: a route from a place to itself" in text
+    assert "routes.csv: line 5, forced_redirection: expected 0 or empty" in text and "'7'" in text
+
+
+def test_forced_redirection_2_is_read(tmp_path: Path) -> None:
+    sc = load_flee(flee_folder(tmp_path / "in", routes__csv=ROUTES + "A,C,10,2\n"))
+    assert sc.routes[-1].forced_redirection == 2
+
+
+@pytest.mark.parametrize("value", ["-1", "2", "nan"])
+def test_a_conflict_intensity_outside_0_to_1_is_an_error(tmp_path: Path, value: str) -> None:
+    text = _problems(tmp_path, conflicts__csv=CONFLICTS.replace("3,1", f"3,{value}"))
+    assert "conflicts.csv: line 5, column A: conflict intensity must be from 0" in text
+    assert f"'{value}'" in text
+
+
+def test_a_conflict_intensity_between_0_and_1_is_read(tmp_path: Path) -> None:
+    sc = load_flee(flee_folder(tmp_path / "in", conflicts__csv=CONFLICTS.replace("3,1", "3,0.5")))
+    assert [day[0] for day in sc.conflict_intensity] == [1, 1, 1, 0.5, 1]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--set", "quota=5", "--set", "nonsense=zzz"],
+        ["--events"],
+        ["--check"],
+        ["--png"],
+        ["--no-report"],
+    ],
+    ids=["set", "events", "check", "png", "no-report"],
+)
+def test_run_refuses_options_a_flee_folder_does_not_take(
+    tmp_path: Path, options: list[str]
+) -> None:
+    folder = flee_folder(tmp_path / "in")
+    result = runner.invoke(app, ["run", str(folder), "--out", str(tmp_path / "out"), *options])
+    assert result.exit_code == 2
+    assert f"{options[0]}: not for a Flee folder" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["ensemble"], "ensembles of Flee folders are not supported"),
+        (["calibrate"], "calibrations of Flee folders are not supported"),
+        (["sensitivity", "--output", "x"], "sensitivity analyses of Flee folders"),
+        (["compare", "--set", "quota=5"], "comparisons of Flee folders are not supported"),
+    ],
+    ids=["ensemble", "calibrate", "sensitivity", "compare"],
+)
+def test_commands_that_take_no_flee_folder_say_so(
+    tmp_path: Path, command: list[str], words: str
+) -> None:
+    folder = flee_folder(tmp_path / "in")
+    result = runner.invoke(app, [command[0], str(folder), *command[1:]])
+    assert result.exit_code == 2 and words in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "no such scenario" not in result.output

@@ -136,6 +136,55 @@ def test_a_result_with_a_file_added_is_refused_and_left_untouched(scenario, work
     assert snapshot(work) == before
 
 
+def _file_in_a_subfolder(out: Path) -> None:
+    (out / "figures").mkdir()
+    (out / "figures" / "my_chart.svg").write_text("<svg/>\n")
+
+
+def _a_folder_in_place_of_a_table(out: Path) -> None:
+    (out / "targets.csv").unlink()
+    (out / "targets.csv").mkdir()
+    (out / "targets.csv" / "user.txt").write_text("mine\n")
+
+
+def _a_link_in_place_of_a_table(out: Path) -> None:
+    (out / "waits.parquet").unlink()
+    (out / "waits.parquet").symlink_to(out.parent / "elsewhere.txt")
+
+
+def _a_folder_in_figures(out: Path) -> None:
+    (out / "figures" / "drafts").mkdir(parents=True)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "named"),
+    [
+        (_file_in_a_subfolder, "figures/my_chart.svg"),
+        (_a_folder_in_place_of_a_table, "targets.csv"),
+        (_a_link_in_place_of_a_table, "waits.parquet"),
+        (_a_folder_in_figures, "figures/drafts"),
+    ],
+    ids=[
+        "a file in figures/",
+        "a folder for a table",
+        "a link for a table",
+        "a folder in figures/",
+    ],
+)
+def test_what_stands_under_borderflows_names_must_be_all_borderflows(
+    scenario, work, spoil, named: str
+) -> None:
+    # Replacing a result deletes its entries, so each must hold only what borderflow wrote.
+    out = work / "res"
+    assert run(scenario, out).exit_code == 0
+    (work / "elsewhere.txt").write_text("kept\n")
+    spoil(out)
+    before = snapshot(work)
+    result = run(scenario, out, "--seed", "2")
+    assert result.exit_code == 2 and named in result.stderr
+    assert snapshot(work) == before
+
+
 def test_a_result_of_another_kind_is_refused(scenario, work) -> None:
     other = work / "sens"
     table = pd.DataFrame({"parameter": ["a"], "rank": [1]})
@@ -337,6 +386,17 @@ def test_compare_writes_only_its_own_folder(scenario, work) -> None:
     (out / "mine.txt").write_text("mine\n")
     result = invoke("compare", scenario, *change, "--out", str(out))
     assert result.exit_code == 2 and "mine.txt" in result.stderr
+    (out / "mine.txt").unlink()
+    # Inside a run it compares, too: neither replacing nor rebuilding the page touches it.
+    (out / "a" / "notes.txt").write_text("notes\n")
+    before = snapshot(work)
+    for again in (
+        ["compare", scenario, *change, "--out", str(out)],
+        ["compare", str(out / "a"), str(out / "b"), "--out", str(out)],
+    ):
+        result = invoke(*again)
+        assert result.exit_code == 2 and "a/notes.txt" in result.stderr
+        assert snapshot(work) == before
 
 
 def test_compare_default_folder_is_named_from_the_change(scenario, work) -> None:

@@ -471,3 +471,145 @@ def test_bad_setting(tiny: Load, setting: str, where: str) -> None:
         apply_settings(sc, [setting])
     # Named as typed, whether the name, the value or the place is at fault.
     assert any(p.file == "--set" and p.where == where for p in info.value.problems), str(info.value)
+
+
+# --- dates, duplicates, text values, number spellings, line breaks in cells ------------------
+
+TARGET = """
+[[target]]
+id = "waiting"
+quantity = "people waiting"
+date = 2020-03-01
+measure = "stock"
+places = ["san_ysidro"]
+states = ["waiting_unsheltered"]
+reported = 100
+low = 50
+high = 200
+source = "made up"
+"""
+
+
+def test_background_starting_after_it_ends(load: Load) -> None:
+    body = """
+    [background]
+    daily = { HND = 2.0 }
+    origins = { HND = "home" }
+    destinations = { tijuana = 1.0 }
+    start = 2020-03-01
+    end = 2020-02-01
+    """
+    p, text = only(load, body)
+    assert p.where == "background.start"
+    assert "must not be after background.end" in text and "2020-02-01" in text
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "south,home,500,walk\n",  # the same road, the other way, another distance
+        "home,south,480,walk;bus\n",  # the same road with other modes
+        "home,south,480,walk\n",  # the same road repeated
+    ],
+)
+def test_a_road_given_twice_names_both_rows(load: Load, row: str) -> None:
+    p, text = only(load, routes=ROUTES + row)
+    assert p.file == "routes.csv" and p.where == "row 6"
+    assert "the same road as row 1" in text and "give each road once" in text
+
+
+def test_duplicate_target_ids(load: Load) -> None:
+    p, text = only(load, TARGET + TARGET)
+    assert p.where == "target[2].id"
+    assert p.value == "waiting" and "duplicate target id" in text and "target[1]" in text
+
+
+POLICY_SET = """
+[[policy]]
+date = 2020-02-01
+set = {{ {} }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ('asylum_ban = "true"', "policy[1].set.asylum_ban"),
+        ('"quota.san_ysidro" = "5"', "policy[1].set.quota.san_ysidro"),
+        ('judges = "5"', "policy[1].set.judges"),
+    ],
+)
+def test_text_in_a_policy_is_refused_as_in_levers(load: Load, change: str, where: str) -> None:
+    p, text = only(load, POLICY_SET.format(change))
+    assert p.where == where
+    assert "expected a number" in text and "not text" in text
+
+
+def test_unlimited_stays_a_capacity_word_in_a_policy(load: Load) -> None:
+    sc = load(POLICY_SET.format('"quota.san_ysidro" = "unlimited"'))
+    assert sc.policies[0].set["quota.san_ysidro"] == math.inf
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("quota.san_ysidro=\uff15", "ASCII digits"),  # a full-width five
+        ("quota.san_ysidro=1_000", "ASCII digits"),
+        ("judges=nan", "finite"),
+        ("judges=-inf", "finite"),
+        # Too large for a float, read as infinity: a typo, not "unlimited".
+        ("judges=1e999", "finite"),
+    ],
+)
+def test_a_setting_takes_ascii_numbers_only(tiny: Load, setting: str, words: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        apply_settings(tiny(), [setting])
+    (p,) = info.value.problems
+    assert p.file == "--set" and p.where == setting.partition("=")[0]
+    assert words in p.message
+
+
+def test_a_setting_takes_plain_numbers_words_and_unlimited(tiny: Load) -> None:
+    sc = apply_settings(
+        tiny(),
+        ["quota.san_ysidro=+1.5e1", "judges=inf", "asylum_ban=yes", "p_prosecute=.5"],
+    )
+    assert sc.levers.quota.for_place("san_ysidro") == 15
+    assert sc.levers.judges == math.inf and sc.levers.asylum_ban is True
+    assert sc.levers.p_prosecute == 0.5
+
+
+@pytest.mark.parametrize("distance", ["5_00", "\uff15\uff10\uff10"])
+def test_a_csv_number_in_other_spellings_is_refused(load: Load, distance: str) -> None:
+    routes = ROUTES.replace("home,south,480,walk", f"home,south,{distance},walk")
+    p, text = only(load, routes=routes)
+    assert p.file.endswith("routes.csv") and p.where == "row 1, column distance_km"
+    assert "ASCII digits" in text
+
+
+def test_a_line_break_in_a_quoted_cell_stays_in_the_cell(load: Load) -> None:
+    places = PLACES.replace("south,South,MEX", '"sou\nth",South,MEX')
+    problems = problems_of(load, places=places)
+    found = [p for p in problems if p.file.endswith("places.csv")]
+    assert found and found[0].where == "row 2, column id", [str(p) for p in problems]
+    assert found[0].value == "sou\nth" and "pattern" in found[0].message
+    # The rows after it keep their numbers.
+    bad_after = PLACES.replace("south,South,MEX", '"sou\nth",South,MEX').replace(
+        "middle,Middle,MEX,24.8", "middle,Middle,MEX,abc"
+    )
+    wheres = {p.where for p in problems_of(load, places=bad_after) if p.file.endswith("places.csv")}
+    assert "row 3, column latitude" in wheres, wheres
+
+
+def test_an_inverted_parameter_range_says_low_exceeds_high(load: Load) -> None:
+    p, text = only(load, "[parameters]\np_renege = { value = 0.05, low = 0.1, high = 0.01 }\n")
+    assert p.where == "parameters.p_renege"
+    assert "low (0.1) must not exceed high (0.01)" in text
+
+
+def test_with_parameters_names_an_unknown_parameter(tiny: Load) -> None:
+    with pytest.raises(ScenarioError) as info:
+        tiny().with_parameters(nope=1)
+    (p,) = info.value.problems
+    assert p.where == "parameters.nope"
+    assert "unknown parameter" in p.message and "borderflow params" in p.message

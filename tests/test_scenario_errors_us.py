@@ -221,11 +221,10 @@ def test_initial_backlog_with_source_is_accepted(load: Load) -> None:
 
 def test_policy_sets_judges_to_a_string(load: Load) -> None:
     problems = problems_of(load, POLICY.format('judges = "many"'))
-    # One problem per accepted type (a number, or true/false for switches), each naming
-    # the policy, the lever and the value.
+    # Text is refused as in [levers], naming the policy, the lever and the value.
     assert all(p.where.startswith("policy[1].set.judges") for p in problems)
     assert all(p.value == "many" and "'many'" in str(p) for p in problems)
-    assert any("valid number" in str(p) for p in problems)
+    assert any("expected a number" in str(p) and "not text" in str(p) for p in problems)
 
 
 def test_lever_judges_is_a_string(load: Load) -> None:

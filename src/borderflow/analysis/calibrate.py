@@ -92,7 +92,12 @@ FILES = {
     "simulations": "simulations.jsonl",
 }
 #: A calibration's folder.
-CALIBRATION = store.Kind("calibration", frozenset(FILES.values()), signature=FILES["fitted"])
+CALIBRATION = store.Kind(
+    "calibration",
+    frozenset(FILES.values()),
+    signature=FILES["fitted"],
+    folders={FILES["scenario"]: r"scenario\.toml|places\.csv|routes\.csv"},
+)
 #: The work folder's description of the calibration it belongs to.
 WORK_CONFIG = "config.json"
 

@@ -77,6 +77,7 @@ ENSEMBLE = store.Kind(
     frozenset({SPEC, SCENARIO_FILE, SHARDS, *AGGREGATE, store.REPORT_FILE, store.FIGURES}),
     signature=SPEC,
     marker=SPEC,
+    folders={store.FIGURES: store.FIGURE_FILES, SHARDS: r"run-\d+\.parquet"},
 )
 META_KEY = b"borderflow"
 KEYS = ["date", "place", "state", "group"]
@@ -376,9 +377,8 @@ def _prepare(out: str | Path, scenario: Scenario, runs: int, seed: int, resume: 
         old = _read_spec(spec_path)
         if (old["fingerprint"], old["seed"]) != (spec["fingerprint"], seed):
             raise ValueError(
-                f"{folder} holds an ensemble of another scenario or seed "
-                f"({old.get('scenario')}, seed {old['seed']}); cannot resume it with "
-                f"{scenario.name}, seed {seed}"
+                f"{folder} holds an ensemble of another scenario or seed, so it cannot be "
+                f"resumed: {_what_differs(old, spec)}"
             )
     text = scenario.model_dump_json(indent=2, by_alias=True)
     with store.made_folder(folder):
@@ -390,6 +390,22 @@ def _prepare(out: str | Path, scenario: Scenario, runs: int, seed: int, resume: 
         with store.reported_as(folder / SHARDS):
             (folder / SHARDS).mkdir(exist_ok=True)
     return folder
+
+
+def _what_differs(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What makes the ensemble asked for another than the one in the folder, in words."""
+    differences = []
+    if old["seed"] != new["seed"]:
+        differences.append(f"it was run with seed {old['seed']}, not {new['seed']}")
+    if old["fingerprint"] != new["fingerprint"]:
+        if old.get("scenario") != new["scenario"]:
+            differences.append(f"it is of scenario {old.get('scenario')}, not {new['scenario']}")
+        else:
+            differences.append(
+                f"its scenario {new['scenario']} differs from the one asked for "
+                "(a lever, parameter or policy changed, e.g. with --set)"
+            )
+    return "; ".join(differences)
 
 
 def _read_spec(path: Path) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from borderflow.results.results import Results
 from borderflow.results.targets import check_names
 from borderflow.scenario import flee_io
 from borderflow.scenario import load as _load
-from borderflow.scenario.errors import ScenarioError
+from borderflow.scenario.bounds import seed_problem
+from borderflow.scenario.errors import Problem, ScenarioError
 from borderflow.scenario.flee_io import FleeScenario
 from borderflow.scenario.schema import Scenario
 
@@ -45,7 +46,13 @@ def run(
     check: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Results:
-    """Run a scenario (object, bundled name or path) and return its :class:`Results`."""
+    """Run a scenario (object, bundled name or path) and return its :class:`Results`.
+
+    Raises:
+        ScenarioError: for a seed that is not a whole number in [0, 2**63 - 1], or a
+            scenario with problems.
+    """
+    check_seed(seed, "run")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return Results(run_engine(sc, seed, events=events, check=check, progress=progress))
 
@@ -70,7 +77,12 @@ def ensemble(
     each finished run is kept as a shard there, and ``resume=True`` carries on an
     interrupted ensemble. ``progress(done, failed, total)`` is called as runs finish. See
     :mod:`borderflow.analysis.ensemble` for the folder format.
+
+    Raises:
+        ScenarioError: for a seed that is not a whole number in [0, 2**63 - 1], or a
+            scenario with problems.
     """
+    check_seed(seed, "ensemble")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return _ensemble.ensemble(
         sc,
@@ -84,6 +96,18 @@ def ensemble(
         retries=retries,
         progress=progress,
     )
+
+
+def check_seed(seed: object, call: str) -> None:
+    """Raise a :class:`ScenarioError` naming ``seed`` unless it can seed a run.
+
+    A seed is a whole number in [0, :data:`~borderflow.scenario.bounds.MAX_SEED`];
+    checked before anything runs, so a bad one never reaches NumPy as a traceback.
+    """
+    problem = seed_problem(seed)
+    if problem is not None:
+        # The value is in the message already (or too large to write out).
+        raise ScenarioError([Problem(f"borderflow.{call}", "seed", problem)])
 
 
 def read_ensemble(folder: str | Path) -> EnsembleResults:
@@ -116,6 +140,7 @@ def calibrate(
     ``borderflow run``) and an interrupted calibration goes on with ``resume=True``. See
     :mod:`borderflow.analysis.calibrate` for the method.
     """
+    check_seed(seed, "calibrate")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return _calibrate.calibrate(
         sc,
@@ -154,6 +179,7 @@ def sensitivity(
     :class:`~borderflow.analysis.sensitivity.Sensitivity` whose ``indices`` DataFrame is
     ranked, most influential first.
     """
+    check_seed(seed, "sensitivity")
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return _sensitivity.sensitivity(
         sc,

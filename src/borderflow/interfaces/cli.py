@@ -31,6 +31,7 @@ from borderflow.report.html import Written, write_report
 from borderflow.results import store
 from borderflow.results.flee_out import FLEE_RUN, write_out
 from borderflow.results.results import RUN, Results
+from borderflow.scenario.bounds import MAX_SEED
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import apply_settings, bundled_names
 from borderflow.scenario.load import load_scenario as _raw_load
@@ -124,7 +125,10 @@ def run(
     scenario: Annotated[
         str, typer.Argument(help="bundled name or scenario file")
     ] = api.DEFAULT_SCENARIO,
-    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same result")] = 1,
+    seed: Annotated[
+        int,
+        typer.Option(min=0, max=MAX_SEED, help="random seed; the same seed gives the same result"),
+    ] = 1,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -153,6 +157,12 @@ def run(
     Flee 3.1's rules and writes Flee's ``out.csv`` and a summary.
     """
     if api.is_flee_folder(scenario):
+        given = {"--set": bool(set_), "--events": events, "--check": check, "--png": png}
+        unused = [option for option, on in {**given, "--no-report": not report}.items() if on]
+        if unused:
+            _stop_flee(
+                f"{', '.join(unused)}: not for a Flee folder (it takes --seed, --out, --validation)"
+            )
         run_flee_folder(Path(scenario), seed, out, validation)
         return
     sc = _scenario(scenario, set_)
@@ -226,6 +236,21 @@ def run_flee_folder(folder: Path, seed: int, out: Path | None, validation: Path 
     )
     console.print(f"Averaged relative difference (Flee validation): [bold]{ard:.4f}[/]")
     console.print(f"Results in [bold]{target}[/]")
+
+
+def _stop_flee(message: str) -> NoReturn:
+    """Refuse what a Flee folder cannot do: one line, exit 2."""
+    errors.print(f"borderflow: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def refuse_flee_folder(scenario: str, what: str) -> None:
+    """Exit 2 with one line when ``scenario`` is a Flee folder: ``what`` is not supported."""
+    if api.is_flee_folder(scenario):
+        _stop_flee(
+            f"{scenario} is a Flee folder; {what} of Flee folders are not supported "
+            "(borderflow run and borderflow validate take one)"
+        )
 
 
 def show_flee_warnings(warnings: tuple[object, ...]) -> None:
@@ -340,7 +365,10 @@ def ensemble(
     ] = api.DEFAULT_SCENARIO,
     runs: Annotated[int, typer.Option(min=1, help="runs, each with its own seed stream")] = 200,
     seed: Annotated[
-        int, typer.Option(help="the ensemble's seed; run i uses stream i spawned from it")
+        int,
+        typer.Option(
+            min=0, max=MAX_SEED, help="the ensemble's seed; run i uses stream i spawned from it"
+        ),
     ] = 1,
     workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
     backend: BackendOption = "local",
@@ -369,6 +397,7 @@ def ensemble(
     finished run is kept as a shard in OUT/shards, so an interrupted ensemble carries on
     with --resume. The bands are the same with any --workers and either --backend.
     """
+    refuse_flee_folder(scenario, "ensembles")
     sc = _scenario(scenario, set_)
     folder = out or _default_folder(sc.name, *(set_ or []), "ensemble", f"seed{seed}")
     bar = Progress(
@@ -526,7 +555,9 @@ def compare(
         list[str] | None,
         typer.Option("--set", help="B is scenario A with this change, e.g. quota.san_ysidro=30"),
     ] = None,
-    seed: Annotated[int, typer.Option(help="seed of both runs (scenario and --set)")] = 1,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="seed of both runs (scenario and --set)")
+    ] = 1,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -544,6 +575,7 @@ def compare(
     if b is not None and set_:
         errors.print("[bold red]Give either two results folders or a scenario with --set.[/]")
         raise typer.Exit(code=2)
+    refuse_flee_folder(a, "comparisons")
     if b is not None:
         for folder in (a, b):
             if not (Path(folder) / "manifest.json").is_file():
@@ -551,7 +583,11 @@ def compare(
                 raise typer.Exit(code=2)
         names = (store.output_path(a).name, store.output_path(b).name)
         target = store.claim_output(out or _default_folder("compare", *names), COMPARE)
-        path = write_compare(Path(a), Path(b), target)
+        try:
+            path = write_compare(Path(a), Path(b), target)
+        except FileNotFoundError as exc:
+            # A folder that is not a run or an ensemble is a refused input, as in `report`.
+            _stop(exc)
         console.print(f"Comparison in [bold]{path}[/]")
         return
     if not set_:
@@ -737,7 +773,9 @@ def calibrate(
     budget: Annotated[
         int, typer.Option(min=10, help="simulations for the fit (ABC-SMC and the point fit)")
     ] = 400,
-    seed: Annotated[int, typer.Option(help="the same seed gives the same fit")] = 1,
+    seed: Annotated[
+        int, typer.Option(min=0, max=MAX_SEED, help="the same seed gives the same fit")
+    ] = 1,
     workers: Annotated[int, typer.Option(min=1, help="simulations at the same time")] = 1,
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
@@ -783,6 +821,7 @@ def calibrate(
     from borderflow.analysis.assumptions import UnknownNameError
     from borderflow.analysis.calibrate import CalibrationError, work_folder
 
+    refuse_flee_folder(scenario, "calibrations")
     sc = _scenario(scenario, set_)
     folder = out or _default_folder(sc.name, *(set_ or []), "calibrated", f"seed{seed}")
     bar = Progress(
@@ -886,7 +925,10 @@ def sensitivity(
             min=2, help="Sobol: base samples (a power of 2; n×(D+2) runs); Morris: trajectories"
         ),
     ] = 64,
-    seed: Annotated[int, typer.Option(help="the seed of every run and of the sampling")] = 1,
+    seed: Annotated[
+        int,
+        typer.Option(min=0, max=MAX_SEED, help="the seed of every run and of the sampling"),
+    ] = 1,
     params: Annotated[
         list[str] | None,
         typer.Option("--params", help="an assumption to vary (repeatable) [default: all]"),
@@ -915,6 +957,7 @@ def sensitivity(
     from borderflow.analysis.assumptions import UnknownNameError
     from borderflow.analysis.sensitivity import SensitivityError
 
+    refuse_flee_folder(scenario, "sensitivity analyses")
     sc = _scenario(scenario, set_)
     folder = out or _default_folder(sc.name, *(set_ or []), "sensitivity", output, method)
     folder = store.claim_output(folder, SENSITIVITY)

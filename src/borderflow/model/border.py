@@ -4,10 +4,12 @@ A person reaching their border city either joins the waitlist of the city's
 asylum port (with probability ``p_join_waitlist``) or goes on to cross between
 ports the same day. Waiting people queue for a shelter bed (first come, first
 served, as beds free up) and for admission: each day the port admits up to its
-quota in list order. Each waiting person's patience is geometric: after the
-day's admissions, each still waiting gives up with probability ``p_renege``,
-then crosses between ports, settles in Mexico or goes home. Violence incidents
-hit waiting people at a daily rate, higher without a bed.
+quota in list order (a fractional quota carries its fraction from day to day,
+:func:`~borderflow.scenario.levers.per_day_counts`; beds are rounded to whole
+beds, :func:`~borderflow.scenario.levers.stock_counts`). Each waiting person's
+patience is geometric: after the day's admissions, each still waiting gives up
+with probability ``p_renege``, then crosses between ports, settles in Mexico or
+goes home. Violence incidents hit waiting people at a daily rate, higher without a bed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import numpy as np
 from borderflow.model import processing
 from borderflow.model.queues import FifoQueues
 from borderflow.model.states import IS_WAITING, State, Transition, is_in
-from borderflow.model.world import UNLIMITED, Event, World, change
+from borderflow.model.world import Event, World, change
+from borderflow.scenario.levers import per_day_counts, stock_counts
 
 # Plain ints for array comparisons and writes: NumPy takes a slower path for an IntEnum
 # member than for an int, a few microseconds a call.
@@ -61,7 +64,8 @@ class _Border:
         # A city whose beds stay at zero all run never hands out a bed: its queue would
         # never be served, so nobody joins it.
         cities = np.asarray(net.cities, np.int64)
-        bed_cities = cities[(lev.beds[:, cities] > 0).any(axis=0)]
+        beds = stock_counts(lev.beds[:, cities])
+        bed_cities = cities[(beds > 0).any(axis=0)]
         bed_row = np.full(net.n, -1, np.int64)
         bed_row[bed_cities] = np.arange(len(bed_cities))
         blocks = (
@@ -78,11 +82,11 @@ class _Border:
             ports=ports,
             row=row,
             waitlists=FifoQueues(len(ports)),
-            quota=np.minimum(lev.quota[:, ports], UNLIMITED).astype(np.int64),
+            quota=per_day_counts(lev.quota[:, ports]),
             bed_cities=bed_cities,
             bed_row=bed_row,
             bed_queues=FifoQueues(len(bed_cities)),
-            beds=np.minimum(lev.beds[:, bed_cities], UNLIMITED).astype(np.int64),
+            beds=beds[:, (beds > 0).any(axis=0)],
             violence_cells=place * len(State) + state,
             violence_place=place,
             violence_state=state,

@@ -56,18 +56,7 @@ class Network:
     @cached_property
     def hops(self) -> np.ndarray:
         """``hops[u, d]``: roads on the way from ``u`` to border city ``d`` (-1: no way)."""
-        n = self.n
-        hops = np.where(np.eye(n, dtype=bool) & (self.next_hop >= 0), 0, -1)
-        dest = np.broadcast_to(np.arange(n), (n, n))
-        for _ in range(n):
-            nxt = self.next_hop.astype(np.int64)
-            known = (hops < 0) & (nxt >= 0)
-            ahead = hops[np.where(nxt >= 0, nxt, 0), dest]
-            grew = known & (ahead >= 0)
-            if not grew.any():
-                break
-            hops[grew] = ahead[grew] + 1
-        return hops
+        return next_hop_depths(self.next_hop)
 
     def index(self, place_id: str) -> int:
         """Position of a place id."""
@@ -88,6 +77,45 @@ class Network:
                 raise ValueError(f"no road from {self.ids[origin]} to {self.ids[dest]}")
             path.append(step)
         return path
+
+
+def next_hop_depths(next_hop: np.ndarray) -> np.ndarray:
+    """Roads on the next-hop way from each place to each destination (-1: no way).
+
+    For each destination ``d`` the next hops form a tree rooted at ``d`` (``d`` is its own
+    next hop), and a place's count is its depth in that tree. The depths are found level
+    by level from the roots down, all trees at once, touching each (place, destination)
+    pair once: following next hops one road at a time for every pair would cost the
+    longest way times places², minutes for a chain of a few thousand places. The counts
+    are those of the next hops, which follow the shortest road in km, not the fewest
+    roads.
+
+    Args:
+        next_hop: ``next_hop[u, d]``, the neighbour of ``u`` toward ``d`` (-1: none), as
+            in :attr:`Network.next_hop`.
+
+    Returns:
+        ``hops[u, d]`` (``int64``), 0 at ``d`` itself when ``d`` is on the roads.
+    """
+    n = len(next_hop)
+    # Pairs are keyed u * n + d. A pair's children are the places whose next hop it is.
+    place, dest = np.nonzero((next_hop >= 0) & (next_hop != np.arange(n)[:, None]))
+    parent_key = next_hop[place, dest].astype(np.int64) * n + dest
+    order = np.argsort(parent_key, kind="stable")
+    children = (place * n + dest)[order]
+    first = np.zeros(n * n + 1, np.int64)
+    np.cumsum(np.bincount(parent_key, minlength=n * n), out=first[1:])
+    depth = np.full(n * n, -1, np.int64)
+    level = np.flatnonzero(np.diagonal(next_hop) >= 0) * (n + 1)
+    roads = 0
+    while len(level):
+        depth[level] = roads
+        start, count = first[level], first[level + 1] - first[level]
+        ends = np.cumsum(count)
+        # Each pair's run of children, laid end to end.
+        at = np.repeat(start - ends + count, count) + np.arange(int(ends[-1]))
+        level, roads = children[at], roads + 1
+    return depth.reshape(n, n)
 
 
 def build_network(sc: Scenario) -> Network:

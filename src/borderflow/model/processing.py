@@ -17,7 +17,10 @@ served; a credible fear found (``p_credible_fear_pass``) means a notice to appea
 and a request for a detention bed; none found means removal. Detention has
 ``detention_beds`` beds; a person who finds none is released (Erlang's loss
 system); a stay lasts ``dur_detention_days`` on average. Removals are carried out
-first come first served, ``removals_per_day`` a day.
+first come first served, ``removals_per_day`` a day. Interviews and removals a day
+carry their fraction from day to day
+(:func:`~borderflow.scenario.levers.per_day_counts`); detention beds are rounded to
+whole beds (:func:`~borderflow.scenario.levers.stock_counts`).
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from borderflow.model.people import (
 from borderflow.model.removal import order_removal
 from borderflow.model.rng import choose, cumulative_shares
 from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES, Household, State, Transition
-from borderflow.model.world import MPP_DOCKET, REGULAR, UNLIMITED, Event, World, change
+from borderflow.model.world import MPP_DOCKET, REGULAR, Event, World, change
+from borderflow.scenario.levers import per_day_counts, stock_counts
 
 MEXICAN = NATIONALITIES.index("MEX")
 MPP_HAZARDS = (Event.MPP_GIVE_UP, Event.MPP_SETTLE, Event.MPP_CROSS)
@@ -91,8 +95,8 @@ class _Processing:
             mpp_today=np.any(lev.mpp > 0, axis=1),
             # P(claiming fear) by 2 * irregular entry + Mexican: all port arrivals claim it.
             p_fear=np.array([1.0, 1.0, p["p_claim_fear_apprehended"], p["p_claim_fear_mexican"]]),
-            cf_capacity=np.minimum(lev.cf_interviews_per_day, MAX_PER_DAY).astype(np.int64),
-            detention_beds=np.minimum(lev.detention_beds, UNLIMITED).astype(np.int64),
+            cf_capacity=np.minimum(per_day_counts(lev.cf_interviews_per_day), MAX_PER_DAY),
+            detention_beds=stock_counts(lev.detention_beds),
             mpp_rates_total=total,
             mpp_cdf=cdf,
             mpp_kinds=np.array([int(k) for k in MPP_HAZARDS], np.int8),

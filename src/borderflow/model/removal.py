@@ -6,7 +6,10 @@ import numpy as np
 
 from borderflow.model.states import State, Transition
 from borderflow.model.world import World, change
+from borderflow.scenario.levers import per_day_counts
 
+# Most removals a day: the queue takes a count that fits in 32 bits.
+MAX_PER_DAY = 2**31 - 1
 # Plain ints for array comparisons and writes: NumPy takes a slower path for an IntEnum
 # member than for an int, a few microseconds a call.
 AWAITING_REMOVAL = int(State.AWAITING_REMOVAL)
@@ -36,15 +39,17 @@ def removals(world: World, day: int) -> None:
     queue = world.removal_queue
     if not len(queue):
         return
-    capacity = world.levers.removals_per_day[day]
+    capacity = int(world.once("removals_per_day", _removals_per_day)[day])
     if capacity <= 0:
         return
     people = world.people
-    idx = queue.take(
-        int(min(capacity, 2**31 - 1)),
-        lambda chunk: people.state[chunk] == AWAITING_REMOVAL,
-    )
+    idx = queue.take(capacity, lambda chunk: people.state[chunk] == AWAITING_REMOVAL)
     if len(idx) == 0:
         return
     home = world.net.home_of(people.nationality[idx], people.origin[idx])
     change(world, idx, Transition.REMOVED, State.REMOVED, to_place=home)
+
+
+def _removals_per_day(world: World) -> np.ndarray:
+    """Removals possible on each day, fractions of the lever carried from day to day."""
+    return np.minimum(per_day_counts(world.levers.removals_per_day), MAX_PER_DAY)

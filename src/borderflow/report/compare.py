@@ -38,14 +38,19 @@ from borderflow.report.series import (
     waitlist_by_city,
 )
 from borderflow.results import store
-from borderflow.results.results import Results
+from borderflow.results.results import RUN, Results
 from borderflow.scenario.schema import Scenario
 
 COMPARE_FILE = "compare.html"
 #: The folders of the two runs a scenario-with-a-change comparison writes beside its page.
 RUN_FOLDERS = ("a", "b")
 #: A comparison's folder: the page, and the two runs when it made them.
-COMPARE = store.Kind("compare", frozenset({COMPARE_FILE, *RUN_FOLDERS}), signature=COMPARE_FILE)
+COMPARE = store.Kind(
+    "compare",
+    frozenset({COMPARE_FILE, *RUN_FOLDERS}),
+    signature=COMPARE_FILE,
+    folders=dict.fromkeys(RUN_FOLDERS, RUN),
+)
 #: Section id -> heading, in page order.
 COMPARE_SECTIONS: dict[str, str] = {
     "compare-changes": "What changed",

@@ -32,7 +32,12 @@ from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
 
 REPORT_FILE = store.REPORT_FILE
 #: A folder holding a report alone (one not written into its run's or ensemble's folder).
-REPORT = store.Kind("report", frozenset({REPORT_FILE, store.FIGURES}), signature=REPORT_FILE)
+REPORT = store.Kind(
+    "report",
+    frozenset({REPORT_FILE, store.FIGURES}),
+    signature=REPORT_FILE,
+    folders={store.FIGURES: store.FIGURE_FILES},
+)
 
 #: Section id -> heading, in page order.
 SECTIONS: dict[str, str] = {

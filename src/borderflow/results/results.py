@@ -40,6 +40,7 @@ RUN = store.Kind(
     "run",
     frozenset({*FILES.values(), store.REPORT_FILE, store.FIGURES}),
     signature=FILES["flows"],
+    folders={store.FIGURES: store.FIGURE_FILES},
 )
 
 

@@ -28,8 +28,8 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,18 +72,25 @@ class OutputRefusedError(OutputError, FileExistsError):
 class Kind:
     """A kind of result, so that borderflow knows which folders, and which entries, it wrote.
 
+    An entry counts as borderflow's only if all of it is: a file borderflow names, or a
+    subfolder (``folders``) holding nothing but the files it writes there, so that replacing
+    a result never deletes a file someone put inside one of its subfolders.
+
     Attributes:
         name: recorded in the manifest as ``kind``.
         files: the names borderflow writes in a folder of this kind (besides the manifest).
         signature: a file only this kind writes, which recognises a result written before
             manifests recorded their kind.
         marker: a file written first, which marks an unfinished folder of this kind.
+        folders: the subfolders borderflow writes, each with what it holds: a pattern of
+            file names, or the kind of result written there.
     """
 
     name: str
     files: frozenset[str] = frozenset()
     signature: str | None = None
     marker: str | None = None
+    folders: Mapping[str, str | Kind] = field(default_factory=dict)
 
     def owns(self, entry: str) -> bool:
         """Whether ``entry`` of a folder of this kind is one borderflow writes there."""
@@ -92,6 +99,11 @@ class Kind:
         temp = _TEMP_FILE.match(entry)
         name = temp["name"] if temp else entry
         return name == MANIFEST or name in self.files
+
+
+#: What a kind's subfolder holds: file names matching a pattern, or a result of a kind.
+#: A result's figures, written by ``--png`` or ``borderflow report --png``.
+FIGURE_FILES = r"[\w.-]+\.png"
 
 
 #: A result whose files only its writer knows: those its manifest lists.
@@ -187,11 +199,50 @@ def _kind_of(folder: Path, entries: Sequence[str], kind: Kind) -> str | None:
     return None
 
 
-def _owned(folder: Path, entries: Sequence[str], kind: Kind) -> list[str]:
-    """The entries of a result of ``kind`` that borderflow wrote (by kind or by manifest)."""
+def _named(folder: Path, entries: Sequence[str], kind: Kind) -> list[str]:
+    """The entries of a result of ``kind`` that bear names borderflow writes (kind, manifest)."""
     listed = (_manifest(folder) or {}).get("files")
     listed = set(listed) if isinstance(listed, list) else set()
     return [e for e in entries if kind.owns(e) or e in listed]
+
+
+def _owned(folder: Path, entries: Sequence[str], kind: Kind) -> list[str]:
+    """The entries of a result of ``kind`` that borderflow wrote, all of them."""
+    return [e for e in _named(folder, entries, kind) if _stranger(folder, e, kind) is None]
+
+
+def _stranger(folder: Path, entry: str, kind: Kind) -> str | None:
+    """Something in ``folder/entry`` that borderflow did not write (its path), or None.
+
+    Links are never borderflow's. A subfolder must be one the kind writes and hold only
+    what it writes there; a file must not stand where the kind writes a folder.
+    """
+    path = folder / entry
+    if path.is_symlink():
+        return entry
+    if not path.is_dir():
+        return entry if entry in kind.folders else None
+    if entry.startswith(PARTIAL_PREFIX):
+        return None
+    holds = kind.folders.get(entry)
+    if holds is None:
+        return entry
+    inside = sorted(os.listdir(path))
+    if isinstance(holds, Kind):
+        named = set(_named(path, inside, holds))
+        for name in inside:
+            stranger = name if name not in named else _stranger(path, name, holds)
+            if stranger is not None:
+                return f"{entry}/{stranger}"
+        return None
+    for name in inside:
+        temp = _TEMP_FILE.match(name)
+        bare = temp["name"] if temp else name
+        if (path / name).is_symlink() or not (path / name).is_file():
+            return f"{entry}/{name}"
+        if not re.fullmatch(holds, bare):
+            return f"{entry}/{name}"
+    return None
 
 
 def claim_output(folder: str | Path, kind: Kind, *, replace: bool = True) -> Path:
@@ -233,12 +284,16 @@ def claim_output(folder: str | Path, kind: Kind, *, replace: bool = True) -> Pat
         raise OutputRefusedError(
             path, f"it holds {what} borderflow result, not a {kind.name}; choose another folder"
         )
-    foreign = sorted(set(entries) - set(_owned(path, entries, kind)))
-    if replace and foreign:
+    named = _named(path, entries, kind)
+    # What stands under a name borderflow writes may be overwritten even when the rest is kept.
+    strangers = [s for s in (_stranger(path, e, kind) for e in named) if s is not None]
+    if replace:
+        strangers += sorted(set(entries) - set(named))
+    if strangers:
         raise OutputRefusedError(
             path,
-            f"it holds {_show(foreign)}, which borderflow did not write there; move "
-            f"{'it' if len(foreign) == 1 else 'them'} out or choose another folder",
+            f"it holds {_show(sorted(strangers))}, which borderflow did not write there; move "
+            f"{'it' if len(strangers) == 1 else 'them'} out or choose another folder",
         )
     return path
 

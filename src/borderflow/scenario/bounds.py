@@ -15,7 +15,9 @@ and the tables laid out by day, place, road and group.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
+from typing import SupportsIndex
 
 #: How a scenario writes a capacity without a limit (``inf`` reads the same).
 UNLIMITED_WORD = "unlimited"
@@ -64,6 +66,11 @@ MAX_DESCRIPTION = 20_000
 MAX_TEXT = 2_000
 #: Longest distance of a route, in km (half the Earth's circumference).
 MAX_DISTANCE_KM = 20_000.0
+#: Largest seed of a run, an ensemble, a calibration or a sensitivity analysis. NumPy's
+#: ``SeedSequence`` takes any whole number from 0, but a seed is written in results as a
+#: signed 64-bit integer (Parquet, JSON read back by NumPy), and the seeds an ensemble
+#: spawns from its own are drawn from the same interval (63 bits).
+MAX_SEED = 2**63 - 1
 
 
 def shown(number: float) -> str:
@@ -231,6 +238,23 @@ def _kind_of(value: object) -> str:
     return type(value).__name__
 
 
+def seed_problem(seed: object) -> str | None:
+    """Why ``seed`` cannot seed a run (naming the interval); None if it can.
+
+    A seed is a whole number (never true or false, text or a float; a NumPy integer is
+    fine) in [0, MAX_SEED].
+    """
+    interval = f"[0, {MAX_SEED}]"
+    if isinstance(seed, bool) or not isinstance(seed, SupportsIndex):
+        return f"expected a whole number in {interval}, not {_kind_of(seed)}"
+    whole = operator.index(seed)
+    if not 0 <= whole <= MAX_SEED:
+        # A huge int is not written out: Python refuses to print one of 4,300 digits.
+        got = str(whole) if whole.bit_length() <= 128 else "a larger number"
+        return f"must lie in {interval} (2**63 - 1 at most), not {got}"
+    return None
+
+
 def capacity_count(value: float) -> float:
     """A capacity as the model counts it: ``inf`` (unlimited) becomes :data:`UNLIMITED`."""
     return float(UNLIMITED) if value == math.inf else value
@@ -255,6 +279,7 @@ __all__ = [
     "CAPACITY",
     "LEVER_BOUNDS",
     "MAX_CAPACITY",
+    "MAX_SEED",
     "PARAMETER_BOUNDS",
     "PROBABILITY",
     "UNIT_BOUNDS",
@@ -265,6 +290,7 @@ __all__ = [
     "capacity_count",
     "lever_problem",
     "parameter_bound",
+    "seed_problem",
     "shown",
     "table_bytes",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import os
 import re
 import stat
@@ -263,14 +264,17 @@ class CsvRecordError(Exception):
 
 
 def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """The records of CSV ``text``, each as (line number, cells).
+    """The records of CSV ``text``, each as (line number of its first line, cells).
+
+    The text is read as a whole, so a quoted cell may hold a line break and keeps it (an
+    id written across two lines is then refused by its pattern, never joined up).
 
     Raises:
         CsvRecordError: at the first record that is not CSV or has a cell longer than
             :data:`MAX_CELL_CHARS`; the cell itself is never part of the message.
     """
-    lines = text.splitlines()
-    reader = csv.reader(lines)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    first_line = 1
     while True:
         try:
             cells = next(reader)
@@ -278,15 +282,18 @@ def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             # The csv module's own limit (128 KiB) is above ours: a cell past it is too long.
-            line = reader.line_num
             if "field larger than field limit" in str(exc):
+                lines = text.splitlines()
+                line = reader.line_num
                 column = _long_cell(lines[line - 1]) if 0 < line <= len(lines) else None
-                raise CsvRecordError(line, column, _too_long(None)) from None
-            raise CsvRecordError(line, None, f"not CSV: {exc}") from None
+                raise CsvRecordError(first_line, column, _too_long(None)) from None
+            raise CsvRecordError(first_line, None, f"not CSV: {exc}") from None
         for column, cell in enumerate(cells):
             if len(cell) > MAX_CELL_CHARS:
-                raise CsvRecordError(reader.line_num, column, _too_long(len(cell)))
-        yield reader.line_num, cells
+                raise CsvRecordError(first_line, column, _too_long(len(cell)))
+        yield first_line, cells
+        # The next record starts on the line after this one's last (line_num counts lines).
+        first_line = reader.line_num + 1
 
 
 def _too_long(chars: int | None) -> str:

@@ -7,10 +7,14 @@ formats (see the design notes) and report every problem with the file, the row
 and the field, where Flee would crash or silently misread:
 
 * ``locations.csv``: ``name, region, country, lat, lon, location_type,
-  conflict_date, population/capacity[, attributes…]``;
-* ``routes.csv``: ``name1, name2, distance[, forced_redirection, attributes…]``;
-* ``closures.csv``: ``closure_type, name1, name2, start, end``;
-* ``conflicts.csv``: ``#Day, <location>…`` then one row per day (row k is day k);
+  conflict_date, population/capacity[, attributes…]``; a population from 0 to
+  :data:`MAX_POPULATION`;
+* ``routes.csv``: ``name1, name2, distance[, forced_redirection, attributes…]``, between two
+  different places, ``forced_redirection`` empty, 0, 1 or 2;
+* ``closures.csv``: ``closure_type, name1, name2, start, end``, every name given a known
+  country or location; a closure starting or ending outside the run is a warning;
+* ``conflicts.csv``: ``#Day, <location>…`` then one row per day (row k is day k), each
+  intensity from 0 to 1;
 * ``sim_period.csv`` or ``conflict_period.csv``: ``StartDate,YYYY-MM-DD`` and
   ``Length,N``;
 * ``registration_corrections.csv`` (optional): ``<camp>,YYYY-MM-DD[,…]``, the date one of
@@ -18,9 +22,9 @@ and the field, where Flee would crash or silently misread:
 * ``simsetting.yml`` (optional): the keys Flee 3.1 reads; an unknown key is an
   error, unlike Flee, which ignores it;
 * the validation folder: ``data_layout.csv`` (first row ``total,<file>``, then a row for
-  every camp, as Flee 3.1 stops without one) and each series ``YYYY-MM-DD,count``. A
-  series named after no location is unused: a warning, or an error while a camp has none
-  (it is most likely that camp's, misspelt).
+  every camp, as Flee 3.1 stops without one) and each series ``YYYY-MM-DD,count``, a count
+  from 0 to :data:`MAX_POPULATION`. A series named after no location is unused: a warning,
+  or an error while a camp has none (it is most likely that camp's, misspelt).
 
 What Flee accepts but was probably not meant is kept as a warning. Every file is read as a
 scenario's are (:mod:`borderflow.scenario.files`): a regular file inside its folder (a
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +87,16 @@ SETTINGS = "simsetting.yml"
 #: and checking a file this size, event by event, takes a fraction of a second.
 SETTINGS_LIMIT = 2**20
 CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
+#: Closures whose name2 is a location Flee uses (a link's other end); the other location
+#: closures act on name1 alone.
+CLOSURES_OF_TWO = ("link", "remove_forced_redirection")
+#: The largest population or camp capacity in locations.csv, and the largest count in a
+#: validation series: ten billion, above the world's population (about 8.1 billion), so no
+#: real place or count is refused, while a typo of twenty digits (which overflows the 64-bit
+#: integers agents are drawn with) is.
+MAX_POPULATION = 10_000_000_000
+#: routes.csv ``forced_redirection``: none (0 or empty), name1→name2 (1), name2→name1 (2).
+FORCED_REDIRECTIONS = (0, 1, 2)
 
 #: simsetting.yml keys Flee 3.1 reads, by section (``camps_are_sicks`` is Flee's spelling).
 SETTING_KEYS: dict[str, frozenset[str]] = {
@@ -344,7 +359,7 @@ class _Reader:
             return empty
         try:
             return kind(float(text)) if kind is int and "." in text else kind(text)
-        except ValueError:
+        except (ValueError, OverflowError):  # int(float("1.0e400")) overflows
             self.fail(
                 file,
                 f"line {line}, column {column}",
@@ -389,7 +404,7 @@ def load_flee(folder: str | Path, validation: str | Path | None = None) -> FleeS
     locations = _locations(r, inputs)
     names = {loc.name for loc in locations}
     routes = _routes(r, inputs, names)
-    closures = _closures(r, inputs, names, {loc.country for loc in locations})
+    closures = _closures(r, inputs, names, {loc.country for loc in locations}, length)
     conflict_names, intensity = _conflicts(r, inputs, names, length)
     corrections = _corrections(r, inputs, names)
     settings = _settings(r, (root, inputs))
@@ -496,7 +511,7 @@ def _locations(r: _Reader, folder: Path) -> list[FleeLocation]:
                 longitude=r.number(file, line, "lon", lon, float, 0.0),
                 location_type=kind,
                 conflict_date=r.number(file, line, "conflict_date", conflict_date, int, 0),
-                population=r.number(file, line, "population", population, int, 0),
+                population=_population(r, file, line, population),
                 attributes=attributes,
             )
         )
@@ -505,7 +520,26 @@ def _locations(r: _Reader, folder: Path) -> list[FleeLocation]:
     return out
 
 
+def _population(r: _Reader, file: str, line: int, text: str) -> int:
+    """A population (or camp capacity): an error below 0 or above :data:`MAX_POPULATION`.
+
+    Flee 3.1 draws agents from populations and would crash on either (a negative weight, an
+    integer overflow).
+    """
+    population: int = r.number(file, line, "population", text, int, 0)
+    if not 0 <= population <= MAX_POPULATION:
+        r.fail(
+            file,
+            f"line {line}, population",
+            f"must be 0 or more and at most {MAX_POPULATION:,} (above the world's population)",
+            text,
+        )
+        return 0
+    return population
+
+
 def _routes(r: _Reader, folder: Path, names: set[str]) -> list[FleeRoute]:
+    """Routes; a route from a place to itself and an unknown forced_redirection are errors."""
     file = r.name(folder / "routes.csv")
     out = []
     rows = r.rows(folder, "routes.csv")
@@ -529,18 +563,30 @@ def _routes(r: _Reader, folder: Path, names: set[str]) -> list[FleeRoute]:
                     "unknown location (names are matched exactly, case and spaces included)",
                     name,
                 )
+        if cells[0] == cells[1]:
+            r.fail(file, f"line {line}, name2", "a route from a place to itself", cells[1])
         distance = r.number(file, line, "distance", cells[2], float, 0.0)
-        if distance <= 0:
+        if not 0 < distance < math.inf:
             r.fail(file, f"line {line}, distance", "must be a positive number of km", cells[2])
         forced = r.number(
             file, line, "forced_redirection", cells[3] if len(cells) > 3 else "", int, 0
         )
+        if forced not in FORCED_REDIRECTIONS:
+            r.fail(
+                file,
+                f"line {line}, forced_redirection",
+                "expected 0 or empty (none), 1 (name1 to name2) or 2 (name2 to name1)",
+                cells[3],
+            )
         attributes = {header[i]: c for i, c in enumerate(cells[4:], start=4) if i < len(header)}
         out.append(FleeRoute(cells[0], cells[1], distance, forced, attributes))
     return out
 
 
-def _closures(r: _Reader, folder: Path, names: set[str], countries: set[str]) -> list[FleeClosure]:
+def _closures(
+    r: _Reader, folder: Path, names: set[str], countries: set[str], length: int
+) -> list[FleeClosure]:
+    """Closures; see :func:`_closure_names` and :func:`_closure_days` for what is checked."""
     file = r.name(folder / "closures.csv")
     out = []
     for line, cells in r.rows(folder, "closures.csv", optional=True) or []:
@@ -557,26 +603,72 @@ def _closures(r: _Reader, folder: Path, names: set[str], countries: set[str]) ->
             r.fail(
                 file, f"line {line}, closure_type", f"expected one of {list(CLOSURE_TYPES)}", kind
             )
-        elif kind == "country":
-            for column, name in (("name1", name1), ("name2", name2)):
-                if name not in countries:
-                    r.fail(file, f"line {line}, {column}", "unknown country", name)
         else:
-            needed = [("name1", name1)] + ([("name2", name2)] if kind == "link" else [])
-            for column, name in needed:
-                if name not in names:
-                    r.fail(file, f"line {line}, {column}", "unknown location", name)
+            _closure_names(
+                r, file, line, kind, (name1, name2), countries if kind == "country" else names
+            )
         start = r.number(file, line, "closure_start", cells[3], int, 0)
         end = r.number(file, line, "closure_end", cells[4], int, 0)
-        if end != -1 and end < start:
-            r.warn(
-                file,
-                f"line {line}, closure_end",
-                "ends before it starts, so it is never reverted (-1 says so plainly)",
-                end,
-            )
+        _closure_days(r, file, line, (start, end), length)
         out.append(FleeClosure(kind, name1, name2, start, end))
     return out
+
+
+def _closure_names(
+    r: _Reader, file: str, line: int, kind: str, pair: tuple[str, str], known: set[str]
+) -> None:
+    """Errors for the countries, or locations, of a closure that are not in locations.csv.
+
+    A ``location``, ``camp`` or ``idpcamp`` closure acts on name1 alone (Flee 3.1 ignores
+    name2), but a name2 that names no location is refused all the same: it most likely
+    means a second place the closure was meant to close, which it would not.
+    """
+    what = "country" if kind == "country" else "location"
+    for column, name in zip(("name1", "name2"), pair, strict=True):
+        optional = column == "name2" and kind not in ("country", *CLOSURES_OF_TWO)
+        if name in known or (optional and name == ""):
+            continue
+        message = f"unknown {what}"
+        if optional:
+            message += f" (a '{kind}' closure acts on name1 only: leave name2 empty)"
+        r.fail(file, f"line {line}, {column}", message, name)
+
+
+def _closure_days(r: _Reader, file: str, line: int, days: tuple[int, int], length: int) -> None:
+    """Warnings for a closure's days that Flee 3.1 accepts but never acts on.
+
+    Flee applies a closure on the day ``t == start`` and reverts it when ``t == end`` (``-1``:
+    never). A start outside the run's days means it is never applied; an end after the day
+    following the last (which says "to the end of the run"), below -1 or before the start,
+    that it is never reverted. Either may be meant (a scenario cut shorter than its
+    closures file), so they are warnings.
+    """
+    start, end = days
+    last = length - 1
+    if length and not 0 <= start <= last:
+        r.warn(
+            file,
+            f"line {line}, closure_start",
+            f"outside the run (days 0 to {last}), so the closure is never applied",
+            start,
+        )
+    elif end == -1:
+        return
+    elif length and not 0 <= end <= length:
+        r.warn(
+            file,
+            f"line {line}, closure_end",
+            f"after the run (days 0 to {last}) or below -1, so it is never reverted "
+            "(-1 says so plainly)",
+            end,
+        )
+    elif end < start:
+        r.warn(
+            file,
+            f"line {line}, closure_end",
+            "ends before it starts, so it is never reverted (-1 says so plainly)",
+            end,
+        )
 
 
 def _conflicts(
@@ -603,12 +695,34 @@ def _conflicts(
         if len(cells) != len(header):
             r.fail(file, f"line {line}", f"has {len(cells)} cells; the header has {len(header)}")
             continue
-        intensity.append(
-            tuple(r.number(file, line, columns[i], c, float, 0.0) for i, c in enumerate(cells[1:]))
-        )
+        intensity.append(_intensities(r, file, line, columns, cells[1:]))
     if length and len(intensity) < length:
         r.fail(file, "rows", f"{len(intensity)} day rows for a {length}-day run (row k is day k)")
     return columns, intensity
+
+
+def _intensities(
+    r: _Reader, file: str, line: int, columns: list[str], cells: list[str]
+) -> tuple[float, ...]:
+    """A day's conflict intensities: each a number from 0 (none) to 1 (full), else an error.
+
+    Flee 3.1 reads a real intensity: above 1e-6 a place is in conflict, with that intensity
+    (it weighs the place by ``conflict_weight ** intensity``); it ends the conflict on a 0
+    only after a 1. A negative value or one above 1 has no meaning there.
+    """
+    values = []
+    for column, cell in zip(columns, cells, strict=True):
+        value: float = r.number(file, line, column, cell, float, 0.0)
+        if not 0 <= value <= 1:
+            r.fail(
+                file,
+                f"line {line}, column {column}",
+                "conflict intensity must be from 0 (none) to 1 (full)",
+                cell,
+            )
+            value = 0.0
+        values.append(value)
+    return tuple(values)
 
 
 #: A registration correction: its line in the file, the camp and the date.
@@ -779,7 +893,16 @@ def _series(
         except ValueError:
             r.fail(file, f"line {line}, date", "expected a date YYYY-MM-DD", cells[0])
             continue
-        out.append((day, r.number(file, line, "count", cells[1], float, 0.0)))
+        count: float = r.number(file, line, "count", cells[1], float, 0.0)
+        if not 0 <= count <= MAX_POPULATION:
+            r.fail(
+                file,
+                f"line {line}, count",
+                f"must be 0 or more and at most {MAX_POPULATION:,} people",
+                cells[1],
+            )
+            continue
+        out.append((day, count))
     return sorted(out)
 
 

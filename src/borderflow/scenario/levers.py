@@ -103,4 +103,62 @@ def _by_day(
     return out
 
 
-__all__ = ["SCALAR_LEVERS", "LeverSchedule", "build_schedule"]
+#: Slack on the running sum of fractional capacities: a sum of decimal fractions such
+#: as 0.1 falls a few ulps short of the whole number it should reach (ten days of 0.1
+#: give 0.9999999999999999). It is far above the rounding error of 36,525 days of sums
+#: below one and far below any fraction a scenario means.
+_SUM_SLACK = 1e-6
+
+
+def per_day_counts(capacity: np.ndarray) -> np.ndarray:
+    """Whole counts a day from a capacity given as a number a day, carrying its fraction.
+
+    A day serves whole people, yet a capacity a day may be fractional, and is whenever a
+    scenario is scaled down (:meth:`~borderflow.scenario.schema.Scenario.scaled`). Cutting
+    each day's value down to a whole number would serve nobody at all at 0.4 a day; the
+    fraction is carried from day to day instead, so that the count served on day ``t`` is
+    ``floor(C(t)) - floor(C(t - 1))``, with ``C`` the running sum of the daily values:
+    0.4 a day serves 1 on days 2 and 4 of every 5 (counted from 0) and keeps the mean.
+
+    An unlimited day (a value at or above :data:`~borderflow.scenario.bounds.UNLIMITED`)
+    serves :data:`~borderflow.scenario.bounds.UNLIMITED` and adds nothing to the running
+    sum, so the days around it carry their fraction as if it were not there. The whole
+    parts are summed in integers and only the fractions in floating point, so whole-number
+    capacities give exactly their own values.
+
+    Args:
+        capacity: the capacity on every day, by day along the first axis (a lever of a
+            :class:`LeverSchedule`, or columns of one).
+
+    Returns:
+        Counts a day (``int64``) of the same shape.
+    """
+    values = np.asarray(capacity, np.float64)
+    unlimited = values >= UNLIMITED
+    finite = np.where(unlimited, 0.0, values)
+    whole = np.floor(finite)
+    whole_sum = np.cumsum(whole.astype(np.int64), axis=0)
+    carried = np.floor(np.cumsum(finite - whole, axis=0) + _SUM_SLACK).astype(np.int64)
+    running = whole_sum + carried
+    counts = np.diff(running, axis=0, prepend=np.zeros_like(running[:1]))
+    return np.where(unlimited, np.int64(UNLIMITED), counts)
+
+
+def stock_counts(capacity: np.ndarray) -> np.ndarray:
+    """Whole counts from a capacity that is a stock (beds), rounded to the nearest, half up.
+
+    A bed held today is still held tomorrow, so a fraction cannot be carried over days as
+    :func:`per_day_counts` does: 2.5 beds are 3 beds every day. Values at or above
+    :data:`~borderflow.scenario.bounds.UNLIMITED` stay unlimited.
+
+    Args:
+        capacity: the capacity on every day (any shape).
+
+    Returns:
+        Whole counts (``int64``) of the same shape.
+    """
+    values = np.minimum(np.asarray(capacity, np.float64), UNLIMITED)
+    return np.floor(values + 0.5).astype(np.int64)
+
+
+__all__ = ["SCALAR_LEVERS", "LeverSchedule", "build_schedule", "per_day_counts", "stock_counts"]

@@ -7,6 +7,7 @@ naming the file, the field (and CSV row), the value and what was expected.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,7 @@ from borderflow.scenario.files import (
     refuse,
 )
 from borderflow.scenario.schema import (
+    DECIMAL,
     PER_PLACE_LEVERS,
     SCALAR_LEVERS,
     Parameter,
@@ -523,6 +525,7 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
             problems.append(
                 Problem("routes.csv", f"row {i}", "a route must join two places", r.from_)
             )
+    problems += _duplicate_routes(sc)
 
     groups: list[tuple[str, Any]] = [(f"caravan[{i}]", c) for i, c in enumerate(sc.caravans, 1)]
     if sc.background is not None:
@@ -561,6 +564,16 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
             when = getattr(sc.background, field)
             if when is not None and not sc.start <= when <= sc.end:
                 problems.append(Problem(label, f"background.{field}", _outside(sc), when))
+        bg_start, bg_end = sc.background.start, sc.background.end
+        if bg_start is not None and bg_end is not None and bg_start > bg_end:
+            problems.append(
+                Problem(
+                    label,
+                    "background.start",
+                    f"must not be after background.end ({bg_end}): nobody would set out",
+                    bg_start,
+                )
+            )
 
     levers = sc.levers
     for lever, kind in PER_PLACE_LEVERS.items():
@@ -624,7 +637,19 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
         )
     for port in sc.border.initial_waitlist:
         need(port, f"border.initial_waitlist.{port}", ["port_of_entry"])
+    first_with_id: dict[str, int] = {}
     for i, t in enumerate(sc.targets, start=1):
+        if t.id in first_with_id:
+            problems.append(
+                Problem(
+                    label,
+                    f"target[{i}].id",
+                    f"duplicate target id (target[{first_with_id[t.id]}] has it); "
+                    "ids must be unique",
+                    t.id,
+                )
+            )
+        first_with_id.setdefault(t.id, i)
         for pid in t.places:
             need(pid, f"target[{i}].places")
         if not sc.start <= t.date <= sc.end:
@@ -641,6 +666,34 @@ def cross_check(sc: Scenario, label: str) -> list[Problem]:
     problems += bound_problems(sc, label)
     if not problems:
         problems += reachability_problems(sc, label)
+    return problems
+
+
+def _duplicate_routes(sc: Scenario) -> list[Problem]:
+    """A problem for each road given twice (the same two places, in either direction).
+
+    A road is undirected, so a second row would either repeat the first or contradict
+    it, and only one of the two could be used; both are refused, naming both rows.
+    """
+    problems: list[Problem] = []
+    first_row: dict[frozenset[str], int] = {}
+    for i, r in enumerate(sc.routes, start=1):
+        pair = frozenset((r.from_, r.to))
+        if pair not in first_row:
+            first_row[pair] = i
+            continue
+        j = first_row[pair]
+        other = sc.routes[j - 1]
+        same = other.distance_km == r.distance_km and set(other.modes) == set(r.modes)
+        how = "repeats it" if same else "with another distance or modes"
+        problems.append(
+            Problem(
+                "routes.csv",
+                f"row {i}",
+                f"the same road as row {j} ({r.from_}–{r.to}, in either direction), {how}; "
+                "give each road once",
+            )
+        )
     return problems
 
 
@@ -665,8 +718,10 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 def parse_setting(text: str) -> tuple[str, float | bool | str]:
     """Parse ``lever=value`` from the command line.
 
-    ``true``/``false`` (or on/off, yes/no) are for switches, ``unlimited`` for a capacity
-    without a limit; anything else must be a number.
+    ``true``/``false`` (or on/off, yes/no) are for switches, ``unlimited`` (or ``inf``) for
+    a capacity without a limit; anything else must be a decimal number in ASCII digits
+    (``40``, ``0.5``, ``1e3``): not ``1_000`` nor full-width digits, which Python's
+    ``float()`` would read.
     """
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
@@ -676,14 +731,25 @@ def parse_setting(text: str) -> tuple[str, float | bool | str]:
     raw = raw.strip().lower()
     if raw in ("true", "false", "on", "off", "yes", "no"):
         return key.strip(), raw in ("true", "on", "yes")
-    if raw == UNLIMITED_WORD:
-        return key.strip(), raw
-    try:
-        return key.strip(), float(raw)
-    except ValueError:
+    if raw in (UNLIMITED_WORD, "inf"):
+        return key.strip(), UNLIMITED_WORD
+    number = float(raw) if DECIMAL.fullmatch(raw) else math.nan
+    if not math.isfinite(number):
+        # nan, -inf and numbers too large for a float (1e999, read as inf) are not limits:
+        # only "unlimited" lifts one.
+        not_finite = DECIMAL.fullmatch(raw) or raw.lstrip("+-") in ("nan", "inf", "infinity")
+        expected = "a finite number" if not_finite else "a number in ASCII digits (e.g. 40 or 0.5)"
         raise ScenarioError(
-            [Problem("--set", key, "expected a number or true/false", raw)]
-        ) from None
+            [
+                Problem(
+                    "--set",
+                    key.strip(),
+                    f'expected {expected}, true/false or "{UNLIMITED_WORD}"',
+                    raw,
+                )
+            ]
+        )
+    return key.strip(), number
 
 
 def apply_settings(sc: Scenario, settings: Iterable[str]) -> Scenario:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -44,6 +45,37 @@ def _not_a_bool(value: object) -> object:
     """Refuse true and false where a number is expected (lax parsing would read 1 and 0)."""
     if isinstance(value, bool):
         raise ValueError("expected a number, not true or false")
+    return value
+
+
+#: A number as text may hold: ASCII digits, a point, an exponent. Python's float() also
+#: reads other scripts' digits (full-width ５) and underscores (1_000), which a table
+#: written by hand never means.
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _decimal_text(value: object) -> object:
+    """Refuse a number written as text unless it is ASCII decimal (a CSV cell: 12.5, 1e3).
+
+    Only text that Python would read as a number is refused here (``5_00``, ``５``); other
+    text is left to the type's own message ("a valid number", "a valid integer").
+    """
+    if isinstance(value, str) and not DECIMAL.fullmatch(value.strip()):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        if math.isfinite(float(value)):
+            raise ValueError("expected a number written in ASCII digits, such as 500 or 12.5")
+    return value
+
+
+def _no_text(value: object) -> object:
+    """Refuse text where a lever's value is expected ("unlimited" is read before this)."""
+    if isinstance(value, str):
+        raise ValueError(
+            f'expected a number (or "{UNLIMITED_WORD}" for a capacity) or true/false, not text'
+        )
     return value
 
 
@@ -84,7 +116,12 @@ def _items(limit: int, what: str) -> Callable[[Any], Any]:
 
 
 #: A number: finite, and never true or false. Every bounded number type below builds on it.
-Number = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
+Number = Annotated[
+    float,
+    BeforeValidator(_decimal_text),
+    BeforeValidator(_not_a_bool),
+    Field(allow_inf_nan=False),
+]
 Probability = Annotated[Number, AfterValidator(_within(bounds.PROBABILITY))]
 Multiplier = Annotated[Number, AfterValidator(_within(bounds.MULTIPLIER))]
 Weight = Annotated[Number, AfterValidator(_within(bounds.WEIGHT))]
@@ -93,14 +130,20 @@ Distance = Annotated[Number, AfterValidator(_within(bounds.DISTANCE))]
 # Whole numbers are checked before conversion too (numbers from a TOML file; text from a
 # CSV table after), so that a huge float is refused by its limit, not by the conversion.
 People = Annotated[
-    int, BeforeValidator(_within(bounds.PEOPLE)), AfterValidator(_within(bounds.PEOPLE))
+    int,
+    BeforeValidator(_decimal_text),
+    BeforeValidator(_within(bounds.PEOPLE)),
+    AfterValidator(_within(bounds.PEOPLE)),
 ]
 Days = Annotated[int, BeforeValidator(_within(bounds.DAYS)), AfterValidator(_within(bounds.DAYS))]
 Backlog = Annotated[
     int, BeforeValidator(_within(bounds.BACKLOG)), AfterValidator(_within(bounds.BACKLOG))
 ]
 Population = Annotated[
-    int, BeforeValidator(_within(bounds.POPULATION)), AfterValidator(_within(bounds.POPULATION))
+    int,
+    BeforeValidator(_decimal_text),
+    BeforeValidator(_within(bounds.POPULATION)),
+    AfterValidator(_within(bounds.POPULATION)),
 ]
 PlaceId = Annotated[
     str, BeforeValidator(_chars(bounds.MAX_NAME)), Field(pattern=r"^[a-z0-9_]+$", min_length=1)
@@ -181,6 +224,11 @@ class Parameter(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Parameter:
+        if self.low > self.high:
+            raise ValueError(
+                f"low ({self.low}) must not exceed high ({self.high}): the range is "
+                "[low, high]; swap them"
+            )
         if not self.low <= self.value <= self.high:
             raise ValueError(
                 f"value {self.value} must lie within its range [{self.low}, {self.high}]; "
@@ -271,6 +319,13 @@ class Levers(Strict):
 
     Each lever's bounds are in :data:`borderflow.scenario.bounds.LEVER_BOUNDS`. A capacity
     without a limit is ``inf``, written ``"unlimited"`` (or ``inf``) in a scenario.
+
+    A capacity a day (``quota``, ``cf_interviews_per_day``, ``removals_per_day``) may be
+    fractional: its fraction is carried from day to day, so that 0.4 a day serves 2
+    people every 5 days (:func:`borderflow.scenario.levers.per_day_counts`). Beds
+    (``beds``, ``detention_beds``) are a stock and cannot carry a fraction: they are
+    rounded to the nearest whole bed, half up (2.5 beds are 3). ``judges`` and
+    ``mpp_judges`` are used as they are, fractions included.
     """
 
     quota: PerPlace = PerPlace(default=math.inf)
@@ -333,7 +388,7 @@ class Policy(Strict):
     """
 
     date: dt.date
-    set: dict[str, float | bool]
+    set: dict[str, Annotated[float | bool, BeforeValidator(_no_text)]]
     source: Text | None = None
     note: Text | None = None
 
@@ -745,16 +800,31 @@ class Scenario(Strict):
         return revalidate(data, origin=f"{self.name} (scaled ×{factor:g})")
 
     def with_parameters(self, **values: float) -> Scenario:
-        """A copy with some parameter values changed (each must stay in its range)."""
+        """A copy with some parameter values changed (each must stay in its range).
+
+        Raises:
+            ScenarioError: for an unknown parameter or a value outside its range.
+        """
+        from borderflow.scenario.errors import Problem, ScenarioError
         from borderflow.scenario.load import revalidate
 
+        origin = f"{self.name} (with_parameters)"
+        unknown = [key for key in values if key not in self.parameters]
+        if unknown:
+            raise ScenarioError(
+                [
+                    Problem(
+                        origin,
+                        f"parameters.{key}",
+                        "unknown parameter; see `borderflow params` for the list",
+                    )
+                    for key in unknown
+                ]
+            )
         data = self.model_dump(by_alias=True)
         for key, value in values.items():
-            if key not in data["parameters"]:
-                data["parameters"][key] = {"value": value}  # rejected, with the valid names
-            else:
-                data["parameters"][key] = {**data["parameters"][key], "value": value}
-        return revalidate(data, origin=f"{self.name} (with_parameters)")
+            data["parameters"][key] = {**data["parameters"][key], "value": value}
+        return revalidate(data, origin=origin)
 
 
 def _seasonal_days(first: dt.date, last: dt.date, seasonality: list[float]) -> float:

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from borderflow._version import __version__
 from borderflow.interfaces import api
-from borderflow.scenario.bounds import MAX_CAPACITY, MAX_NAME
+from borderflow.scenario.bounds import MAX_CAPACITY, MAX_NAME, MAX_SEED
 from borderflow.scenario.errors import Problem, ScenarioError
 from borderflow.scenario.load import revalidate
 from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
@@ -53,6 +53,20 @@ DashboardLever = Literal[
 PlaceId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=MAX_NAME)]
 
 
+def _not_a_bool(value: object) -> object:
+    """Refuse true and false where a number is expected (lax parsing would read 1 and 0).
+
+    Numbers stay lax otherwise: the browser sends what was typed, as text.
+    """
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    return value
+
+
+#: A number from the browser: a number or its text, never true or false.
+NotBool = BeforeValidator(_not_a_bool)
+
+
 class LeverChange(BaseModel):
     """A dated change: ``lever`` (at ``place``; None: every place) is ``value`` from ``date``.
 
@@ -67,7 +81,7 @@ class LeverChange(BaseModel):
     lever: DashboardLever
     place: PlaceId | None = None
     date: dt.date | None = None
-    value: float = Field(ge=0, le=MAX_CAPACITY, allow_inf_nan=False)
+    value: Annotated[float, NotBool, Field(ge=0, le=MAX_CAPACITY, allow_inf_nan=False)]
 
 
 class RunRequest(BaseModel):
@@ -76,10 +90,18 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     scenario: str = Field(pattern=r"^[a-z0-9_\-]+$", max_length=MAX_NAME)
-    scale: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
-    seed: int = Field(default=1, ge=0, le=2**31 - 1)
-    runs: int = Field(default=1, ge=1, le=10_000)
+    # The smallest scale depends on the scenario (it must set out someone): see prepare().
+    scale: Annotated[float, NotBool, Field(gt=0, le=1000, allow_inf_nan=False)] = 1.0
+    seed: Annotated[int, NotBool, Field(ge=0, le=MAX_SEED)] = 1
+    runs: Annotated[int, NotBool, Field(ge=1, le=10_000)] = 1
     changes: tuple[LeverChange, ...] = Field(default=(), max_length=len(LEVER_NAMES) * 4)
+
+    @model_validator(mode="after")
+    def _seeds_within_bound(self) -> RunRequest:
+        # Runs use the seeds seed, seed + 1, ...: the last must be a seed too.
+        if self.seed + self.runs - 1 > MAX_SEED:
+            raise ValueError(f"seed + runs - 1 must be at most {MAX_SEED} (each run has a seed)")
+        return self
 
     def baseline(self) -> RunRequest:
         """The same request without the lever changes: the unchanged scenario."""
@@ -279,23 +301,29 @@ def _pydantic_messages(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
             name = f"change of {lever}" if isinstance(lever, str) else f"change {loc[1] + 1}"
             loc = [name, *loc[2:]]
         where = ".".join(str(x) for x in loc) or "request"
-        out.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
+        message = str(err["msg"]).removeprefix("Value error, ")
+        # A problem of the whole request would show all of it: its fields are named instead.
+        got = f" (got {err.get('input')!r})" if loc else ""
+        out.append(f"{where}: {message}{got}")
     return out
 
 
-def parse_request(raw: dict[str, Any]) -> RunRequest:
+def parse_request(raw: object) -> RunRequest:
     """Parse a request as sent by a browser.
 
     Raises:
-        RefusedError: listing every invalid field.
+        RefusedError: for anything but a JSON object (a dict), or listing every invalid field.
     """
+    if not isinstance(raw, dict):
+        got = "null" if raw is None else type(raw).__name__
+        raise RefusedError([f"request: expected a JSON object of fields, not {got}"], "invalid")
     try:
         return RunRequest.model_validate(raw)
     except ValidationError as exc:
         raise RefusedError(_pydantic_messages(exc, raw), "invalid") from None
 
 
-def prepare(raw: dict[str, Any] | RunRequest, limits: Limits) -> Prepared:
+def prepare(raw: object, limits: Limits) -> Prepared:
     """Check a request completely, before any run: fields, scenario, then the limits.
 
     Raises:
@@ -318,7 +346,9 @@ def prepare(raw: dict[str, Any] | RunRequest, limits: Limits) -> Prepared:
     try:
         base = api.load_scenario(request.scenario)
         if request.scale != 1:
+            _check_scale(base, request.scale)
             base = base.scaled(request.scale)
+            _check_scale(base, 1.0, request.scale)
     except (ScenarioError, ValueError) as exc:
         raise RefusedError([str(exc)], "invalid") from None
     messages = []
@@ -343,6 +373,7 @@ def prepare(raw: dict[str, Any] | RunRequest, limits: Limits) -> Prepared:
         for c in request.changes
         if c.lever not in PER_PLACE_LEVERS and c.place is not None
     ]
+    problems += _changed_twice(request.changes)
     if problems:
         raise RefusedError(problems, "invalid")
     try:
@@ -353,6 +384,37 @@ def prepare(raw: dict[str, Any] | RunRequest, limits: Limits) -> Prepared:
         ) from None
     seeds = tuple(range(request.seed, request.seed + request.runs))
     return Prepared(request, base, changed, people, seeds)
+
+
+def _check_scale(sc: Scenario, factor: float, asked: float | None = None) -> None:
+    """Raise unless ``sc`` scaled by ``factor`` sets out one person at least.
+
+    The smallest scale is the scenario's own (one over the people it sets out), not a
+    fixed number: a fixed floor would be too small for a caravan of a thousand people and
+    needlessly large for the whole border's million. A scale that sets out no one runs
+    an empty border, a result that looks like an answer and is not.
+    """
+    people = sc.expected_people() * factor
+    if people >= 1:
+        return
+    asked = factor if asked is None else asked
+    full = sc.expected_people() * factor / asked
+    smallest = f"; the smallest scale for this scenario is about {1 / full:.2g}" if full else ""
+    raise RefusedError(
+        [f"scale: {asked:g} sets out no one (about {people:.2g} people){smallest}"], "invalid"
+    )
+
+
+def _changed_twice(changes: Sequence[LeverChange]) -> list[str]:
+    """A problem for each lever changed twice at the same place on the same date."""
+    seen: set[tuple[str, dt.date | None]] = set()
+    problems = []
+    for change in changes:
+        key = (_key(change), change.date)
+        if key in seen:
+            problems.append(f"change of {key[0]}: changed twice on {change.date}; give one value")
+        seen.add(key)
+    return problems
 
 
 def _dated(change: LeverChange, start: dt.date) -> LeverChange:
