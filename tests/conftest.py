@@ -49,8 +49,24 @@ routes = "routes.csv"
 """
 
 
+#: A stock target: people waiting without a bed at San Ysidro on 1 March.
+WAITING_TARGET = """
+[[target]]
+id = "waiting"
+quantity = "people waiting at Tijuana"
+date = 2020-03-01
+measure = "stock"
+places = ["san_ysidro"]
+states = ["waiting_unsheltered"]
+reported = 100
+low = 50
+high = 200
+source = "made up"
+"""
+
 #: A valid scenario using most sections, so mutations and hostile values reach most validators.
-FULL_BODY = """\
+FULL_BODY = (
+    """\
 description = "fuzzing base"
 
 [levers]
@@ -92,18 +108,9 @@ seasonality = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
 [border]
 asylum_port = { tijuana = "san_ysidro" }
 
-[[target]]
-id = "waiting"
-quantity = "people waiting at Tijuana"
-date = 2020-03-01
-measure = "stock"
-places = ["san_ysidro"]
-states = ["waiting_unsheltered"]
-reported = 100
-low = 50
-high = 200
-source = "made up"
 """
+    + WAITING_TARGET
+)
 
 
 def write_scenario(

@@ -12,7 +12,7 @@ import pytest
 from borderflow.scenario.errors import Problem, ScenarioError
 from borderflow.scenario.load import apply_settings, load_scenario
 from borderflow.scenario.schema import Scenario
-from conftest import BASE_TOML, PLACES, ROUTES, write_scenario
+from conftest import BASE_TOML, PLACES, ROUTES, WAITING_TARGET, write_scenario
 
 CARAVAN = """
 [[caravan]]
@@ -475,20 +475,6 @@ def test_bad_setting(tiny: Load, setting: str, where: str) -> None:
 
 # --- dates, duplicates, text values, number spellings, line breaks in cells ------------------
 
-TARGET = """
-[[target]]
-id = "waiting"
-quantity = "people waiting"
-date = 2020-03-01
-measure = "stock"
-places = ["san_ysidro"]
-states = ["waiting_unsheltered"]
-reported = 100
-low = 50
-high = 200
-source = "made up"
-"""
-
 
 def test_background_starting_after_it_ends(load: Load) -> None:
     body = """
@@ -519,7 +505,7 @@ def test_a_road_given_twice_names_both_rows(load: Load, row: str) -> None:
 
 
 def test_duplicate_target_ids(load: Load) -> None:
-    p, text = only(load, TARGET + TARGET)
+    p, text = only(load, WAITING_TARGET + WAITING_TARGET)
     assert p.where == "target[2].id"
     assert p.value == "waiting" and "duplicate target id" in text and "target[1]" in text
 
