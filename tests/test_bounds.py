@@ -24,7 +24,7 @@ import borderflow
 from borderflow.engine.flee_run import run_flee
 from borderflow.engine.run import run as run_engine
 from borderflow.interfaces.cli import app
-from borderflow.model import courts, flee_kernel, flee_rules, theory, transit, trip_walk
+from borderflow.model import courts, flee_kernel, flee_rules, kernels, theory, transit, trip_walk
 from borderflow.model.network import build_network
 from borderflow.model.world import build_world
 from borderflow.scenario import bounds
@@ -425,7 +425,7 @@ def test_the_rounds_of_a_day_are_bounded(
 def test_a_walk_past_its_hops_stops_with_an_error(
     tiny: Callable[..., Scenario], monkeypatch: pytest.MonkeyPatch, kernel: str
 ) -> None:
-    if kernel == "numba" and not trip_walk.HAVE_NUMBA:
+    if kernel == "numba" and not kernels.HAVE_NUMBA:
         pytest.skip("Numba is not installed")
     monkeypatch.setenv("BORDERFLOW_KERNEL", kernel)
     original = trip_walk.walk

@@ -406,6 +406,34 @@ def test_run_after_cancelling_a_queued_job_starts_a_fresh_job_and_the_cancelled_
         manager.shutdown()
 
 
+def test_one_pages_cancel_does_not_stop_a_run_another_page_waits_for() -> None:
+    started = threading.Event()
+
+    def slow(sc: Any, seed: int, progress: Any) -> Any:
+        def each_day(done: int, total: int) -> None:
+            started.set()
+            time.sleep(0.01)
+            progress(done, total)
+
+        return api.run(sc, seed, progress=each_day)
+
+    manager = JobManager(run=slow, workers=1)
+    try:
+        first = manager.submit(prepare(small(), LIMITS))
+        second = manager.submit(prepare(small(), LIMITS))
+        assert second is first and first.followers == 2
+        assert started.wait(30)
+        assert manager.cancel(first.id)  # one page gives it up
+        assert not first.cancel_flag.is_set()
+        wait(first)
+        assert first.state == "done"  # the other page gets its answer
+        lone = manager.submit(prepare({**small(), "seed": 9}, LIMITS))
+        assert manager.cancel(lone.id)
+        assert lone.cancel_flag.is_set()  # the last page to give it up stops it
+    finally:
+        manager.shutdown()
+
+
 def test_run_after_cancelling_a_running_job_starts_a_fresh_job() -> None:
     started = threading.Event()
 

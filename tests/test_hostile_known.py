@@ -8,9 +8,11 @@ referee, ``hostile.py``.)
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from borderflow.interfaces import api
@@ -78,3 +80,79 @@ def test_a_million_extra_places_are_refused_while_reading(tmp_path: Path) -> Non
     result = cli("known: sizes", ["validate", str(path)], seconds=10)
     assert result.exit_code == 2
     assert "more than 4,000 rows" in result.output
+
+
+def _emptied(folder: Path, name: str) -> None:
+    (folder / name).write_bytes(b"")
+
+
+def _garbage(folder: Path, name: str) -> None:
+    (folder / name).write_bytes(b"\x00not what it was\xff" * 10)
+
+
+def _deleted(folder: Path, name: str) -> None:
+    (folder / name).unlink()
+
+
+def _column_renamed(folder: Path, name: str) -> None:
+    table = pd.read_parquet(folder / name)
+    table.rename(columns={"n": "count"}).to_parquet(folder / name)
+
+
+DAMAGES = [
+    ("daily.parquet emptied", _emptied, "daily.parquet"),
+    ("flows.parquet garbage", _garbage, "flows.parquet"),
+    ("waits.parquet deleted", _deleted, "waits.parquet"),
+    ("daily.parquet column renamed", _column_renamed, "daily.parquet"),
+    ("summary.json garbage", _garbage, "summary.json"),
+    ("scenario.json emptied", _emptied, "scenario.json"),
+    ("targets.csv emptied", _emptied, "targets.csv"),
+]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("finished") / "run"
+    api.run(api.load_scenario("caravan-2018-spring").scaled(0.2), 1).write(folder)
+    return folder
+
+
+@pytest.mark.parametrize(("damage", "name"), [d[1:] for d in DAMAGES], ids=[d[0] for d in DAMAGES])
+def test_a_damaged_result_is_named_not_drawn(
+    finished_run: Path, tmp_path: Path, damage: Callable[[Path, str], None], name: str
+) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(finished_run, folder)
+    damage(folder, name)
+    compare = ["compare", str(folder), str(finished_run), "--out", str(tmp_path / "c")]
+    for args in (["report", str(folder)], compare):
+        result = cli("known: damaged results", args)
+        assert result.exit_code == 2
+        assert str(folder) in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ensemble", "caravan-2018-spring", "--runs", "1000000000"],
+        ["ensemble", "caravan-2018-spring", "--workers", "1000000"],
+        ["ensemble", "caravan-2018-spring", "--retries", "1000000000"],
+        ["calibrate", "caravan-2018-spring", "--budget", "1000000000"],
+        ["sensitivity", "--output", "x", "--n", "1073741824"],
+        ["serve", "--port", "0"],
+        ["serve", "--port", "70000"],
+    ],
+    ids=lambda args: " ".join(args[:1] + args[-2:]),
+)
+def test_a_count_too_large_to_plan_is_refused_before_any_work(args: list[str]) -> None:
+    # A billion runs would be laid out (a seed and a shard each) before the first one ran.
+    result = cli("known: command line", args, seconds=10)
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "counts", [{"runs": 10**9}, {"runs": True}, {"workers": 0}, {"retries": -1}]
+)
+def test_the_api_refuses_counts_out_of_range_by_name(counts: dict[str, object]) -> None:
+    error = refusal("known: API counts", lambda: api.ensemble("caravan-2018-spring", **counts))
+    assert {p.where for p in error.problems} == set(counts)

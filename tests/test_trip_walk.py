@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import borderflow
 from borderflow.engine.run import run as run_engine
-from borderflow.model import trip_walk
+from borderflow.interfaces.cli import app
+from borderflow.model import kernels, trip_walk
 from borderflow.model.queues import expand
 from borderflow.model.world import TRANSIT_HAZARDS, Event
 
@@ -23,7 +25,7 @@ def test_expand_lists_each_run() -> None:
     assert expand(np.array([4]), np.array([0])).tolist() == []
 
 
-@pytest.mark.skipif(not trip_walk.HAVE_NUMBA, reason="Numba is not installed")
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="Numba is not installed")
 def test_compiled_and_numpy_walks_give_identical_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     # Road levers change on dated policies in this scenario, so redraws are covered too.
     sc = borderflow.load_scenario("national-fy2019").scaled(0.01)
@@ -58,3 +60,14 @@ def test_hop_uniforms_are_uniform_and_independent_of_each_other() -> None:
     assert abs(np.corrcoef(u.ravel(), other.ravel())[0, 1]) < 0.01
     # A row's draws do not depend on which other rows are asked for.
     assert np.array_equal(trip_walk.hop_uniforms(np.uint64(2024), rows[[7, 3]]), u[[7, 3]])
+
+
+def test_an_unknown_kernel_is_an_error_not_the_other_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BORDERFLOW_KERNEL", "NUMPY")
+    with pytest.raises(ValueError, match="expected numba or numpy"):
+        kernels.use_numba()
+    result = CliRunner().invoke(app, ["run", "caravan-2018-spring", "--no-report"])
+    assert result.exit_code == 2
+    assert "BORDERFLOW_KERNEL='NUMPY': expected numba or numpy" in result.output

@@ -17,7 +17,14 @@ from borderflow.results.results import Results
 from borderflow.results.targets import check_names
 from borderflow.scenario import flee_io
 from borderflow.scenario import load as _load
-from borderflow.scenario.bounds import seed_problem
+from borderflow.scenario.bounds import (
+    MAX_RETRIES,
+    MAX_RUNS,
+    MAX_SAMPLES,
+    MAX_WORKERS,
+    count_problem,
+    seed_problem,
+)
 from borderflow.scenario.errors import Problem, ScenarioError
 from borderflow.scenario.flee_io import FleeScenario
 from borderflow.scenario.schema import Scenario
@@ -83,6 +90,12 @@ def ensemble(
             scenario with problems.
     """
     check_seed(seed, "ensemble")
+    check_counts(
+        "ensemble",
+        runs=(runs, 1, MAX_RUNS),
+        workers=(workers, 1, MAX_WORKERS),
+        retries=(retries, 0, MAX_RETRIES),
+    )
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return _ensemble.ensemble(
         sc,
@@ -96,6 +109,21 @@ def ensemble(
         retries=retries,
         progress=progress,
     )
+
+
+def check_counts(call: str, **counts: tuple[object, int, int]) -> None:
+    """Raise a :class:`ScenarioError` naming each count that is not a whole number in range.
+
+    ``counts`` maps an argument's name to (value, lowest, highest); checked before any
+    work is planned, so a count of a billion runs is refused rather than laid out.
+    """
+    problems = [
+        Problem(f"borderflow.{call}", name, problem)
+        for name, (value, low, high) in counts.items()
+        if (problem := count_problem(value, low, high)) is not None
+    ]
+    if problems:
+        raise ScenarioError(problems)
 
 
 def check_seed(seed: object, call: str) -> None:
@@ -141,6 +169,13 @@ def calibrate(
     :mod:`borderflow.analysis.calibrate` for the method.
     """
     check_seed(seed, "calibrate")
+    check_counts(
+        "calibrate",
+        budget=(budget, 10, MAX_RUNS),
+        check_runs=(check_runs, 2, MAX_RUNS),
+        workers=(workers, 1, MAX_WORKERS),
+        **({} if population is None else {"population": (population, 5, MAX_RUNS)}),
+    )
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return _calibrate.calibrate(
         sc,
@@ -180,6 +215,7 @@ def sensitivity(
     ranked, most influential first.
     """
     check_seed(seed, "sensitivity")
+    check_counts("sensitivity", n=(n, 2, MAX_SAMPLES), workers=(workers, 1, MAX_WORKERS))
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return _sensitivity.sensitivity(
         sc,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -26,12 +28,13 @@ from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.analysis.sensitivity import SENSITIVITY
 from borderflow.engine.plan import describe
 from borderflow.interfaces import api
+from borderflow.model.kernels import kernel_problem
 from borderflow.report.compare import COMPARE, write_compare
 from borderflow.report.html import Written, write_report
 from borderflow.results import store
 from borderflow.results.flee_out import FLEE_RUN, write_out
 from borderflow.results.results import RUN, Results
-from borderflow.scenario.bounds import MAX_SEED
+from borderflow.scenario.bounds import MAX_RETRIES, MAX_RUNS, MAX_SAMPLES, MAX_SEED, MAX_WORKERS
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.load import apply_settings, bundled_names
 from borderflow.scenario.load import load_scenario as _raw_load
@@ -47,6 +50,9 @@ class _Commands(TyperGroup):
     """
 
     def invoke(self, ctx: typer.Context) -> Any:
+        problem = kernel_problem()
+        if problem is not None:  # checked before any work: a typo never runs the other kernel
+            _stop(ValueError(f"borderflow: {problem}"))
         try:
             return super().invoke(ctx)
         except store.OutputRefusedError as exc:
@@ -363,14 +369,16 @@ def ensemble(
     scenario: Annotated[
         str, typer.Argument(help="bundled name or scenario file")
     ] = api.DEFAULT_SCENARIO,
-    runs: Annotated[int, typer.Option(min=1, help="runs, each with its own seed stream")] = 200,
+    runs: Annotated[
+        int, typer.Option(min=1, max=MAX_RUNS, help="runs, each with its own seed stream")
+    ] = 200,
     seed: Annotated[
         int,
         typer.Option(
             min=0, max=MAX_SEED, help="the ensemble's seed; run i uses stream i spawned from it"
         ),
     ] = 1,
-    workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="runs at the same time")] = 1,
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
     out: Annotated[
@@ -384,7 +392,10 @@ def ensemble(
         bool, typer.Option(help="carry on in OUT: run only the runs not on disk yet")
     ] = False,
     retries: Annotated[
-        int, typer.Option(min=0, help="times a failing run is retried before it is given up")
+        int,
+        typer.Option(
+            min=0, max=MAX_RETRIES, help="times a failing run is retried before it is given up"
+        ),
     ] = 2,
     set_: Annotated[
         list[str] | None,
@@ -538,11 +549,34 @@ def report(
     ] = False,
 ) -> None:
     """Rebuild report.html in a results or ensemble folder (and the PNG figures with --png)."""
-    try:
+    with _reading(folder):
         written = write_report(folder, png=png)
+    show_written(written)
+
+
+@contextlib.contextmanager
+def _reading(*folders: str | Path) -> Iterator[None]:
+    """Stop with one line when a finished result cannot be read: missing, damaged or changed.
+
+    A write the system refuses is not a reading problem: it goes on to the command group,
+    which says so in its own line.
+    """
+    try:
+        yield
+    except store.OutputError:
+        raise
     except FileNotFoundError as exc:
         _stop(exc)
-    show_written(written)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        # Parquet, JSON and CSV readers each raise their own subclass of these.
+        cause = " ".join(str(exc).split())[:200] or type(exc).__name__
+        where = " or ".join(str(f) for f in folders)
+        _stop(
+            ValueError(
+                f"borderflow: cannot read the result in {where} (a file is damaged or was "
+                f"changed): {type(exc).__name__}: {cause}; run it again to write it anew"
+            )
+        )
 
 
 @app.command()
@@ -583,11 +617,9 @@ def compare(
                 raise typer.Exit(code=2)
         names = (store.output_path(a).name, store.output_path(b).name)
         target = store.claim_output(out or _default_folder("compare", *names), COMPARE)
-        try:
+        # A folder that is not a run or an ensemble is a refused input, as in `report`.
+        with _reading(a, b):
             path = write_compare(Path(a), Path(b), target)
-        except FileNotFoundError as exc:
-            # A folder that is not a run or an ensemble is a refused input, as in `report`.
-            _stop(exc)
         console.print(f"Comparison in [bold]{path}[/]")
         return
     if not set_:
@@ -701,7 +733,7 @@ def plan() -> None:
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8050,
+    port: Annotated[int, typer.Option(min=1, max=65_535, help="port to listen on")] = 8050,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     allow_remote: Annotated[
         bool,
@@ -719,7 +751,7 @@ def serve(
         int | None,
         typer.Option(envvar="BORDERFLOW_MAX_RUNS", help="most runs (ensemble size) per request"),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="runs at the same time")] = 1,
     cache_size: Annotated[int, typer.Option(min=1, help="answers kept in memory")] = 16,
     cache_mb: Annotated[
         int,
@@ -771,12 +803,17 @@ def calibrate(
         str, typer.Argument(help="bundled name or scenario file")
     ] = api.DEFAULT_SCENARIO,
     budget: Annotated[
-        int, typer.Option(min=10, help="simulations for the fit (ABC-SMC and the point fit)")
+        int,
+        typer.Option(
+            min=10, max=MAX_RUNS, help="simulations for the fit (ABC-SMC and the point fit)"
+        ),
     ] = 400,
     seed: Annotated[
         int, typer.Option(min=0, max=MAX_SEED, help="the same seed gives the same fit")
     ] = 1,
-    workers: Annotated[int, typer.Option(min=1, help="simulations at the same time")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, max=MAX_WORKERS, help="simulations at the same time")
+    ] = 1,
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
     out: Annotated[
@@ -798,10 +835,14 @@ def calibrate(
         ),
     ] = None,
     population: Annotated[
-        int | None, typer.Option(min=5, help="ABC-SMC population [default: budget/8, 20-200]")
+        int | None,
+        typer.Option(min=5, max=MAX_RUNS, help="ABC-SMC population [default: budget/8, 20-200]"),
     ] = None,
     check_runs: Annotated[
-        int, typer.Option(min=2, help="seeds for each band of the fit table (before, after)")
+        int,
+        typer.Option(
+            min=2, max=MAX_RUNS, help="seeds for each band of the fit table (before, after)"
+        ),
     ] = 20,
     resume: Annotated[
         bool, typer.Option(help="go on with an interrupted calibration into the same OUT")
@@ -922,7 +963,9 @@ def sensitivity(
     n: Annotated[
         int,
         typer.Option(
-            min=2, help="Sobol: base samples (a power of 2; n×(D+2) runs); Morris: trajectories"
+            min=2,
+            max=MAX_SAMPLES,
+            help="Sobol: base samples (a power of 2; n×(D+2) runs); Morris: trajectories",
         ),
     ] = 64,
     seed: Annotated[
@@ -933,7 +976,7 @@ def sensitivity(
         list[str] | None,
         typer.Option("--params", help="an assumption to vary (repeatable) [default: all]"),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="runs at the same time")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="runs at the same time")] = 1,
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
     out: Annotated[

@@ -30,16 +30,13 @@ and a travel day draws the walking coin only on links with a ``walk_probability`
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
 
-#: Whether Numba is installed.
-HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+from borderflow.model.kernels import HAVE_NUMBA, use_numba
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -66,11 +63,6 @@ MAX_GAP = 1 << 62
 #: Most links one agent may start or travel in a day.
 MAX_DAY_STEPS = 1_000_000
 TOO_MANY_STEPS = "an agent took over a million steps in one day: links too short for its speed"
-
-
-def use_numba() -> bool:
-    """Whether the day runs compiled (Numba installed, not turned off)."""
-    return HAVE_NUMBA and os.environ.get("BORDERFLOW_KERNEL", "numba") != "numpy"
 
 
 def seed_state(rng: np.random.Generator) -> np.ndarray:

@@ -15,17 +15,13 @@ Set ``BORDERFLOW_KERNEL=numpy`` to use the NumPy version.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from borderflow.model.kernels import use_numba
 from borderflow.model.ledger import book
-
-#: Whether Numba is installed (imported only when a walk first needs it: it is slow to load).
-HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 #: Event kinds a walk can end with (same codes as ``borderflow.model.world.Event``).
 ARRIVE, DETAIN, REFUGE, GIVE_UP, SETTLE = 1, 2, 3, 4, 5
@@ -134,11 +130,6 @@ def hop_uniforms(key: np.uint64, rows: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> np.uint64(27))) * MIX2
     z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(11)).astype(np.float64) * TWO_POW_M53
-
-
-def use_numba() -> bool:
-    """Whether walks run compiled (Numba installed, not turned off)."""
-    return HAVE_NUMBA and os.environ.get("BORDERFLOW_KERNEL", "numba") != "numpy"
 
 
 def _poisson_inverse(u: np.ndarray, lam: np.ndarray, p0: np.ndarray) -> np.ndarray:

@@ -315,6 +315,13 @@ def require_finished(folder: str | Path, *kinds: Kind) -> Kind:
     data = _manifest(path)
     if data is None:
         raise FileNotFoundError(f"{path / MANIFEST} cannot be read")
+    listed = data.get("files")
+    missing = (
+        [f for f in listed if not (path / str(f)).exists()] if isinstance(listed, list) else []
+    )
+    if missing:
+        # A result missing a file its manifest lists was damaged after it was written.
+        raise FileNotFoundError(f"{path} is missing {_show(missing)}, which its manifest lists")
     for kind in kinds:
         if _manifest_kind(path, data, kind) == kind.name:
             return kind

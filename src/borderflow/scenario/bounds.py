@@ -238,6 +238,25 @@ def _kind_of(value: object) -> str:
     return type(value).__name__
 
 
+#: Simulations one command may ask for: an ensemble's runs, a calibration's budget. Each
+#: is planned before any runs (its seed, its shard), so the count must fit in memory.
+MAX_RUNS = 100_000
+#: Base samples of a sensitivity analysis (Sobol runs n × (assumptions + 2) simulations).
+MAX_SAMPLES = 2**14
+#: Processes or Ray tasks running at once; and times a failing run is tried again.
+MAX_WORKERS = 1_024
+MAX_RETRIES = 100
+
+
+def count_problem(value: object, low: int, high: int) -> str | None:
+    """Why ``value`` is not a whole number in [``low``, ``high``]; None if it is."""
+    if isinstance(value, bool) or not isinstance(value, SupportsIndex):
+        return f"expected a whole number from {shown(low)} to {shown(high)}, not {_kind_of(value)}"
+    if not low <= operator.index(value) <= high:
+        return f"must be a whole number from {shown(low)} to {shown(high)}, not {value}"
+    return None
+
+
 def seed_problem(seed: object) -> str | None:
     """Why ``seed`` cannot seed a run (naming the interval); None if it can.
 

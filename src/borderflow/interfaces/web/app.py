@@ -475,9 +475,12 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
             gone = html.P(GONE, className="hint") if job_id and trigger == "figures-of" else ""
             return (None, True, keep, "0", "1", gone, keep, keep)
         if trigger == "cancel":
-            cancelled = manager.cancel(job.id)
-            note = "cancelling…" if cancelled else "nothing to cancel"
-            return (keep, False, keep, *_progress(job)[:2], note, keep, keep)
+            if not manager.cancel(job.id):
+                return (keep, False, keep, *_progress(job)[:2], "nothing to cancel", keep, keep)
+            if not job.cancel_flag.is_set():
+                # Another page still waits for this run: it goes on for that page only.
+                return (None, True, keep, "0", "1", "cancelled", keep, keep)
+            return (keep, False, keep, *_progress(job)[:2], "cancelling…", keep, keep)
         if not job.finished_state:
             return (keep, False, keep, *_progress(job), keep, keep)
         if job.state == "done":

@@ -309,6 +309,9 @@ class Job:
     finished: float | None = None
     fetched: bool = False
     cancel_flag: threading.Event = field(default_factory=threading.Event)
+    #: Pages following the job: equal requests share it, so one page's Cancel only
+    #: stops the run when no other page still waits for it.
+    followers: int = 1
 
     @property
     def finished_state(self) -> bool:
@@ -389,6 +392,7 @@ class JobManager:
             # The same request already on its way: follow that job, not a second one.
             for job in self._jobs.values():
                 if job.prepared.request == request and job.joinable:
+                    job.followers += 1
                     return job
             baseline, changed = self.cache.get(base_key), self.cache.get(changed_key)
             todo = (baseline is None) + (changed is None and changed_key != base_key)
@@ -441,11 +445,18 @@ class JobManager:
             return self._bytes_of(self._kept())
 
     def cancel(self, job_id: str | None) -> bool:
-        """Ask a queued or running job to stop; whether there was such a job."""
+        """A page gives up a queued or running job; whether there was such a job.
+
+        The job stops only when no other page still follows it (:attr:`Job.followers`);
+        otherwise it runs on for them, and the page that gave it up forgets it.
+        """
         job = self.get(job_id)
         if job is None or job.finished_state:
             return False
-        job.cancel_flag.set()
+        with self._lock:
+            job.followers -= 1
+            if job.followers <= 0:
+                job.cancel_flag.set()
         return True
 
     def shutdown(self) -> None:
