@@ -748,3 +748,67 @@ def test_a_lever_changed_twice_at_one_place_and_date_is_refused() -> None:
     assert refused.messages == [
         "change of quota.san_ysidro: changed twice on 2018-03-25; give one value"
     ]
+
+
+# ---------------------------------------------------------------- malformed callbacks
+
+
+@pytest.fixture(scope="module")
+def dash_app() -> Any:
+    """The whole dashboard (its Flask server answers callbacks), without a browser."""
+    from borderflow.interfaces.web.app import create_app
+
+    return create_app()
+
+
+def callback_body(app: Any, number: int, value: Any) -> dict[str, Any]:
+    """The body of the page's callback ``number``, every input set to ``value``."""
+    key = list(app.callback_map)[number]
+    outputs = [part.rsplit(".", 1) for part in key.strip(".").split("...")]
+    inputs = [{**i, "value": value} for i in app.callback_map[key]["inputs"]]
+    return {
+        "output": key,
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+        "inputs": inputs,
+        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+        "state": [],
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1, 2, 3]",
+        b"null",
+        b'"x"',
+        b"{not json",
+        b"[" * 30_000 + b"]" * 30_000,
+        json.dumps({"output": "x.children", "changedPropIds": []}).encode(),
+        json.dumps({"output": "x.children", "inputs": [], "changedPropIds": None}).encode(),
+        json.dumps({"output": "x", "inputs": [], "changedPropIds": [], "state": 1}).encode(),
+    ],
+    ids=[
+        "a list",
+        "null",
+        "a string",
+        "not JSON",
+        "nested 30,000 deep",
+        "no inputs",
+        "changedPropIds null",
+        "state not a list",
+    ],
+)
+def test_a_callback_body_the_page_never_sends_is_a_400(dash_app: Any, body: bytes) -> None:
+    client = dash_app.server.test_client()
+    answer = client.post("/_dash-update-component", data=body, content_type="application/json")
+    assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("number", [0, 1], ids=["scenario chosen", "levers shown"])
+@pytest.mark.parametrize("value", [{"a": 1}, ["caravan-2018-spring"], 5, None])
+def test_a_callback_value_of_the_wrong_type_is_answered_not_a_500(
+    dash_app: Any, number: int, value: Any
+) -> None:
+    client = dash_app.server.test_client()
+    answer = client.post("/_dash-update-component", json=callback_body(dash_app, number, value))
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]

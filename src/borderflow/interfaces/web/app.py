@@ -34,6 +34,7 @@ from borderflow.interfaces.web.requests import (
     places_of,
     prepare,
 )
+from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.schema import Scenario
 
 EVERY_PLACE = "*"
@@ -355,10 +356,15 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
     loaded: dict[str, Scenario] = {n: api.load_scenario(n) for n in names}
     app = Dash(__name__, title="borderflow dashboard", update_title=None)
     _limit_request_bodies(app.server)
+    _refuse_malformed_callbacks(app.server)
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + CSS + "</style>")
     app.layout = _layout(limits, [(n, loaded[n].title) for n in names])
     app.server.config["borderflow.manager"] = manager
     per_place = [(lever, kind) for lever, _, kind in DASHBOARD_LEVERS if kind]
+
+    def named(name: object) -> Scenario:
+        """The bundled scenario ``name``, or the default for anything else a page sends."""
+        return (loaded.get(name) if isinstance(name, str) else None) or loaded[api.DEFAULT_SCENARIO]
 
     @app.callback(
         [Output(f"{lever}-place", "options") for lever, _ in per_place]
@@ -368,7 +374,7 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
         Input("scenario", "value"),
     )
     def on_scenario(name: str) -> list[Any]:
-        sc = loaded.get(name) or loaded[api.DEFAULT_SCENARIO]
+        sc = named(name)
         options, values = [], []
         for lever, kind in per_place:
             every = "every port" if kind == "port_of_entry" else "every border city"
@@ -391,13 +397,21 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
         [Input(f"{lever}-place", "value") for lever, _ in per_place],
     )
     def on_levers(name: str, scale: Any, *places: str) -> list[Any]:
-        sc = loaded.get(name) or loaded[api.DEFAULT_SCENARIO]
+        sc = named(name)
         try:
             factor = float(scale)
-            if factor != 1 and 0 < factor <= 1000:
-                sc = sc.scaled(factor)
         except (TypeError, ValueError):
             return [dash.no_update] * len(DASHBOARD_LEVERS) + ["scale: a number above 0"]
+        try:
+            if factor != 1 and 0 < factor <= 1000:
+                sc = sc.scaled(factor)
+        except ScenarioError as exc:
+            first = exc.problems[0]
+            return [dash.no_update] * len(DASHBOARD_LEVERS) + [
+                f"at this scale: {first.where}: {first.message}"
+            ]
+        # Anything but a place id (a page sends ids or the 'every place' choice) is neither.
+        places = tuple(p if isinstance(p, str) else EVERY_PLACE for p in places)
         place_of = dict(zip([lever for lever, _ in per_place], places, strict=True))
         out = []
         for lever, _, kind in DASHBOARD_LEVERS:
@@ -490,6 +504,36 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
         return (keep, True, message if job.state == "failed" else keep, *_progress(job), keep, keep)
 
     return app
+
+
+#: The path Dash answers callbacks on, and the fields every callback body has.
+CALLBACK_PATH = "/_dash-update-component"
+CALLBACK_LISTS = ("inputs", "changedPropIds")
+
+
+def _refuse_malformed_callbacks(server: flask.Flask) -> None:
+    """Answer 400 to a callback body the page never sends, before Dash dispatches it.
+
+    Dash itself answers such a body (not a JSON object, no inputs, nesting thousands deep)
+    with a 500 and a traceback in the log; the page's own bodies always have this shape.
+    """
+
+    @server.before_request
+    def refuse_malformed() -> None:
+        request = flask.request
+        if request.method != "POST" or not request.path.endswith(CALLBACK_PATH):
+            return
+        try:
+            body = json.loads(request.get_data(cache=True) or b"null")
+        except (ValueError, RecursionError):
+            flask.abort(400, "a callback body must be JSON")
+        if not (
+            isinstance(body, dict)
+            and isinstance(body.get("output"), str)
+            and all(isinstance(body.get(key), list) for key in CALLBACK_LISTS)
+            and isinstance(body.get("state", []), list)
+        ):
+            flask.abort(400, "not a callback of this page")
 
 
 def _limit_request_bodies(server: flask.Flask) -> None:
