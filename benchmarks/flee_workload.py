@@ -10,7 +10,7 @@ that of the daily loop (set-up and the day-0 camp populations left out, for both
 borderflow's set-up includes loading its compiled day from Numba's on-disk cache);
 agent-days are the agents alive at the end of each day, summed. Both tools' camp counts are
 scored with Flee's averaged relative difference against the UNHCR validation series, by the
-same code (``borderflow.results.flee_out``) and the same series as borderflow reads them
+same code (``borderflow.flee.out``) and the same series as borderflow reads them
 (see "anything odd" in ``benchmarks/README.md`` for the camps with multi-file series).
 
     python benchmarks/flee_workload.py                       # mali, burundi, car (hasten 10)
@@ -52,7 +52,7 @@ def folders(name: str) -> tuple[Path, Path]:
 
 def borderflow_scenario(name: str, hasten: int):
     """``load_flee`` on the scenario, with ``optimisations.hasten`` set as Flee's yml would."""
-    from borderflow.scenario.flee_io import load_flee
+    from borderflow.flee.io import load_flee
 
     folder, validation = folders(name)
     sc = load_flee(folder, validation)
@@ -72,8 +72,8 @@ def one(tool: str, name: str, hasten: int, seed: int, npz: str) -> None:
         names, counts, seconds = run_flee31(folder, validation, seed, hasten)
         agent_days = int(seconds.pop("agent_days"))
     else:
-        from borderflow.engine.flee_run import run_flee
-        from borderflow.model import flee_kernel  # noqa: F401 - Numba, before the baseline
+        from borderflow.flee import kernel as flee_kernel  # noqa: F401 - Numba, before the baseline
+        from borderflow.flee.run import run_flee
 
         import_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         sc = borderflow_scenario(name, hasten)
@@ -97,8 +97,8 @@ def score_runs(name: str, hasten: int, npzs: list[str]) -> None:
     validation columns (camp data, the raw UNHCR total) are deterministic: they come from one
     borderflow run of the scenario, whose counts are replaced by the run to score.
     """
-    from borderflow.engine.flee_run import run_flee
-    from borderflow.results.flee_out import averaged_relative_difference, out_table
+    from borderflow.flee.out import averaged_relative_difference, out_table
+    from borderflow.flee.run import run_flee
 
     template = run_flee(borderflow_scenario(name, hasten), seed=0)
     where = {n: i for i, n in enumerate(template.location_names)}

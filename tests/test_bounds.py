@@ -21,15 +21,17 @@ import pytest
 from typer.testing import CliRunner
 
 import borderflow
-from borderflow.engine.flee_run import run_flee
 from borderflow.engine.run import run as run_engine
+from borderflow.flee import kernel as flee_kernel
+from borderflow.flee import rules as flee_rules
+from borderflow.flee.io import load_flee
+from borderflow.flee.run import run_flee
 from borderflow.interfaces.cli import app
-from borderflow.model import courts, flee_kernel, flee_rules, kernels, theory, transit, trip_walk
+from borderflow.model import courts, kernels, theory, transit, trip_walk
 from borderflow.model.network import build_network
 from borderflow.model.world import build_world
 from borderflow.scenario import bounds
 from borderflow.scenario.errors import ScenarioError
-from borderflow.scenario.flee_io import load_flee
 from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.load import PARAMETERS_FILE, apply_settings, load_scenario, revalidate
 from borderflow.scenario.schema import PER_PLACE_LEVERS, SCALAR_LEVERS, Scenario

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from borderflow.flee.io import interpolate, load_flee
 from borderflow.interfaces.cli import app
 from borderflow.scenario.errors import ScenarioError
-from borderflow.scenario.flee_io import interpolate, load_flee
 from hostile import fifo, symlink_out, time_limit
 
 FLEE = Path(__file__).resolve().parents[2] / "shared" / "data" / "flee"

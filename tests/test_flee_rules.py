@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from borderflow.engine.flee_run import run_flee
+from borderflow.flee import kernel as flee_kernel
+from borderflow.flee.io import FleeScenario, load_flee
+from borderflow.flee.out import averaged_relative_difference, out_table
+from borderflow.flee.rules import FleeModel
+from borderflow.flee.run import run_flee
 from borderflow.interfaces.cli import app
-from borderflow.model import flee_kernel
-from borderflow.model.flee_rules import FleeModel
 from borderflow.model.rng import Streams
-from borderflow.results.flee_out import averaged_relative_difference, out_table
-from borderflow.scenario.flee_io import FleeScenario, load_flee
 
 FLEE = Path(__file__).resolve().parents[2] / "shared" / "data" / "flee"
 HAS_FLEE = importlib.util.find_spec("flee") is not None

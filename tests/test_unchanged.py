@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from borderflow.flee.out import write_out
 from borderflow.interfaces import api
-from borderflow.results.flee_out import write_out
 from borderflow.results.store import MANIFEST
 
 DIGESTS = Path(__file__).parent / "data" / "result_digests.json"

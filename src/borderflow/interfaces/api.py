@@ -11,11 +11,12 @@ from borderflow.analysis import sensitivity as _sensitivity
 from borderflow.analysis.calibrate import Calibration
 from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.analysis.sensitivity import Sensitivity
-from borderflow.engine.flee_run import FleeOutput, run_flee
 from borderflow.engine.run import run as run_engine
+from borderflow.flee import io as flee_io
+from borderflow.flee.io import FleeScenario
+from borderflow.flee.run import FleeOutput, run_flee
 from borderflow.results.results import Results
 from borderflow.results.targets import check_names
-from borderflow.scenario import flee_io
 from borderflow.scenario import load as _load
 from borderflow.scenario.bounds import (
     MAX_RETRIES,
@@ -26,7 +27,6 @@ from borderflow.scenario.bounds import (
     seed_problem,
 )
 from borderflow.scenario.errors import Problem, ScenarioError
-from borderflow.scenario.flee_io import FleeScenario
 from borderflow.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "caravan-2018-fall"

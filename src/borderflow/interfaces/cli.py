@@ -27,12 +27,12 @@ from borderflow.analysis.calibrate import Calibration
 from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.analysis.sensitivity import SENSITIVITY
 from borderflow.engine.plan import describe
+from borderflow.flee.out import FLEE_RUN, write_out
 from borderflow.interfaces import api
 from borderflow.model.kernels import kernel_problem
 from borderflow.report.compare import COMPARE, write_compare
 from borderflow.report.html import Written, write_report
 from borderflow.results import store
-from borderflow.results.flee_out import FLEE_RUN, write_out
 from borderflow.results.results import RUN, Results
 from borderflow.scenario.bounds import MAX_RETRIES, MAX_RUNS, MAX_SAMPLES, MAX_SEED, MAX_WORKERS
 from borderflow.scenario.errors import ScenarioError

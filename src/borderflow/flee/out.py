@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from borderflow._version import __version__
-from borderflow.engine.flee_run import FleeOutput
+from borderflow.flee.run import FleeOutput
 from borderflow.results import store
 
 ROUND_NDIGITS = 4

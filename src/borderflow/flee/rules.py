@@ -6,7 +6,7 @@ route); one call of :meth:`FleeModel.step` is one Flee day, in Flee's order:
 ``Ecosystem.evolve`` (location scores, a move decision for every agent not on a link, then
 travel along links with further hops on the same day while the day's distance allows).
 The day's schedule, spawning and scores are NumPy here; the movement itself is one loop
-over the agents in Flee's order (:mod:`borderflow.model.flee_kernel`, compiled with Numba,
+over the agents in Flee's order (:mod:`borderflow.flee.kernel`, compiled with Numba,
 or the same code uncompiled with ``BORDERFLOW_KERNEL=numpy``: identical results).
 
 Route choice follows Flee's ``selectRoute``: every loop-free path of up to ``awareness_level``
@@ -35,7 +35,7 @@ Where borderflow departs from Flee 3.1, on purpose:
   with the same distribution). Where 3.1 draws a ``random()`` for every agent not on a
   link every day, borderflow draws at each location how many agents stay before the next
   one moves (a geometric variate, counted down in agent order), and draws the walking coin
-  only on links with a ``walk_probability``; see :mod:`borderflow.model.flee_kernel`.
+  only on links with a ``walk_probability``; see :mod:`borderflow.flee.kernel`.
   A day's new agents are created location by location (3.1 appends them in the random
   order of its draws); the order of agents matters only at camps near capacity.
 * Multi-file validation series are summed after interpolation (3.1's ``AddCSVTables`` holds
@@ -64,7 +64,7 @@ from typing import Any
 
 import numpy as np
 
-from borderflow.scenario.flee_io import MOVE_DEFAULTS, SPAWN_DEFAULTS, FleeScenario
+from borderflow.flee.io import MOVE_DEFAULTS, SPAWN_DEFAULTS, FleeScenario
 
 CONFLICT_ON = 0.000001
 #: Most routes the route tables may hold (they grow with the awareness level).
@@ -164,7 +164,7 @@ class FleeModel:
     def __init__(self, sc: FleeScenario):
         # Imported here, not at the top: it loads Numba, slow to import, which a
         # borderflow run without Flee scenarios never needs.
-        from borderflow.model import flee_kernel
+        from borderflow.flee import kernel as flee_kernel
 
         self._day = flee_kernel.day_kernel()
         self._seed_state = flee_kernel.seed_state

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from borderflow.model.flee_rules import FleeModel
+from borderflow.flee.io import FleeScenario
+from borderflow.flee.rules import FleeModel
 from borderflow.model.rng import Streams
-from borderflow.scenario.flee_io import FleeScenario
 
 
 @dataclass
