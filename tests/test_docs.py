@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from borderflow.engine.plan import DAY
-from borderflow.model.states import EVENTS, State, Transition
+from borderflow.model.states import EVENTS, State, Transition, state_table, transition_table
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -25,6 +25,12 @@ def test_every_transition_is_documented_with_its_kind() -> None:
     for t in Transition:
         kind = "event" if t in EVENTS else "transition"
         assert f"| `{t.label}` | {kind} |" in README
+
+
+def test_the_readme_tables_of_states_and_transitions_are_the_codes_own() -> None:
+    # Written once, beside the codes: the README shows them as the code words them.
+    assert state_table() in README
+    assert transition_table() in README
 
 
 def test_the_day_order_in_the_readme_matches_the_plan() -> None:

@@ -14,7 +14,16 @@ import numpy as np
 
 from borderflow.scenario.schema import HOUSEHOLD_ROLES, NATIONALITIES
 
-__all__ = ["HOUSEHOLD_ROLES", "NATIONALITIES", "OUTSIDE", "Household", "State", "Transition"]
+__all__ = [
+    "HOUSEHOLD_ROLES",
+    "NATIONALITIES",
+    "OUTSIDE",
+    "Household",
+    "State",
+    "Transition",
+    "state_table",
+    "transition_table",
+]
 
 
 class State(IntEnum):
@@ -196,6 +205,21 @@ TRANSITION_DOCS: dict[Transition, str] = {
     Transition.REMOVED: "removed to the home country (removal capacity permitting)",
     Transition.HEARING: "hearings held in decided cases (counted at the decision)",
 }
+
+
+def state_table() -> str:
+    """The states as a Markdown table (the README's, checked against this by the tests)."""
+    rows = [f"| `{s.label}` | {STATE_DOCS[s]} |" for s in State]
+    return "\n".join(["| state | meaning |", "|---|---|", *rows])
+
+
+def transition_table() -> str:
+    """The transitions and events as a Markdown table, in code order, each with its kind."""
+    rows = [
+        f"| `{t.label}` | {'event' if t in EVENTS else 'transition'} | {TRANSITION_DOCS[t]} |"
+        for t in Transition
+    ]
+    return "\n".join(["| transition | kind | meaning |", "|---|---|---|", *rows])
 
 
 class Household(IntEnum):
