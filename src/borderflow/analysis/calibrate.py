@@ -36,7 +36,6 @@ the calibration, reading what is stored instead of running it again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -567,10 +566,6 @@ def _open_work(out: str | Path, config: dict[str, Any], resume: bool) -> Path:
     return work
 
 
-def _fingerprint(sc: Scenario) -> str:
-    return hashlib.sha256(sc.model_dump_json().encode()).hexdigest()[:16]
-
-
 @contextmanager
 def _ray_once(backend: str, workers: int, address: str | None) -> Any:
     """Start Ray once for the whole calibration, not once per batch of simulations."""
@@ -750,7 +745,7 @@ def calibrate(
 
     config = {
         "scenario": sc.name,
-        "fingerprint": _fingerprint(sc),
+        "fingerprint": sc.fingerprint(),
         "seed": seed,
         "params": chosen,
         "hold_out": sorted(hold_out),

@@ -43,7 +43,6 @@ groups of its dates from each shard.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -124,12 +123,6 @@ class EnsembleResults:
 def shard_name(index: int) -> str:
     """The file name of run ``index``'s shard."""
     return f"run-{index:05d}.parquet"
-
-
-def fingerprint(scenario: Scenario) -> str:
-    """A digest of the scenario, so a resumed ensemble is known to be the same one."""
-    text = scenario.model_dump_json(by_alias=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def flatten_indicators(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
@@ -364,7 +357,7 @@ def _prepare(out: str | Path, scenario: Scenario, runs: int, seed: int, resume: 
     spec = {
         "borderflow": __version__,
         "scenario": scenario.name,
-        "fingerprint": fingerprint(scenario),
+        "fingerprint": scenario.fingerprint(),
         "seed": seed,
         "runs": runs,
     }

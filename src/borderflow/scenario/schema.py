@@ -8,6 +8,7 @@ scenario file is an error, never silently ignored.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 from collections.abc import Callable
@@ -656,6 +657,15 @@ class Scenario(Strict):
     targets: Annotated[
         tuple[Target, ...], BeforeValidator(_items(bounds.MAX_TARGETS, "targets"))
     ] = ()
+
+    def fingerprint(self) -> str:
+        """A digest of everything the scenario says: equal digests, the same scenario.
+
+        Ensembles and calibrations record it, so that resuming one checks that the work
+        on disk was done for this very scenario.
+        """
+        text = self.model_dump_json(by_alias=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     @property
     def n_days(self) -> int:
