@@ -11,6 +11,8 @@ import errno
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -254,6 +256,37 @@ def test_a_write_cut_off_by_a_kill_is_recognised_and_cleared(scenario, work) -> 
     (partial / "daily.parquet").write_bytes(b"PAR1 half")
     assert run(scenario, out).exit_code == 0
     assert store.is_complete(out) and leftovers(work) == []
+
+
+def test_a_write_under_way_in_another_process_is_left_alone(scenario, work) -> None:
+    out = work / "res"
+    assert run(scenario, out).exit_code == 0
+    writer = subprocess.Popen(["sleep", "60"])  # stands for a live borderflow process
+    try:
+        busy = out / f"{store.PARTIAL_PREFIX}run-{writer.pid}-abc123"
+        busy.mkdir()
+        (busy / "daily.parquet").write_bytes(b"PAR1 being written")
+        gone = out / f"{store.PARTIAL_PREFIX}run-{2**22 + 7}-def456"  # no such process
+        gone.mkdir()
+        assert run(scenario, out, "--seed", "2").exit_code == 0
+        assert busy.is_dir() and (busy / "daily.parquet").read_bytes() == b"PAR1 being written"
+        assert not gone.exists() and manifest(out)["seed"] == 2
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_two_runs_into_one_folder_at_once_both_succeed(scenario, work) -> None:
+    out = work / "res"
+    command = [sys.executable, "-m", "borderflow", "run", scenario, "--no-report", "--out"]
+    runs = [
+        subprocess.Popen([*command, str(out), "--seed", str(seed)], stderr=subprocess.PIPE)
+        for seed in (1, 2)
+    ]
+    errors = [r.communicate(timeout=120)[1].decode() for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], errors
+    assert store.is_complete(out) and manifest(out)["seed"] in (1, 2)
+    assert leftovers(work) == []
 
 
 def test_a_failure_while_moving_the_new_result_in_restores_the_old_one(

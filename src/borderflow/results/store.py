@@ -43,6 +43,10 @@ PARTIAL_PREFIX = ".borderflow-partial-"
 #: Longest folder name :func:`folder_name` gives (far below the 255 bytes file systems allow).
 NAME_LIMIT = 120
 _TEMP_FILE = re.compile(r"^\.(?P<name>.+)\.\d+\.tmp$")
+#: A temporary folder's name: the kind, the writing process (absent in older names), a tag.
+_PARTIAL = re.compile(
+    "^" + re.escape(PARTIAL_PREFIX) + r"(?P<kind>.+?)(?:-(?P<pid>\d+))?-(?P<tag>[a-z0-9_]+)$"
+)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
 _SHOWN = 3
 
@@ -194,9 +198,37 @@ def _kind_of(folder: Path, entries: Sequence[str], kind: Kind) -> str | None:
     if kind.marker and kind.marker in entries:
         return kind.name
     for entry in entries:
-        if entry.startswith(PARTIAL_PREFIX):
-            return entry.removeprefix(PARTIAL_PREFIX).rsplit("-", 1)[0]
+        partial = _PARTIAL.match(entry)
+        if partial:
+            return partial["kind"]
     return None
+
+
+def _partial_prefix(kind: Kind) -> str:
+    """The start of the name of a temporary folder this process builds a result in."""
+    return f"{PARTIAL_PREFIX}{kind.name}-{os.getpid()}-"
+
+
+def _written_now(entry: str) -> bool:
+    """Whether ``entry`` is a temporary folder another live process is writing a result in.
+
+    Two commands writing the same folder at once each leave the other's work alone; the
+    one that finishes last replaces the result. A folder left by a process that is gone
+    (killed mid-write) is not being written: it is cleared with the old result.
+    """
+    partial = _PARTIAL.match(entry)
+    if partial is None or partial["pid"] is None:
+        return False
+    pid = int(partial["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by another user
+    return True
 
 
 def _named(folder: Path, entries: Sequence[str], kind: Kind) -> list[str]:
@@ -362,7 +394,7 @@ def write_atomically(
     path = claim_output(folder, kind, replace=replace)
     with made_folder(path):
         with reported_as(path):
-            tmp = Path(tempfile.mkdtemp(prefix=f"{PARTIAL_PREFIX}{kind.name}-", dir=path))
+            tmp = Path(tempfile.mkdtemp(prefix=_partial_prefix(kind), dir=path))
         try:
             write(tmp)
             files = sorted(os.listdir(tmp))
@@ -417,11 +449,13 @@ def _move_in(folder: Path, tmp: Path, kind: Kind, replace: bool) -> None:
     """
     new = sorted(os.listdir(tmp), key=lambda e: e == MANIFEST)
     entries = [e for e in os.listdir(folder) if e != tmp.name]
-    old = [e for e in _owned(folder, entries, kind) if replace or e in new]
+    old = [
+        e for e in _owned(folder, entries, kind) if (replace or e in new) and not _written_now(e)
+    ]
     old.sort(key=lambda e: e != MANIFEST)
     aside = None
     if old:
-        aside = Path(tempfile.mkdtemp(prefix=f"{PARTIAL_PREFIX}{kind.name}-", dir=folder))
+        aside = Path(tempfile.mkdtemp(prefix=_partial_prefix(kind), dir=folder))
     moved_out: list[str] = []
     moved_in: list[str] = []
     try:
