@@ -406,18 +406,23 @@ def test_run_after_cancelling_a_queued_job_starts_a_fresh_job_and_the_cancelled_
         manager.shutdown()
 
 
-def test_one_pages_cancel_does_not_stop_a_run_another_page_waits_for() -> None:
-    started = threading.Event()
+def slow_run(started: threading.Event, pause: float) -> Any:
+    """A run that sets ``started`` on its first day and takes ``pause`` seconds a day."""
 
     def slow(sc: Any, seed: int, progress: Any) -> Any:
         def each_day(done: int, total: int) -> None:
             started.set()
-            time.sleep(0.01)
+            time.sleep(pause)
             progress(done, total)
 
         return api.run(sc, seed, progress=each_day)
 
-    manager = JobManager(run=slow, workers=1)
+    return slow
+
+
+def test_one_pages_cancel_does_not_stop_a_run_another_page_waits_for() -> None:
+    started = threading.Event()
+    manager = JobManager(run=slow_run(started, pause=0.01), workers=1)
     try:
         first = manager.submit(prepare(small(), LIMITS))
         second = manager.submit(prepare(small(), LIMITS))
@@ -436,16 +441,7 @@ def test_one_pages_cancel_does_not_stop_a_run_another_page_waits_for() -> None:
 
 def test_run_after_cancelling_a_running_job_starts_a_fresh_job() -> None:
     started = threading.Event()
-
-    def slow(sc: Any, seed: int, progress: Any) -> Any:
-        def each_day(done: int, total: int) -> None:
-            started.set()
-            time.sleep(0.02)
-            progress(done, total)
-
-        return api.run(sc, seed, progress=each_day)
-
-    manager = JobManager(run=slow, workers=1)
+    manager = JobManager(run=slow_run(started, pause=0.02), workers=1)
     try:
         running = manager.submit(prepare(small(), LIMITS))
         assert started.wait(30)

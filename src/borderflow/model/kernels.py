@@ -19,9 +19,14 @@ KERNELS = ("numba", "numpy")
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 
+def chosen_kernel() -> str:
+    """The kernel the environment asks for (``numba`` unless it says otherwise)."""
+    return os.environ.get(KERNEL_VARIABLE, KERNELS[0])
+
+
 def kernel_problem() -> str | None:
     """What is wrong with the kernel the environment asks for, or None."""
-    chosen = os.environ.get(KERNEL_VARIABLE, KERNELS[0])
+    chosen = chosen_kernel()
     if chosen not in KERNELS:
         return f"{KERNEL_VARIABLE}={chosen!r}: expected {' or '.join(KERNELS)}"
     return None
@@ -36,4 +41,4 @@ def use_numba() -> bool:
     problem = kernel_problem()
     if problem is not None:
         raise ValueError(problem)
-    return HAVE_NUMBA and os.environ.get(KERNEL_VARIABLE, KERNELS[0]) == "numba"
+    return HAVE_NUMBA and chosen_kernel() == "numba"
