@@ -122,7 +122,7 @@ def run_borderflow(scenario: str, ports: int, days: int, seed: int) -> tuple[dic
     """Run borderflow; per-(port, day) outputs and the seconds per stage."""
     import borderflow
     from borderflow.engine.run import run
-    from borderflow.model.states import WAITING, Transition
+    from borderflow.scenario.vocabulary import WAITING, Transition
 
     sc = borderflow.load_scenario(scenario)
     t0 = time.perf_counter()

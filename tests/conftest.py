@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from borderflow.engine.run import RunOutput
-from borderflow.model.states import State
 from borderflow.scenario.load import load_scenario
 from borderflow.scenario.schema import Scenario
+from borderflow.scenario.vocabulary import State
 
 #: A line: Tegucigalpa (HND) -> Tapachula (MEX) -> Culiacán (MEX) -> Tijuana (border) with
 #: a port, a sector, plus a second border city (Mexicali) so destinations can split.

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from borderflow.engine.run import run
-from borderflow.model.states import State
 from borderflow.scenario.load import PARAMETERS_FILE, load_scenario, revalidate
 from borderflow.scenario.schema import Scenario
+from borderflow.scenario.vocabulary import State
 from conftest import dense_changes, dense_stocks, write_scenario
 
 START = dt.date(2020, 1, 1)

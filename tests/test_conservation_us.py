@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from borderflow.engine.run import RunOutput, run
 from borderflow.model.courts import OUTCOMES
 from borderflow.model.people import FLAG_HAS_CASE
-from borderflow.model.states import HOUSEHOLD_ROLES, State, Transition
 from borderflow.scenario.bounds import parameter_bound
 from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.load import load_scenario, revalidate
 from borderflow.scenario.schema import Scenario
+from borderflow.scenario.vocabulary import HOUSEHOLD_ROLES, State, Transition
 from conftest import dense_changes, dense_stocks, write_scenario
 
 START = dt.date(2020, 1, 1)

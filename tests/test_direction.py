@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 
 from borderflow.engine.run import RunOutput, run
-from borderflow.model.states import State, Transition
+from borderflow.scenario.vocabulary import State, Transition
 from conftest import BASE_TOML, policy
 
 SEEDS = (1, 2, 3)

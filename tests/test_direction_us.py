@@ -14,8 +14,8 @@ import numpy as np
 from borderflow.engine.run import RunOutput, run
 from borderflow.model.courts import OUTCOMES
 from borderflow.model.people import FLAG_IRREGULAR_ENTRY
-from borderflow.model.states import State, Transition
 from borderflow.results.results import Results
+from borderflow.scenario.vocabulary import State, Transition
 from conftest import BASE_TOML, policy
 
 SEEDS = (1, 2, 3)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from borderflow.engine.plan import DAY
-from borderflow.model.states import EVENTS, State, Transition, state_table, transition_table
+from borderflow.scenario.vocabulary import EVENTS, State, Transition, state_table, transition_table
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

@@ -19,9 +19,9 @@ from scipy.sparse.csgraph import dijkstra
 
 from borderflow.engine.run import RunOutput, run
 from borderflow.model.network import build_network, next_hop_depths
-from borderflow.model.states import State, Transition
 from borderflow.scenario.bounds import MAX_CAPACITY, MAX_DAYS, MAX_PLACES, UNLIMITED
 from borderflow.scenario.levers import per_day_counts, stock_counts
+from borderflow.scenario.vocabulary import State, Transition
 from conftest import policy, single_port_body
 from test_theory import daily_flow, head_for, list_length
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from borderflow.model.ledger import Durations, sum_by_key
-from borderflow.model.states import code_table, is_in
+from borderflow.scenario.vocabulary import code_table, is_in
 
 
 @given(st.lists(st.tuples(st.integers(0, 2**40), st.integers(1, 5)), max_size=60))

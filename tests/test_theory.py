@@ -30,7 +30,7 @@ import pytest
 
 from borderflow.engine.run import RunOutput, run
 from borderflow.model import theory
-from borderflow.model.states import WAITING, Transition
+from borderflow.scenario.vocabulary import WAITING, Transition
 from conftest import BASE_TOML, single_port_body
 
 PORT = "san_ysidro"

@@ -31,7 +31,7 @@ from scipy import stats
 
 from borderflow.engine.run import RunOutput, run
 from borderflow.model.courts import OUTCOMES
-from borderflow.model.states import State, Transition
+from borderflow.scenario.vocabulary import State, Transition
 from conftest import BASE_TOML
 
 REGULAR = 0  # docket code in the decisions and courts rows

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model.people import People
-from borderflow.model.states import code_table, is_in
+from borderflow.scenario.vocabulary import code_table, is_in
 
 #: Kinds of personal events there are (see ``borderflow.model.world.Event``); an agenda
 #: that takes them all need not check the kind.

@@ -20,9 +20,9 @@ import numpy as np
 
 from borderflow.model import processing
 from borderflow.model.queues import FifoQueues
-from borderflow.model.states import IS_WAITING, State, Transition, is_in
 from borderflow.model.world import Event, World, change
 from borderflow.scenario.levers import per_day_counts, stock_counts
+from borderflow.scenario.vocabulary import IS_WAITING, State, Transition, is_in
 
 # Plain ints for array comparisons and writes: NumPy takes a slower path for an IntEnum
 # member than for an int, a few microseconds a call.

@@ -27,14 +27,14 @@ import numpy as np
 
 from borderflow.model.people import FLAG_ASYLUM_BARRED, FLAG_HAS_CASE, FLAG_LAWYER
 from borderflow.model.removal import order_removal
-from borderflow.model.states import (
+from borderflow.model.world import MPP_DOCKET, UNLIMITED, Docket, World
+from borderflow.scenario.vocabulary import (
     IS_AWAITING_HEARING,
     NATIONALITIES,
     State,
     Transition,
     is_in,
 )
-from borderflow.model.world import MPP_DOCKET, UNLIMITED, Docket, World
 
 OUTCOMES = (
     "asylum_granted",

@@ -11,8 +11,8 @@ import numpy as np
 
 from borderflow.model import processing
 from borderflow.model.people import FLAG_ASYLUM_BARRED, FLAG_IRREGULAR_ENTRY, FLAG_PROSECUTED
-from borderflow.model.states import Household, State, Transition
 from borderflow.model.world import World
+from borderflow.scenario.vocabulary import Household, State, Transition
 
 # Plain ints for array comparisons and writes: NumPy takes a slower path for an IntEnum
 # member than for an int, a few microseconds a call.

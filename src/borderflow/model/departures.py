@@ -11,9 +11,9 @@ import numpy as np
 
 from borderflow.model import border, transit
 from borderflow.model.rng import choose
-from borderflow.model.states import NATIONALITIES, OUTSIDE, State, Transition
 from borderflow.model.world import ALREADY_WAITING, Group, World
 from borderflow.scenario.schema import Caravan
+from borderflow.scenario.vocabulary import NATIONALITIES, OUTSIDE, State, Transition
 
 
 def new_people(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from borderflow.model.people import People
-from borderflow.model.states import OUTSIDE, State, Transition
+from borderflow.scenario.vocabulary import OUTSIDE, State, Transition
 
 N_STATES = len(State) + 1  # state codes shifted by one so OUTSIDE (-1) is 0
 

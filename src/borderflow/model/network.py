@@ -9,7 +9,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from borderflow.scenario.schema import MODES, NATIONALITIES, Scenario
+from borderflow.scenario.schema import Scenario
+from borderflow.scenario.vocabulary import MODES, NATIONALITIES
 
 MODE_BIT = {mode: np.uint8(1 << i) for i, mode in enumerate(MODES)}
 

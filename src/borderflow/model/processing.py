@@ -39,9 +39,15 @@ from borderflow.model.people import (
 )
 from borderflow.model.removal import order_removal
 from borderflow.model.rng import choose, cumulative_shares
-from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES, Household, State, Transition
 from borderflow.model.world import MPP_DOCKET, REGULAR, Event, World, change
 from borderflow.scenario.levers import per_day_counts, stock_counts
+from borderflow.scenario.vocabulary import (
+    HOUSEHOLD_ROLES,
+    NATIONALITIES,
+    Household,
+    State,
+    Transition,
+)
 
 MEXICAN = NATIONALITIES.index("MEX")
 MPP_HAZARDS = (Event.MPP_GIVE_UP, Event.MPP_SETTLE, Event.MPP_CROSS)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from borderflow.model.states import State, Transition
 from borderflow.model.world import World, change
 from borderflow.scenario.levers import per_day_counts
+from borderflow.scenario.vocabulary import State, Transition
 
 # Most removals a day: the queue takes a count that fits in 32 bits.
 MAX_PER_DAY = 2**31 - 1

@@ -24,8 +24,8 @@ import numpy as np
 from borderflow.model import border, trip_walk
 from borderflow.model.network import MODE_BIT
 from borderflow.model.queues import expand
-from borderflow.model.states import NATIONALITIES, State, Transition
 from borderflow.model.world import TRANSIT_HAZARDS, Event, World, change
+from borderflow.scenario.vocabulary import NATIONALITIES, State, Transition
 
 MEXICAN = NATIONALITIES.index("MEX")
 

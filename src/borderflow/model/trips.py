@@ -15,7 +15,7 @@ import numpy as np
 
 from borderflow.model.people import People
 from borderflow.model.queues import expand
-from borderflow.model.states import State
+from borderflow.scenario.vocabulary import State
 
 
 class TripPool:

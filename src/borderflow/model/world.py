@@ -19,12 +19,12 @@ from borderflow.model.network import Network, build_network
 from borderflow.model.people import People
 from borderflow.model.queues import FifoQueue
 from borderflow.model.rng import Streams, cumulative_shares
-from borderflow.model.states import HOUSEHOLD_ROLES, NATIONALITIES
 from borderflow.model.trip_walk import Road
 from borderflow.model.trips import TripPool
 from borderflow.scenario.bounds import UNLIMITED as UNLIMITED  # re-exported for the stages
 from borderflow.scenario.levers import LeverSchedule, build_schedule
 from borderflow.scenario.schema import Caravan, GroupMix, Scenario
+from borderflow.scenario.vocabulary import HOUSEHOLD_ROLES, NATIONALITIES
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from borderflow.engine.run import RunOutput
 from borderflow.model.courts import OUTCOMES
-from borderflow.model.states import State, Transition
+from borderflow.scenario.vocabulary import State, Transition
 
 STATE_LABELS = ["outside"] + [s.label for s in State]  # code -1 → "outside"
 TRANSITION_LABELS = {t.value: t.label for t in Transition}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from borderflow.model.states import State, Transition
 from borderflow.scenario.errors import Problem
 from borderflow.scenario.schema import Scenario, Target
+from borderflow.scenario.vocabulary import State, Transition
 
 STATE_NAMES = {s.label for s in State}
 TRANSITION_NAMES = {t.label for t in Transition}

@@ -30,16 +30,7 @@ from pydantic import (
 
 from borderflow.scenario import bounds
 from borderflow.scenario.bounds import UNLIMITED_WORD, Bound, as_unlimited, lever_problem
-
-NATIONALITIES: tuple[str, ...] = ("HND", "GTM", "SLV", "NIC", "MEX", "OTH")
-HOUSEHOLD_ROLES: tuple[str, ...] = (
-    "single_adult",
-    "family_adult",
-    "family_child",
-    "unaccompanied_child",
-)
-PLACE_KINDS: tuple[str, ...] = ("origin", "town", "border_city", "port_of_entry", "us_sector")
-MODES: tuple[str, ...] = ("walk", "bus", "train")
+from borderflow.scenario.vocabulary import HOUSEHOLD_ROLES, NATIONALITIES
 
 
 def _not_a_bool(value: object) -> object:

@@ -12,7 +12,17 @@ from enum import IntEnum
 
 import numpy as np
 
-from borderflow.scenario.schema import HOUSEHOLD_ROLES, NATIONALITIES
+#: Nationalities a person can have (ISO 3166 alpha-3; OTH for every other).
+NATIONALITIES: tuple[str, ...] = ("HND", "GTM", "SLV", "NIC", "MEX", "OTH")
+#: Household roles, in the order of :class:`Household`'s codes.
+HOUSEHOLD_ROLES: tuple[str, ...] = (
+    "single_adult",
+    "family_adult",
+    "family_child",
+    "unaccompanied_child",
+)
+PLACE_KINDS: tuple[str, ...] = ("origin", "town", "border_city", "port_of_entry", "us_sector")
+MODES: tuple[str, ...] = ("walk", "bus", "train")
 
 __all__ = [
     "HOUSEHOLD_ROLES",
