@@ -12,7 +12,7 @@ join its list the day they set out); the peers are ``benchmarks/peers/simpy_port
 Every run is its own subprocess (peak memory is that run's own ``ru_maxrss``). Before
 any time is compared, the three tools' admissions/day, give-ups/day and mean wait of
 those admitted must agree with each other and with the exact Markov chain
-(``borderflow.model.theory``) within 4 standard errors (batch means over days after
+(``borderflow.analysis.theory``) within 4 standard errors (batch means over days after
 a warm-up). Slow Ciw runs (above ``--ciw-full-max`` arrivals) simulate only the first
 ``--ciw-fraction`` of the days and their time is scaled up: marked "extrapolated".
 
@@ -41,7 +41,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from borderflow.model.theory import steady_state as exact_port
+from borderflow.analysis.theory import steady_state as exact_port
 from peers.memory import peak_mib as peak_memory_mib
 
 LAM, QUOTA, P_RENEGE = 10.0, 8, 0.15  # the theory tests' "long queue" port
@@ -135,10 +135,10 @@ def run_borderflow(scenario: str, ports: int, days: int, seed: int) -> tuple[dic
         port_of[ids.index(f"city_{k:03d}")] = k
     f = out.flows
     res = {name: np.zeros((ports, days), np.int64) for name in ("admitted", "gave_up", "wait_sum")}
-    adm = f[:, 3] == Transition.ADMITTED_AT_PORT
-    np.add.at(res["admitted"], (port_of[f[adm, 1]], f[adm, 0]), f[adm, 7])
-    gone = (f[:, 3] == Transition.SETTLE) & np.isin(f[:, 4], WAITING)
-    np.add.at(res["gave_up"], (port_of[f[gone, 1]], f[gone, 0]), f[gone, 7])
+    adm = f[f.transition == Transition.ADMITTED_AT_PORT]
+    np.add.at(res["admitted"], (port_of[adm.place], adm.day), adm.n)
+    gone = f[(f.transition == Transition.SETTLE) & np.isin(f.from_state, WAITING)]
+    np.add.at(res["gave_up"], (port_of[gone.place], gone.day), gone.n)
     # Everyone in custody came through a port (give-ups settle; nobody crosses).
     people = out.people
     inside = people["ti_custody"] >= 0
@@ -169,27 +169,31 @@ def one(tool: str, ports: int, days: int, horizon: int, seed: int, scenario: str
     print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, **extra}))
 
 
-def batches(res: dict, horizon: int) -> np.ndarray:
+BATCHED = ("admitted", "gave_up", "wait_sum")
+
+
+def batches(res: dict, horizon: int) -> dict[str, np.ndarray]:
     """Per (port, batch) sums of admitted, gave_up, wait_sum over days after the warm-up."""
     n_batches = (horizon - WARM_UP) // BATCH
     stop = WARM_UP + n_batches * BATCH
-    cols = []
-    for name in ("admitted", "gave_up", "wait_sum"):
+    sums = {}
+    for name in BATCHED:
         x = res[name][:, WARM_UP:stop]
-        cols.append(x.reshape(x.shape[0], n_batches, BATCH).sum(axis=2).ravel())
-    return np.column_stack(cols).astype(float)
+        sums[name] = x.reshape(x.shape[0], n_batches, BATCH).sum(axis=2).ravel().astype(float)
+    return sums
 
 
-def estimate(b: np.ndarray) -> dict:
+def estimate(b: dict[str, np.ndarray]) -> dict:
     """Means and standard errors from batch sums (ratio estimator for the mean wait)."""
-    k = len(b)
-    adm, gone, wsum = b[:, 0] / BATCH, b[:, 1] / BATCH, b[:, 2]
-    ratio = wsum.sum() / b[:, 0].sum()
-    resid = wsum - ratio * b[:, 0]
+    admitted, wsum = b["admitted"], b["wait_sum"]
+    k = len(admitted)
+    adm, gone = admitted / BATCH, b["gave_up"] / BATCH
+    ratio = wsum.sum() / admitted.sum()
+    resid = wsum - ratio * admitted
     return {
         "admissions": (adm.mean(), adm.std(ddof=1) / math.sqrt(k)),
         "give_ups": (gone.mean(), gone.std(ddof=1) / math.sqrt(k)),
-        "mean_wait": (ratio, math.sqrt((resid**2).sum() * k / (k - 1)) / b[:, 0].sum()),
+        "mean_wait": (ratio, math.sqrt((resid**2).sum() * k / (k - 1)) / admitted.sum()),
         "batches": k,
     }
 
@@ -248,7 +252,7 @@ def main() -> None:
                     stages.append(info.get("stages", {}))
                     with np.load(npz) as res:
                         pooled.append(batches(dict(res), horizon))
-                est = estimate(np.concatenate(pooled))
+                est = estimate({k: np.concatenate([b[k] for b in pooled]) for k in BATCHED})
                 port_stages = ("departures", "transit", "shelter", "metering", "reneging")
                 share = (
                     statistics.median(

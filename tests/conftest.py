@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from borderflow.engine.run import RunOutput
+from borderflow.model.records import Flows, Stocks
 from borderflow.scenario.load import load_scenario
 from borderflow.scenario.schema import Scenario
-from borderflow.scenario.vocabulary import State
+from borderflow.scenario.vocabulary import WAITING, State, Transition
 
 #: A line: Tegucigalpa (HND) -> Tapachula (MEX) -> Culiacán (MEX) -> Tijuana (border) with
 #: a port, a sector, plus a second border city (Mexicali) so destinations can split.
@@ -113,6 +114,13 @@ asylum_port = { tijuana = "san_ysidro" }
 )
 
 
+def head_for(n_days: int, start: dt.date = dt.date(2020, 1, 1)) -> str:
+    """The TOML head above, with a run of ``n_days`` days from ``start``."""
+    end = start + dt.timedelta(days=n_days - 1)
+    head = BASE_TOML.replace("start = 2020-01-01", f"start = {start}")
+    return head.replace("end = 2020-03-31", f"end = {end}")
+
+
 def write_scenario(
     folder: Path, body: str = "", places: str = PLACES, routes: str = ROUTES, head: str = BASE_TOML
 ) -> Path:
@@ -157,13 +165,51 @@ def single_port_body(
     """
 
 
+def list_length(out: RunOutput, port: str = "san_ysidro") -> np.ndarray:
+    """People on ``port``'s list (waiting in its city) at the end of each day."""
+    return daily_stock(out, *WAITING, places=[out.place_ids.index(port)])
+
+
+# --- reading a run's tables ------------------------------------------------------------------
+
+
+def per_day(rows: Flows | Stocks, n_days: int) -> np.ndarray:
+    """People per day in ``rows``: flows made, or end-of-day stocks."""
+    return np.bincount(rows.day, weights=rows.n, minlength=n_days)
+
+
+def daily_flow(
+    out: RunOutput,
+    *transitions: Transition,
+    from_states: tuple[State, ...] | None = None,
+    to_place: str | None = None,
+) -> np.ndarray:
+    """People making any of ``transitions`` each day (optionally from ``from_states`` only,
+    or into ``to_place`` only)."""
+    f = out.flows
+    rows = np.isin(f.transition, transitions)
+    if from_states is not None:
+        rows &= np.isin(f.from_state, from_states)
+    if to_place is not None:
+        rows &= f.to_place == out.place_ids.index(to_place)
+    return per_day(f[rows], out.scenario.n_days)
+
+
+def daily_stock(out: RunOutput, *states: State, places: list[int] | None = None) -> np.ndarray:
+    """People in any of ``states`` at the end of each day (optionally at ``places`` only)."""
+    s = out.stocks
+    rows = np.isin(s.state, states)
+    if places is not None:
+        rows &= np.isin(s.place, places)
+    return per_day(s[rows], out.scenario.n_days)
+
+
 def dense_stocks(out: RunOutput) -> np.ndarray:
     """``stock[day, place, state, group]`` from the stocks rows."""
     n = out.scenario.n_days, len(out.place_ids), len(State), max(len(out.group_names), 1)
     stock = np.zeros(n, np.int64)
-    if len(out.stocks):
-        d, p, s, g, k = out.stocks.T
-        np.add.at(stock, (d, p, s, g), k)
+    s = out.stocks
+    np.add.at(stock, (s.day, s.place, s.state, s.group), s.n)
     return stock
 
 
@@ -171,12 +217,22 @@ def dense_changes(out: RunOutput) -> np.ndarray:
     """The day's change of each stock cell, from the flows rows alone."""
     n = out.scenario.n_days, len(out.place_ids), len(State), max(len(out.group_names), 1)
     change = np.zeros(n, np.int64)
-    if len(out.flows):
-        d, place, to_place, _, from_s, to_s, g, k = out.flows.T
-        np.add.at(change, (d, to_place, to_s, g), k)
-        left = from_s >= 0
-        np.subtract.at(change, (d[left], place[left], from_s[left], g[left]), k[left])
+    f = out.flows
+    np.add.at(change, (f.day, f.to_place, f.to_state, f.group), f.n)
+    left = f[f.from_state >= 0]
+    np.subtract.at(change, (left.day, left.place, left.from_state, left.group), left.n)
     return change
+
+
+def assert_same_tables(a: RunOutput, b: RunOutput, *names: str) -> None:
+    """The tables ``names`` of two runs are equal, column by column."""
+    for name in names:
+        for column in getattr(a, name).columns():
+            np.testing.assert_array_equal(
+                getattr(getattr(a, name), column),
+                getattr(getattr(b, name), column),
+                err_msg=f"{name}.{column}",
+            )
 
 
 def policy(date: dt.date, setting: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from borderflow.analysis.calibrate import _abc_smc, distance, target_scales, weighted_quantile
+from borderflow.analysis.calibrate import distance, target_scales, weighted_quantile
+from borderflow.analysis.calibrate.abc_smc import abc_smc
 from borderflow.scenario.schema import Target
 
 
@@ -22,7 +23,7 @@ class GaussianModel:
 
 def test_posterior_matches_the_closed_form() -> None:
     lo, hi = np.array([0.0]), np.array([10.0])
-    pop, history = _abc_smc(
+    pop, history = abc_smc(
         GaussianModel(),
         lo,
         hi,

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from borderflow.analysis import backends
-from borderflow.analysis.backends import Task, run_tasks, spawn_seeds, task_seed
+from borderflow.analysis import executor as backends
+from borderflow.analysis.executor import Task, run_tasks, spawn_seeds, task_seed
 
 
 def draw(task: Task) -> float:

@@ -21,20 +21,23 @@ import pytest
 from typer.testing import CliRunner
 
 import borderflow
+from borderflow.analysis import theory
+from borderflow.engine.plan import DAY
 from borderflow.engine.run import run as run_engine
 from borderflow.flee import kernel as flee_kernel
 from borderflow.flee import rules as flee_rules
 from borderflow.flee.io import load_flee
 from borderflow.flee.run import run_flee
 from borderflow.interfaces.cli import app
-from borderflow.model import courts, kernels, theory, transit, trip_walk
+from borderflow.model import courts, kernels, transit, trip_walk
 from borderflow.model.network import build_network
 from borderflow.model.world import build_world
 from borderflow.scenario import bounds
 from borderflow.scenario.errors import ScenarioError
-from borderflow.scenario.levers import build_schedule
+from borderflow.scenario.levers import LEVER_BOUNDS, build_schedule
 from borderflow.scenario.load import PARAMETERS_FILE, apply_settings, load_scenario, revalidate
 from borderflow.scenario.schema import PER_PLACE_LEVERS, SCALAR_LEVERS, Scenario
+from borderflow.scenario.vocabulary import DocketKind
 from conftest import BASE_TOML, FULL_BODY, PLACES, ROUTES, write_scenario
 from hostile import Edit, at, refusal, scenario_data, time_limit, toml_text, widened
 from test_flee_rules import write_folder
@@ -274,7 +277,7 @@ def test_unlimited_is_one_value_kept_through_json_and_scaling(
 def test_unlimited_judges_decide_cases(tiny: Callable[..., Scenario]) -> None:
     body = FULL_BODY.replace("asylum_ban = false", 'asylum_ban = false\njudges = "unlimited"')
     out = run_engine(tiny(body), seed=1)
-    assert out.decisions[:, 3].sum() > 0
+    assert out.decisions.n.sum() > 0
 
 
 def test_no_lever_product_overflows_int64() -> None:
@@ -288,9 +291,9 @@ def test_no_lever_product_overflows_int64() -> None:
 
 
 def test_the_docket_clamps_judges_whatever_the_levers(tiny: Callable[..., Scenario]) -> None:
-    world = build_world(tiny(FULL_BODY), seed=1)
+    world = build_world(tiny(FULL_BODY), 1, DAY)
     world.levers.judges[:] = 1e300  # past any validation
-    slots = courts._bench(world, "regular").slots
+    slots = courts._docket(world, DocketKind.REGULAR).slots
     assert (slots == bounds.UNLIMITED).all()
 
 
@@ -298,7 +301,7 @@ def test_the_docket_clamps_judges_whatever_the_levers(tiny: Callable[..., Scenar
 
 
 def test_every_lever_has_a_kind() -> None:
-    assert set(bounds.LEVER_BOUNDS) == set(PER_PLACE_LEVERS) | set(SCALAR_LEVERS)
+    assert set(LEVER_BOUNDS) == set(PER_PLACE_LEVERS) | set(SCALAR_LEVERS)
 
 
 def test_every_unit_of_the_parameter_table_is_known() -> None:
@@ -329,7 +332,7 @@ def test_runs_at_unusual_years_are_within_bounds(tmp_path: Path) -> None:
     for year in ("1618", "9918"):
         text = (BASE_TOML + FULL_BODY).replace("2020-", f"{year}-")
         sc = load_scenario(write_scenario(tmp_path / year, head="", body=text))
-        assert run_engine(sc, seed=1).stocks[:, 4].sum() > 0
+        assert run_engine(sc, seed=1).stocks.n.sum() > 0
     last = (BASE_TOML + FULL_BODY).replace("2020-", "9999-")
     assert load_scenario(write_scenario(tmp_path / "9999", head="", body=last)).end.year == 9999
 
@@ -416,10 +419,11 @@ def test_a_caravan_that_cannot_reach_its_via_stops_with_an_error() -> None:
 def test_the_rounds_of_a_day_are_bounded(
     tiny: Callable[..., Scenario], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    world = build_world(tiny(FULL_BODY), seed=1)
-    monkeypatch.setattr(transit, "fragments_due", lambda world, day: True)  # never settles
+    world = build_world(tiny(FULL_BODY), 1, DAY)
+    road = world.stages["transit"]
+    monkeypatch.setattr(road, "fragments_due", lambda world, day: True)  # never settles
     with time_limit(20), pytest.raises(RuntimeError, match="still moving"):
-        transit.step(world, 0)
+        road.step(world, 0)
     assert transit.round_limit(world) == world.net.n * 2 + 8
 
 

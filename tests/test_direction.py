@@ -1,8 +1,10 @@
 """Levers and parameters push the results the way they should.
 
-Each story builds a small scenario on the tiny network (a background flow from ``home``
-to Tijuana, about 50 days' walk), runs two versions of it on the same seeds and compares
-totals; the comparisons are directions, never numbers pinned to a seed.
+Each story builds a small scenario on the tiny network, runs two versions of it on the same
+seeds and compares totals; the comparisons are directions, never numbers pinned to a seed.
+On the Mexican side people set out in ``home``, about 50 days' walk from Tijuana
+(:func:`flow_body`); on the U.S. side they appear in Tijuana itself, so they reach the border
+the day they set out (:func:`us_body`).
 """
 
 from __future__ import annotations
@@ -12,16 +14,52 @@ import datetime as dt
 import numpy as np
 
 from borderflow.engine.run import RunOutput, run
-from borderflow.scenario.vocabulary import State, Transition
-from conftest import BASE_TOML, policy
+from borderflow.model.records import Decisions, Waits
+from borderflow.results.results import Results
+from borderflow.scenario.vocabulary import (
+    CourtOutcome,
+    DocketKind,
+    Flag,
+    State,
+    Transition,
+    WaitOutcome,
+)
+from conftest import daily_flow, daily_stock, head_for, policy
 
 SEEDS = (1, 2, 3)
-START = dt.date(2020, 1, 1)
+REGULAR = DocketKind.REGULAR
+FAST_COURTS = "case_active_days = { value = 10, low = 1, high = 400 }"
 
 
-def head(days: int) -> str:
-    """The fixture's TOML head, with a run of ``days`` days from 2020-01-01."""
-    return BASE_TOML.replace("end = 2020-03-31", f"end = {START + dt.timedelta(days - 1)}")
+def runs(scenario, check: bool = False) -> list[RunOutput]:
+    """The scenario run once per seed."""
+    return [run(scenario, seed=s, check=check) for s in SEEDS]
+
+
+def total(outs: list[RunOutput], transition: Transition, to_place: str | None = None) -> float:
+    """Count of ``transition`` over all days and seeds (optionally only into ``to_place``)."""
+    return float(sum(daily_flow(o, transition, to_place=to_place).sum() for o in outs))
+
+
+def person_days(outs: list[RunOutput], state: State, kind: str | None = None) -> float:
+    """End-of-day stocks in ``state`` summed over days, places (of ``kind``) and seeds."""
+    result = 0.0
+    for o in outs:
+        places = None
+        if kind is not None:
+            places = [i for i, p in enumerate(o.scenario.places) if p.kind == kind]
+        result += float(daily_stock(o, state, places=places).sum())
+    return result
+
+
+def mean_wait(outs: list[RunOutput], outcome: WaitOutcome = WaitOutcome.ADMITTED) -> float:
+    """Mean days waited by those whose wait at a port ended with ``outcome``."""
+    w = Waits.concat([o.waits for o in outs])
+    w = w[w.outcome == outcome]
+    return float((w.waited_days * w.n).sum() / w.n.sum())
+
+
+# --- the Mexican side: a flow from home to Tijuana -------------------------------------------
 
 
 def flow_body(
@@ -43,37 +81,6 @@ def flow_body(
     """
 
 
-def runs(scenario, check: bool = False) -> list[RunOutput]:
-    """The scenario run once per seed."""
-    return [run(scenario, seed=s, check=check) for s in SEEDS]
-
-
-def flows(out: RunOutput, transition: Transition, to_place: str | None = None) -> np.ndarray:
-    """Count of ``transition`` per day (optionally only into ``to_place``)."""
-    f = out.flows
-    rows = f[:, 3] == transition
-    if to_place is not None:
-        rows &= f[:, 2] == out.place_ids.index(to_place)
-    return np.bincount(f[rows, 0], weights=f[rows, 7], minlength=out.scenario.n_days)
-
-
-def total(outs: list[RunOutput], transition: Transition, to_place: str | None = None) -> float:
-    """Count of ``transition`` over all days and seeds."""
-    return float(sum(flows(o, transition, to_place).sum() for o in outs))
-
-
-def person_days(outs: list[RunOutput], state: State) -> float:
-    """End-of-day stocks in ``state`` summed over days, places and seeds."""
-    return float(sum(o.stocks[o.stocks[:, 2] == state, 4].sum() for o in outs))
-
-
-def mean_wait(outs: list[RunOutput], outcome: int = 0) -> float:
-    """Mean days waited by those whose wait ended with ``outcome`` (0 admitted, 1 left)."""
-    w = np.concatenate([o.waits for o in outs])
-    w = w[w[:, 1] == outcome]
-    return float((w[:, 2] * w[:, 3]).sum() / w[:, 3].sum())
-
-
 def test_lower_quota_means_longer_waits_and_more_crossings_between_ports(tiny):
     """Metering harder makes people wait longer, so more give up and cross between ports."""
     reneging = """
@@ -82,7 +89,8 @@ def test_lower_quota_means_longer_waits_and_more_crossings_between_ports(tiny):
     """
     low, high = (
         tiny(
-            flow_body(levers=f"quota = {{ san_ysidro = {q} }}", parameters=reneging), head=head(150)
+            flow_body(levers=f"quota = {{ san_ysidro = {q} }}", parameters=reneging),
+            head=head_for(150),
         )
         for q in (3, 12)
     )
@@ -103,7 +111,7 @@ def test_more_shelter_beds_mean_fewer_unsheltered_person_days(tiny):
     none, some = (
         tiny(
             flow_body(levers=f"quota = {{ san_ysidro = 4 }}\n    beds = {{ tijuana = {b} }}"),
-            head=head(120),
+            head=head_for(120),
         )
         for b in (0, beds)
     )
@@ -115,16 +123,14 @@ def test_more_shelter_beds_mean_fewer_unsheltered_person_days(tiny):
         none_runs, State.WAITING_UNSHELTERED
     )
     for out in some_runs:
-        sheltered = out.stocks[out.stocks[:, 2] == State.WAITING_SHELTERED]
-        per_day = np.bincount(sheltered[:, 0], weights=sheltered[:, 4])
-        assert per_day.max() <= beds
+        assert daily_stock(out, State.WAITING_SHELTERED).max() <= beds
 
 
 def test_stronger_mexican_enforcement_means_fewer_reach_the_border(tiny):
     """Tripling Mexico's enforcement deports more people on the road and fewer reach Tijuana."""
     detain = "p_detain_mexico = 0.02"
     weak, strong = (
-        tiny(flow_body(levers=f"mexico_enforcement = {m}", parameters=detain), head=head(120))
+        tiny(flow_body(levers=f"mexico_enforcement = {m}", parameters=detain), head=head_for(120))
         for m in (1.0, 3.0)
     )
     weak_runs, strong_runs = runs(weak), runs(strong)
@@ -144,14 +150,12 @@ def test_quota_opened_on_a_date_admits_from_that_day(tiny):
         flow_body(
             levers="quota = { san_ysidro = 0 }", policies=policy(opens, '"quota.san_ysidro" = 20')
         ),
-        head=head(120),
+        head=head_for(120),
     )
     day = sc.day_of(opens)
     for out in runs(sc, check=True):
-        admitted = flows(out, Transition.ADMITTED_AT_PORT)
-        waiting = out.stocks[
-            (out.stocks[:, 0] == day - 1) & (out.stocks[:, 2] == State.WAITING_UNSHELTERED), 4
-        ].sum()
+        admitted = daily_flow(out, Transition.ADMITTED_AT_PORT)
+        waiting = daily_stock(out, State.WAITING_UNSHELTERED)[day - 1]
         assert waiting > 20  # a queue has built up while the port was closed
         assert not admitted[:day].any()
         assert admitted[day] == 20
@@ -163,27 +167,28 @@ def test_enforcement_raised_on_a_date_raises_deportations_from_that_day(tiny):
     raised_on = dt.date(2020, 2, 15)
     detain = "p_detain_mexico = 0.01"
     before, after = (
-        tiny(flow_body(parameters=detain, policies=extra), head=head(90))
+        tiny(flow_body(parameters=detain, policies=extra), head=head_for(90))
         for extra in ("", policy(raised_on, "mexico_enforcement = 3.0"))
     )
     day = after.day_of(raised_on)
     base_runs, raised_runs = runs(before), runs(after)
 
     for b, r in zip(base_runs, raised_runs, strict=True):
-        assert np.array_equal(b.flows[b.flows[:, 0] < day], r.flows[r.flows[:, 0] < day])
-    deported_base = sum(flows(o, Transition.DEPORTED_BY_MEXICO)[day:].sum() for o in base_runs)
-    deported_raised = sum(flows(o, Transition.DEPORTED_BY_MEXICO)[day:].sum() for o in raised_runs)
+        assert b.flows[b.flows.day < day] == r.flows[r.flows.day < day]
+    deported = lambda o: daily_flow(o, Transition.DEPORTED_BY_MEXICO)[day:].sum()  # noqa: E731
+    deported_base = sum(deported(o) for o in base_runs)
+    deported_raised = sum(deported(o) for o in raised_runs)
     assert deported_raised > 1.5 * deported_base
 
 
 def test_asylum_ban_bars_every_apprehension_from_its_date_only(tiny):
     """With the ban on from a date, every apprehension from that day on is barred, none before."""
     ban_on = dt.date(2020, 3, 10)
-    sc = tiny(flow_body(policies=policy(ban_on, "asylum_ban = true")), head=head(120))
+    sc = tiny(flow_body(policies=policy(ban_on, "asylum_ban = true")), head=head_for(120))
     day = sc.day_of(ban_on)
     for out in runs(sc):
-        barred = flows(out, Transition.ASYLUM_BARRED)
-        apprehended = flows(out, Transition.APPREHENDED)
+        barred = daily_flow(out, Transition.ASYLUM_BARRED)
+        apprehended = daily_flow(out, Transition.APPREHENDED)
         assert apprehended[:day].sum() > 0  # there were apprehensions before the ban
         assert not barred[:day].any()
         assert apprehended[day:].sum() > 0
@@ -193,10 +198,252 @@ def test_asylum_ban_bars_every_apprehension_from_its_date_only(tiny):
 def test_lower_apprehension_probability_means_more_evade(tiny):
     """Fewer crossers between ports are caught when Border Patrol catches fewer."""
     lax, tight = (
-        tiny(flow_body(levers=f"p_apprehend = {{ tijuana = {p} }}"), head=head(120))
+        tiny(flow_body(levers=f"p_apprehend = {{ tijuana = {p} }}"), head=head_for(120))
         for p in (0.3, 0.9)
     )
     lax_runs, tight_runs = runs(lax), runs(tight)
 
     assert total(lax_runs, Transition.EVADED) > total(tight_runs, Transition.EVADED)
     assert total(lax_runs, Transition.APPREHENDED) < total(tight_runs, Transition.APPREHENDED)
+
+
+# --- the U.S. side: people appear in Tijuana --------------------------------------------------
+
+
+def us_body(
+    per_day: float = 10.0,
+    household: str = "single_adult = 1.0",
+    levers: str = "",
+    parameters: str = "",
+    extra: str = "",
+    join: float = 1.0,
+) -> str:
+    """People appear in Tijuana (HND), ``join`` of them queue at the port (no quota), the
+    rest cross between ports; with extra lever, parameter and trailing TOML lines."""
+    return f"""
+    [levers]
+    {levers}
+
+    [parameters]
+    p_join_waitlist = {{ value = {join}, low = 0.0, high = 1.0 }}
+    {parameters}
+
+    [background]
+    daily = {{ HND = {per_day} }}
+    origins = {{ HND = "tijuana" }}
+    destinations = {{ tijuana = 1.0 }}
+    household = {{ {household} }}
+    {extra}
+    """
+
+
+def stock_on(out: RunOutput, state: State, day: int) -> int:
+    """People in ``state`` at the end of ``day``."""
+    return int(daily_stock(out, state)[day])
+
+
+def mean_time_to_decision(outs: list[RunOutput]) -> float:
+    """Mean days from custody to a decision on the regular docket, over all seeds."""
+    d = Decisions.concat([o.decisions for o in outs])
+    d = d[(d.docket == REGULAR) & (d.outcome != CourtOutcome.HEARINGS_BEGAN)]
+    return float((d.days * d.n).sum() / d.n.sum())
+
+
+def final_backlog(out: RunOutput) -> int:
+    """Regular-docket cases waiting, in hearings or pending from the start, on the last day."""
+    return int(out.courts.backlog[out.courts.docket == REGULAR][-1])
+
+
+def released_families(
+    levers: str = "", parameters: str = "", per_day: float = 10.0, join: float = 1.0
+) -> str:
+    """Families in custody, all released with a notice to appear."""
+    return us_body(
+        per_day=per_day,
+        join=join,
+        household="family_adult = 1.0",
+        levers=levers,
+        parameters=f"p_release_family = 1.0\n    {parameters}",
+    )
+
+
+def test_more_judges_mean_faster_decisions_and_a_smaller_backlog(tiny):
+    """Judges hear 1.6 cases a day each: 3 judges cannot keep up with 10 cases a day, 8 can."""
+    backlog = '[courts]\n    initial_backlog = 300\n    initial_backlog_source = "assumed"'
+    few, many = (
+        tiny(
+            released_families(
+                levers=f"judges = {j}",
+                parameters="case_active_days = { value = 20, low = 1, high = 400 }",
+            )
+            + backlog,
+            head=head_for(200),
+        )
+        for j in (3, 8)
+    )
+    few_runs, many_runs = runs(few), runs(many)
+
+    assert mean_time_to_decision(few_runs) > mean_time_to_decision(many_runs)
+    for f, m in zip(few_runs, many_runs, strict=True):
+        assert final_backlog(f) > final_backlog(m)
+    for f, m in zip(few_runs[:1], many_runs[:1], strict=True):
+        us_few, us_many = (Results(o).summary_dict["us_processing"] for o in (f, m))
+        assert us_few["court_backlog_start"] == us_many["court_backlog_start"] >= 300
+        assert us_few["court_backlog_final"] == final_backlog(f)
+        assert us_few["court_backlog_final"] > us_many["court_backlog_final"]
+        assert us_few["time_to_decision"]["mean_days"] > us_many["time_to_decision"]["mean_days"]
+    # The pending cases are heard first: with more judges they are gone sooner.
+    for f, m in zip(few_runs, many_runs, strict=True):
+        pending = lambda o: o.courts.pending_from_start[o.courts.docket == REGULAR]  # noqa: E731
+        assert (pending(f) >= pending(m)).all() and pending(f).sum() > pending(m).sum()
+
+
+def test_mpp_moves_detention_to_waiting_in_mexican_border_cities(tiny):
+    """Returning everyone to Tijuana under MPP empties U.S. detention and fills the city."""
+    off, on = (
+        tiny(
+            us_body(levers=f"mpp = {{ tijuana = {share} }}\n    mpp_judges = 5"), head=head_for(150)
+        )
+        for share in (0.0, 1.0)
+    )
+    off_runs, on_runs = runs(off), runs(on, check=True)
+
+    assert person_days(on_runs, State.DETAINED) < person_days(off_runs, State.DETAINED)
+    assert person_days(off_runs, State.MPP_WAITING) == 0
+    in_cities = person_days(on_runs, State.MPP_WAITING, kind="border_city")
+    assert in_cities > 0 and in_cities == person_days(on_runs, State.MPP_WAITING)
+    assert total(on_runs, Transition.RETURNED_TO_MEXICO) > 0
+    us_off, us_on = (Results(o[0]).summary_dict["us_processing"] for o in (off_runs, on_runs))
+    assert us_on["detention_bed_days"] < us_off["detention_bed_days"]
+    assert us_on["mpp_returned"] > us_off["mpp_returned"] == 0
+
+
+def test_fewer_credible_fear_interviews_mean_a_longer_queue(tiny):
+    """Ten single adults a day claim fear at the port; 4 interviews a day cannot keep up."""
+    slow, fast = (
+        tiny(us_body(levers=f"cf_interviews_per_day = {n}"), head=head_for(120)) for n in (4, 20)
+    )
+    slow_runs, fast_runs = runs(slow), runs(fast)
+
+    assert person_days(slow_runs, State.AWAITING_CREDIBLE_FEAR) > person_days(
+        fast_runs, State.AWAITING_CREDIBLE_FEAR
+    )
+    for s, f in zip(slow_runs, fast_runs, strict=True):
+        last = s.scenario.n_days - 1
+        assert stock_on(s, State.AWAITING_CREDIBLE_FEAR, last) > stock_on(
+            f, State.AWAITING_CREDIBLE_FEAR, last
+        )
+        interviews = daily_flow(s, Transition.CREDIBLE_FEAR_PASSED, Transition.CREDIBLE_FEAR_FAILED)
+        assert interviews.max() <= 4
+
+
+def test_fewer_removals_a_day_mean_more_people_awaiting_removal(tiny):
+    """Most fail the credible-fear interview; 2 removals a day leave a growing queue."""
+    slow, fast = (
+        tiny(
+            us_body(levers=f"p_credible_fear_pass = 0.2\n    removals_per_day = {n}"),
+            head=head_for(120),
+        )
+        for n in (2, 50)
+    )
+    slow_runs, fast_runs = runs(slow), runs(fast)
+
+    assert person_days(slow_runs, State.AWAITING_REMOVAL) > person_days(
+        fast_runs, State.AWAITING_REMOVAL
+    )
+    assert total(slow_runs, Transition.REMOVED) < total(fast_runs, Transition.REMOVED)
+    for s in slow_runs:
+        assert daily_flow(s, Transition.REMOVED).max() <= 2
+
+
+def test_lower_apprehension_probability_means_more_evade_and_fewer_in_custody(tiny):
+    """Everyone crosses between ports; Border Patrol catching fewer means fewer U.S. cases."""
+    lax, tight = (
+        tiny(us_body(levers=f"p_apprehend = {{ tijuana = {p} }}", join=0.0), head=head_for(100))
+        for p in (0.3, 0.9)
+    )
+    lax_runs, tight_runs = runs(lax), runs(tight)
+
+    assert total(lax_runs, Transition.EVADED) > total(tight_runs, Transition.EVADED)
+    assert total(lax_runs, Transition.APPREHENDED) < total(tight_runs, Transition.APPREHENDED)
+    assert person_days(lax_runs, State.IN_CUSTODY) < person_days(tight_runs, State.IN_CUSTODY)
+    assert total(lax_runs, Transition.ADMITTED_AT_PORT) == 0
+
+
+def grants(outs: list[RunOutput], irregular: bool) -> int:
+    """People granted asylum who entered between ports (or at a port)."""
+    n = 0
+    for o in outs:
+        entered_between = (o.people["flags"] & Flag.IRREGULAR_ENTRY) > 0
+        n += int(
+            ((o.people["state"] == State.ASYLUM_GRANTED) & (entered_between == irregular)).sum()
+        )
+    return n
+
+
+def test_asylum_ban_means_no_grants_for_those_who_entered_between_ports(tiny):
+    """Half queue at the port, half cross and are caught; the ban bars only the crossers."""
+    courts = f"{FAST_COURTS}\n    p_absentia_released = 0.1"
+    body = released_families(
+        per_day=20,
+        parameters=courts,
+        levers="p_apprehend = { tijuana = 1.0 }\n    asylum_ban = BAN",
+        join=0.5,
+    )
+    open_, banned = (
+        tiny(body.replace("BAN", ban), head=head_for(120)) for ban in ("false", "true")
+    )
+    open_runs, banned_runs = runs(open_), runs(banned)
+
+    assert grants(open_runs, irregular=True) > 0
+    assert grants(banned_runs, irregular=True) == 0
+    assert grants(banned_runs, irregular=True) < grants(open_runs, irregular=True)
+    assert grants(banned_runs, irregular=False) > 0  # port entrants are not barred
+    assert total(banned_runs, Transition.ASYLUM_GRANTED) < total(
+        open_runs, Transition.ASYLUM_GRANTED
+    )
+
+
+def test_more_lawyers_mean_more_grants(tiny):
+    """With a lawyer a case is won ``lawyer_grant_factor`` times as often; more lawyers win more."""
+    few, many = (
+        tiny(
+            released_families(per_day=20, levers=f"p_lawyer = {share}", parameters=FAST_COURTS),
+            head=head_for(120),
+        )
+        for share in (0.05, 0.9)
+    )
+    few_runs, many_runs = runs(few), runs(many)
+
+    decided = lambda outs: sum(  # noqa: E731
+        total(outs, t)
+        for t in (
+            Transition.ASYLUM_GRANTED,
+            Transition.OTHER_RELIEF,
+            Transition.REMOVAL_ORDERED,
+            Transition.VOLUNTARY_DEPARTURE,
+        )
+    )
+    rate_few = total(few_runs, Transition.ASYLUM_GRANTED) / decided(few_runs)
+    rate_many = total(many_runs, Transition.ASYLUM_GRANTED) / decided(many_runs)
+    assert rate_many > 1.5 * rate_few, (rate_few, rate_many)
+
+
+def test_judges_raised_on_a_date_change_nothing_before_it(tiny):
+    """Two judges until a date, ten from it: identical runs before, more hearings from that day."""
+    raised_on = dt.date(2020, 3, 1)
+    base_body = released_families(levers="judges = 2", parameters=FAST_COURTS)
+    base, raised = (
+        tiny(base_body + extra, head=head_for(120))
+        for extra in ("", policy(raised_on, "judges = 10"))
+    )
+    day = raised.day_of(raised_on)
+    for b, r in zip(runs(base), runs(raised, check=True), strict=True):
+        assert b.flows[b.flows.day < day] == r.flows[r.flows.day < day]
+        assert b.stocks[b.stocks.day < day] == r.stocks[r.stocks.day < day]
+        assert b.courts[b.courts.day < day] == r.courts[r.courts.day < day]
+        in_hearings = lambda o: o.courts.in_hearings[o.courts.docket == REGULAR]  # noqa: E731
+        assert in_hearings(b).max() <= int(2 * 1.6 * 10)
+        assert in_hearings(r)[day] > in_hearings(b)[day]
+        assert in_hearings(r)[day:].max() <= int(10 * 1.6 * 10)
+        assert final_backlog(r) < final_backlog(b)

@@ -13,7 +13,8 @@ import pytest
 
 import borderflow
 from borderflow.analysis import ensemble as ens
-from borderflow.analysis.backends import task_seed
+from borderflow.analysis.executor import task_seed
+from borderflow.results.indicators import flatten
 
 RUNS = 6
 
@@ -281,7 +282,7 @@ def test_the_python_api(small):
 
 
 def test_indicators_are_flattened_and_the_seed_left_out():
-    flat = ens.flatten_indicators(
+    flat = flatten(
         {"seed": 3, "a": 1, "b": {"c": 2.5, "d": {"e": 4}}, "s": "x", "t": True, "f": {}}
     )
     assert flat == {"a": 1.0, "b.c": 2.5, "b.d.e": 4.0}

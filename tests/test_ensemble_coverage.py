@@ -10,13 +10,14 @@ errors of an empirical CDF over the runs plus the rounding of order statistics.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
 
 from borderflow.analysis import ensemble as ens
-from borderflow.model import theory
-from conftest import BASE_TOML, single_port_body
+from borderflow.analysis import theory
+from conftest import head_for, single_port_body
 
 LAM, QUOTA, P = 10.0, 8, 0.15
 DAYS, RUNS = 20, 100
@@ -40,9 +41,7 @@ def exact_quantile(cdf: np.ndarray, u: float) -> int:
 
 
 def test_bands_cover_the_exact_chain(tiny):
-    end = np.datetime64("2000-01-01") + np.timedelta64(DAYS - 1, "D")
-    head = BASE_TOML.replace("start = 2020-01-01", "start = 2000-01-01")
-    head = head.replace("end = 2020-03-31", f"end = {end}")
+    head = head_for(DAYS, start=dt.date(2000, 1, 1))
     sc = tiny(single_port_body("poisson", LAM, QUOTA, p_renege=P), head=head)
     res = ens.ensemble(sc, RUNS, seed=21, workers=2)
 

@@ -18,6 +18,7 @@ from borderflow.flee.out import averaged_relative_difference, out_table
 from borderflow.flee.rules import FleeModel
 from borderflow.flee.run import run_flee
 from borderflow.interfaces.cli import app
+from borderflow.model import kernels
 from borderflow.model.rng import Streams
 
 FLEE = Path(__file__).resolve().parents[2] / "shared" / "data" / "flee"
@@ -107,7 +108,7 @@ spawn_rules:
 """
 
 
-@pytest.mark.skipif(not flee_kernel.HAVE_NUMBA, reason="Numba is not installed")
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="Numba is not installed")
 @pytest.mark.parametrize("settings", [SETTINGS, EXTRA_SETTINGS], ids=["awareness2", "extras"])
 def test_compiled_and_python_days_agree(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: str
@@ -129,7 +130,7 @@ def test_compiled_and_python_days_agree(
     runs = {}
     for kernel in ("numba", "numpy"):
         monkeypatch.setenv("BORDERFLOW_KERNEL", kernel)
-        assert flee_kernel.use_numba() == (kernel == "numba")
+        assert kernels.use_numba() == (kernel == "numba")
         runs[kernel] = run_flee(sc, 5)
     a, b = runs["numba"], runs["numpy"]
     assert a.agents[-1] > 1000

@@ -17,14 +17,14 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from borderflow.engine.run import RunOutput, run
+from borderflow.engine.run import run
 from borderflow.model.network import build_network, next_hop_depths
 from borderflow.scenario.bounds import MAX_CAPACITY, MAX_DAYS, MAX_PLACES, UNLIMITED
 from borderflow.scenario.levers import per_day_counts, stock_counts
 from borderflow.scenario.vocabulary import State, Transition
-from conftest import policy, single_port_body
-from test_theory import daily_flow, head_for, list_length
+from conftest import daily_flow, daily_stock, head_for, list_length, policy, single_port_body
 
+START = dt.date(2000, 1, 1)
 N_DAYS = 30
 #: 0.4 a day, from day 0: the running sum passes a whole number on days 2 and 4 of 5.
 EVERY_FIFTH = np.tile([0, 0, 1, 0, 1], N_DAYS // 5)
@@ -33,13 +33,6 @@ EVERY_FIFTH = np.tile([0, 0, 1, 0, 1], N_DAYS // 5)
 def with_levers(body: str, levers: str) -> str:
     """``body`` with extra lines in its ``[levers]`` table."""
     return body.replace("[levers]\n", "[levers]\n" + levers, 1)
-
-
-def stock_of(out: RunOutput, state: State) -> np.ndarray:
-    """People in ``state`` at the end of each day, all places together."""
-    s = out.stocks
-    rows = s[:, 2] == int(state)
-    return np.bincount(s[rows, 0], weights=s[rows, 4], minlength=out.scenario.n_days)
 
 
 # --- the rules ---------------------------------------------------------------------------
@@ -75,16 +68,16 @@ def test_stocks_are_rounded_half_up():
 
 def test_a_fractional_quota_admits_two_in_five_days(tiny):
     """0.4 a day at a port with a long list: 1 admitted on days 2, 4, 7, 9, …"""
-    sc = tiny(single_port_body("constant", 10, 0.4, p_renege=0.0), head=head_for(N_DAYS))
+    sc = tiny(single_port_body("constant", 10, 0.4, p_renege=0.0), head=head_for(N_DAYS, START))
     out = run(sc, seed=1, check=True)
-    admitted = daily_flow(out, N_DAYS, [Transition.ADMITTED_AT_PORT])
+    admitted = daily_flow(out, Transition.ADMITTED_AT_PORT)
     assert admitted.tolist() == EVERY_FIFTH.tolist()
 
 
 def test_a_whole_quota_admits_its_value_every_day(tiny):
-    sc = tiny(single_port_body("constant", 10, 3, p_renege=0.0), head=head_for(N_DAYS))
+    sc = tiny(single_port_body("constant", 10, 3, p_renege=0.0), head=head_for(N_DAYS, START))
     out = run(sc, seed=1, check=True)
-    assert daily_flow(out, N_DAYS, [Transition.ADMITTED_AT_PORT]).tolist() == [3] * N_DAYS
+    assert daily_flow(out, Transition.ADMITTED_AT_PORT).tolist() == [3] * N_DAYS
 
 
 def test_fractional_interviews_and_removals_carry_their_fraction(tiny):
@@ -95,11 +88,11 @@ def test_fractional_interviews_and_removals_carry_their_fraction(tiny):
         "    p_credible_fear_pass = 0.0\n"
         "    removals_per_day = 0.3\n",
     )
-    out = run(tiny(body, head=head_for(N_DAYS)), seed=1, check=True)
-    interviewed = daily_flow(out, N_DAYS, [Transition.CREDIBLE_FEAR_FAILED])
+    out = run(tiny(body, head=head_for(N_DAYS, START)), seed=1, check=True)
+    interviewed = daily_flow(out, Transition.CREDIBLE_FEAR_FAILED)
     assert interviewed.tolist() == EVERY_FIFTH.tolist()
     # The removal queue never empties after the first failed interview (day 2).
-    removed = daily_flow(out, N_DAYS, [Transition.REMOVED])
+    removed = daily_flow(out, Transition.REMOVED)
     assert removed.tolist() == per_day_counts(np.full(N_DAYS, 0.3)).tolist()
     assert removed.sum() == 9
 
@@ -109,23 +102,23 @@ def test_fractional_beds_are_whole_beds(tiny):
     shelter = single_port_body("constant", 10, 0, p_renege=0.0).replace(
         "beds = { default = 0 }", "beds = { default = 2.6 }"
     )
-    out = run(tiny(shelter, head=head_for(N_DAYS)), seed=1, check=True)
-    assert stock_of(out, State.WAITING_SHELTERED).max() == 3
-    assert list_length(out, N_DAYS)[-1] == 10 * N_DAYS
+    out = run(tiny(shelter, head=head_for(N_DAYS, START)), seed=1, check=True)
+    assert daily_stock(out, State.WAITING_SHELTERED).max() == 3
+    assert list_length(out)[-1] == 10 * N_DAYS
 
     detention = with_levers(
         single_port_body("constant", 10, 5, p_renege=0.0),
         "    detention_beds = 2.6\n    p_credible_fear_pass = 1.0\n",
     )
-    out = run(tiny(detention, head=head_for(N_DAYS)), seed=1, check=True)
-    assert stock_of(out, State.DETAINED).max() == 3
+    out = run(tiny(detention, head=head_for(N_DAYS, START)), seed=1, check=True)
+    assert daily_stock(out, State.DETAINED).max() == 3
 
 
 def test_a_scaled_quota_admits_its_share(tiny):
     """Scaled by 0.1, a quota of 8 is 0.8 a day: about a tenth as many admitted, not none."""
-    sc = tiny(single_port_body("constant", 20, 8, p_renege=0.0), head=head_for(60))
-    full = daily_flow(run(sc, seed=1), 60, [Transition.ADMITTED_AT_PORT]).sum()
-    tenth = daily_flow(run(sc.scaled(0.1), seed=1), 60, [Transition.ADMITTED_AT_PORT]).sum()
+    sc = tiny(single_port_body("constant", 20, 8, p_renege=0.0), head=head_for(60, START))
+    full = daily_flow(run(sc, seed=1), Transition.ADMITTED_AT_PORT).sum()
+    tenth = daily_flow(run(sc.scaled(0.1), seed=1), Transition.ADMITTED_AT_PORT).sum()
     assert full == 8 * 60
     assert 0.5 < tenth / (full / 10) < 2
 
@@ -135,10 +128,10 @@ def test_unlimited_after_a_fractional_quota_admits_everyone(tiny):
     body = single_port_body("constant", 10, 0.5, p_renege=0.0) + policy(
         dt.date(2000, 1, 2), '"quota.san_ysidro" = "unlimited"'
     )
-    out = run(tiny(body, head=head_for(N_DAYS)), seed=1, check=True)
-    admitted = daily_flow(out, N_DAYS, [Transition.ADMITTED_AT_PORT])
+    out = run(tiny(body, head=head_for(N_DAYS, START)), seed=1, check=True)
+    admitted = daily_flow(out, Transition.ADMITTED_AT_PORT)
     assert admitted.tolist() == [0, 20] + [10] * (N_DAYS - 2)
-    assert not list_length(out, N_DAYS)[1:].any()
+    assert not list_length(out)[1:].any()
 
 
 # --- hop counts --------------------------------------------------------------------------

@@ -38,9 +38,10 @@ def test_durations_count_by_key_outcome_and_days(
         expected[(key, outcome, days)] = expected.get((key, outcome, days), 0) + 1
     durations.add(7, 1, np.array([], np.int64))  # nothing to count
     got = durations.table()
-    assert got.shape == (len(expected), 4)
-    assert [tuple(r[:3]) for r in got.tolist()] == sorted(expected)
-    assert [r[3] for r in got.tolist()] == [expected[k] for k in sorted(expected)]
+    assert len(got) == len(expected)
+    counted = zip(got.key.tolist(), got.outcome.tolist(), got.days.tolist(), strict=True)
+    assert list(counted) == sorted(expected)
+    assert got.n.tolist() == [expected[k] for k in sorted(expected)]
 
 
 def test_is_in_matches_isin_for_every_int8_code() -> None:

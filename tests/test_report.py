@@ -16,6 +16,7 @@ from borderflow.report import figures as figs
 from borderflow.report.geo import MAP_STATES, network_map, outlines
 from borderflow.report.html import FIGURES, REPORT_FILE, SECTIONS, write_report
 from borderflow.report.png import write_pngs
+from borderflow.results.indicators import flatten, has_us_side
 
 # Each bundled scenario, scaled so a run takes a second or so.
 SCALES = {
@@ -83,7 +84,7 @@ def test_each_bundled_scenario_has_a_whole_self_contained_report(written) -> Non
     for sid in SECTIONS:
         assert sid in page.ids, f"{name}: section {sid} missing"
     expected = set(FIGURES)
-    if not figs.has_us_part2(res.daily, res.courts):
+    if not has_us_side(flatten(res.summary_dict)):
         expected -= US_FIGURES
     for fid in expected:
         assert fid in page.ids, f"{name}: figure {fid} missing"
@@ -103,7 +104,7 @@ def test_each_bundled_scenario_has_a_whole_self_contained_report(written) -> Non
 def test_the_bundled_part2_scenarios_show_the_us_side(written) -> None:
     name, res, _, text = written
     if name in ("remain-in-mexico-2019", "national-fy2019"):
-        assert figs.has_us_part2(res.daily, res.courts)
+        assert has_us_side(flatten(res.summary_dict))
         assert res.summary_dict["us_processing"]["mpp_returned"] > 0
         for fid in US_FIGURES:
             assert f'id="{fid}"' in text
@@ -150,8 +151,8 @@ def test_the_map_draws_without_a_network(fall, monkeypatch: pytest.MonkeyPatch) 
     codes = {t.meta for t in fig.data if t.meta}
     assert {"USA", "MEX", "GTM", "HND", "SLV"} <= codes
     # outlines are plausible: Tijuana's latitude lies inside Mexico's extent
-    mex = np.array([p for ring in outlines()["countries"]["MEX"]["rings"] for p in ring])
-    assert mex[:, 1].min() < 16 < 32.5 < mex[:, 1].max() + 0.5
+    lat = np.array([lat for ring in outlines()["countries"]["MEX"]["rings"] for _, lat in ring])
+    assert lat.min() < 16 < 32.5 < lat.max() + 0.5
 
 
 def test_the_map_slider_shows_people_per_place_per_day(fall) -> None:

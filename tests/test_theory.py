@@ -1,6 +1,8 @@
-"""A single metered port agrees with queueing theory.
+"""The queues agree with queueing theory: a metered port with its exact Markov chain, the
+courts with Erlang C, detention with Erlang B.
 
-The order of one day at a port, as the engine runs it (see ``engine/plan.py``):
+**A metered port.** The order of one day at a port, as the engine runs it (see
+``engine/plan.py``):
 
 1. *Arrivals* — the day's new people reach the border city and join the **end** of
    the port's waitlist (with ``p_join_waitlist = 1`` every arrival joins; in these
@@ -17,51 +19,65 @@ The order of one day at a port, as the engine runs it (see ``engine/plan.py``):
 So with ``L`` the list length at the end of a day (the end-of-day stock),
 ``L' = Binomial(max(L + A − Q, 0), 1 − p)`` with ``A ~ Poisson(λ)`` (or ``A`` fixed).
 
-Closed forms are computed here, in the tests, and never taken from the engine.
+**The U.S. side.** Both designs make the people reaching a queue a Poisson stream. People
+appear in Tijuana at ``λ`` a day (Poisson), all put their names on the list
+(``p_join_waitlist = 1``), the port admits everyone the same day (no quota), and each spends
+an independent geometric number of days in CBP custody before the decision. Independent
+delays of a Poisson stream leave it Poisson (the displacement theorem), so, once the first
+custody stays are over, the people decided each day are Poisson(λ) and independent from day
+to day.
+
+The daily step (see ``engine/plan.py``): on each day detention releases come first
+(``detention``), then custody decisions (``custody``, ``credible_fear``, which file cases and
+ask for beds), then the courts decide finished cases and only then fill free places
+(``courts``). A stay or a case in hearings lasts a geometric number of days on {1, 2, …} with
+mean exactly ``1/p`` (``p = μ``): something that starts on day ``s`` and lasts ``S`` days ends
+on day ``s + S`` and is counted in ``S`` end-of-day snapshots. So both queues are exact
+discrete-time Markov chains, solved numerically beside the continuous-time closed forms; the
+gap between the two is the error of the daily step, and it is part of the tolerance.
+
+The closed forms and exact chains come from :mod:`borderflow.analysis.theory`, worked out
+from each queue's definition; none is taken from the engine.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 
 import numpy as np
 import pytest
 
+from borderflow.analysis import theory
+from borderflow.analysis.theory import (
+    detention_chain_loss,
+    docket_chain,
+    erlang_b,
+    erlang_c,
+    mmc_wait,
+)
 from borderflow.engine.run import RunOutput, run
-from borderflow.model import theory
-from borderflow.scenario.vocabulary import WAITING, Transition
-from conftest import BASE_TOML, single_port_body
+from borderflow.model.records import Waits
+from borderflow.scenario.vocabulary import (
+    WAITING,
+    CourtOutcome,
+    DocketKind,
+    State,
+    Transition,
+    WaitOutcome,
+)
+from conftest import daily_flow, daily_stock, head_for, list_length, single_port_body
 
+#: The first day of every run here.
+START = dt.date(2000, 1, 1)
 PORT = "san_ysidro"
 GIVE_UPS = (Transition.CROSS_BETWEEN_PORTS, Transition.SETTLE, Transition.GIVE_UP)
+REGULAR = DocketKind.REGULAR
+HEARINGS_BEGAN = CourtOutcome.HEARINGS_BEGAN
 
 
-def head_for(n_days: int) -> str:
-    """The fixture's TOML head, with a run of ``n_days`` days from 2000-01-01."""
-    end = np.datetime64("2000-01-01") + np.timedelta64(n_days - 1, "D")
-    head = BASE_TOML.replace("start = 2020-01-01", "start = 2000-01-01")
-    return head.replace("end = 2020-03-31", f"end = {end}")
-
-
-def list_length(out: RunOutput, n_days: int) -> np.ndarray:
-    """People on the port's list at the end of each day."""
-    port = out.place_ids.index(PORT)
-    s = out.stocks
-    rows = (s[:, 1] == port) & np.isin(s[:, 2], WAITING)
-    return np.bincount(s[rows, 0], weights=s[rows, 4], minlength=n_days)
-
-
-def daily_flow(out: RunOutput, n_days: int, transitions, from_states=None) -> np.ndarray:
-    """Flows per day with the given transitions (and, optionally, from the given states)."""
-    f = out.flows
-    rows = np.isin(f[:, 3], transitions)
-    if from_states is not None:
-        rows &= np.isin(f[:, 4], from_states)
-    return np.bincount(f[rows, 0], weights=f[rows, 7], minlength=n_days)
-
-
-# --- a. constant arrivals: the deterministic queue -------------------------------------------
+# --- a metered port, constant arrivals: the deterministic queue ------------------------------
 
 
 def even_arrivals(a: float, n_days: int) -> np.ndarray:
@@ -74,16 +90,18 @@ def even_arrivals(a: float, n_days: int) -> np.ndarray:
 def test_constant_arrivals_above_quota_queue_deterministically(tiny, arrivals, quota):
     """Arrivals above the quota, no reneging: the list grows by A − Q a day, waits are exact."""
     n_days = 60
-    sc = tiny(single_port_body("constant", arrivals, quota, p_renege=0.0), head=head_for(n_days))
+    sc = tiny(
+        single_port_body("constant", arrivals, quota, p_renege=0.0), head=head_for(n_days, START)
+    )
     out = run(sc, seed=3, check=True)
 
     per_day = even_arrivals(arrivals, n_days)
     assert per_day.min() >= quota  # the list never empties, so admissions are Q every day
     t = np.arange(n_days)
-    assert np.array_equal(list_length(out, n_days), np.cumsum(per_day) - (t + 1) * quota)
+    assert np.array_equal(list_length(out), np.cumsum(per_day) - (t + 1) * quota)
     if float(arrivals).is_integer():
-        assert np.array_equal(list_length(out, n_days), (t + 1) * (arrivals - quota))
-    admitted = daily_flow(out, n_days, [Transition.ADMITTED_AT_PORT])
+        assert np.array_equal(list_length(out), (t + 1) * (arrivals - quota))
+    admitted = daily_flow(out, Transition.ADMITTED_AT_PORT)
     assert np.array_equal(admitted, np.full(n_days, quota))
 
     # Person k (0-based, in arrival order) is admitted on day floor(k / Q).
@@ -92,29 +110,33 @@ def test_constant_arrivals_above_quota_queue_deterministically(tiny, arrivals, q
     waited = k // quota - arrival_day[k]
     expected = sorted(Counter(waited.tolist()).items())
     port = out.place_ids.index(PORT)
-    assert out.waits.tolist() == [[port, 0, w, n] for w, n in expected]
-    assert not daily_flow(out, n_days, GIVE_UPS).any()
+    assert out.waits == Waits(
+        port=np.full(len(expected), port),
+        outcome=np.full(len(expected), WaitOutcome.ADMITTED),
+        waited_days=[w for w, _ in expected],
+        n=[n for _, n in expected],
+    )
+    assert not daily_flow(out, *GIVE_UPS).any()
 
 
 def test_constant_arrivals_below_quota_never_queue(tiny):
     """Arrivals below the quota: all are admitted on the day they arrive; the list stays empty."""
     n_days, arrivals, quota = 40, 5, 8
-    sc = tiny(single_port_body("constant", arrivals, quota, p_renege=0.0), head=head_for(n_days))
+    sc = tiny(
+        single_port_body("constant", arrivals, quota, p_renege=0.0), head=head_for(n_days, START)
+    )
     out = run(sc, seed=3, check=True)
 
-    assert not list_length(out, n_days).any()
-    admitted = daily_flow(out, n_days, [Transition.ADMITTED_AT_PORT])
+    assert not list_length(out).any()
+    admitted = daily_flow(out, Transition.ADMITTED_AT_PORT)
     assert np.array_equal(admitted, np.full(n_days, arrivals))
     port = out.place_ids.index(PORT)
-    assert out.waits.tolist() == [[port, 0, 0, arrivals * n_days]]
+    assert out.waits == Waits(
+        port=[port], outcome=[WaitOutcome.ADMITTED], waited_days=[0], n=[arrivals * n_days]
+    )
 
 
-# --- b. Poisson arrivals with geometric patience: the exact Markov chain ---------------------
-
-
-def exact_chain(lam: float, quota: int, p: float) -> theory.PortSteadyState:
-    """Stationary law of ``L' = Binomial(max(L + A − Q, 0), 1 − p)``, ``A ~ Poisson(lam)``."""
-    return theory.steady_state(lam, quota, p)
+# --- a metered port, Poisson arrivals with geometric patience: the exact Markov chain --------
 
 
 def batch_means(x: np.ndarray, batch: int) -> tuple[float, float, int]:
@@ -138,26 +160,27 @@ POISSON_CASES = {
 def test_poisson_port_matches_markov_chain_steady_state(tiny, case):
     """Mean list length, admissions and give-ups a day agree with the exact chain within 4 SE."""
     lam, quota, p, kept, resolved = POISSON_CASES[case]
-    exact = exact_chain(lam, quota, p)
+    exact = theory.steady_state(lam, quota, p)
     assert exact.admissions + exact.give_ups == pytest.approx(lam, rel=1e-9)  # flow balance
 
     # Warm-up and batches long against the chain's own relaxation time.
     warm_up = max(100, math.ceil(30 * exact.relaxation_days))
     batch = max(25, math.ceil(20 * exact.relaxation_days))
     n_days = warm_up + kept
-    sc = tiny(single_port_body("poisson", lam, quota, p_renege=p), head=head_for(n_days))
+    sc = tiny(single_port_body("poisson", lam, quota, p_renege=p), head=head_for(n_days, START))
     out = run(sc, seed=11)
 
     series = {
-        "mean_length": list_length(out, n_days),
-        "admissions": daily_flow(out, n_days, [Transition.ADMITTED_AT_PORT]),
-        "give_ups": daily_flow(out, n_days, GIVE_UPS, WAITING),
+        "mean_length": list_length(out),
+        "admissions": daily_flow(out, Transition.ADMITTED_AT_PORT),
+        "give_ups": daily_flow(out, *GIVE_UPS, from_states=WAITING),
     }
     # Every finished wait that did not end in admission is a give-up, and vice versa.
-    assert out.waits[out.waits[:, 1] == 1, 3].sum() == series["give_ups"].sum()
-    assert out.waits[out.waits[:, 1] == 0, 3].sum() == series["admissions"].sum()
+    waits = out.waits
+    assert waits.n[waits.outcome == WaitOutcome.LEFT_LIST].sum() == series["give_ups"].sum()
+    assert waits.n[waits.outcome == WaitOutcome.ADMITTED].sum() == series["admissions"].sum()
 
-    off = exact_chain(lam, quota, 1.5 * p)
+    off = theory.steady_state(lam, quota, 1.5 * p)
     for name, x in series.items():
         sim, se, n_batches = batch_means(x[warm_up:], batch)
         assert n_batches >= 30
@@ -166,3 +189,230 @@ def test_poisson_port_matches_markov_chain_steady_state(tiny, case):
         if name in resolved:  # the band is narrow enough to catch p off by 50 %
             wrong = getattr(off, name)
             assert abs(sim - wrong) > 4 * se, f"{name}: p·1.5 gives {wrong:.4f}, also in the band"
+
+
+# --- the closed forms themselves ------------------------------------------------------------
+
+
+def test_closed_forms_match_textbook_values():
+    """The helpers against known values, so a wrong closed form cannot hide a wrong engine."""
+    assert erlang_b(1, 1.0) == pytest.approx(0.5)
+    assert erlang_b(2, 1.0) == pytest.approx(0.2)  # (1/2) / (1 + 1 + 1/2)
+    assert erlang_b(10, 10.0) == pytest.approx(0.21458, abs=1e-5)
+    assert erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = ρ
+    assert mmc_wait(1, 0.5, 1.0) == pytest.approx(1.0)  # M/M/1: ρ / (μ − λ)
+    assert erlang_c(2, 1.0) == pytest.approx(1 / 3)
+    # A short day (p → 0 with λ, p scaled together) approaches continuous time.
+    assert docket_chain(2, 0.01, 0.01)[0] == pytest.approx(mmc_wait(2, 0.01, 0.01), rel=0.03)
+    assert detention_chain_loss(3, 0.01, 0.005) == pytest.approx(erlang_b(3, 2.0), rel=0.03)
+
+
+def batch_ratio(num: np.ndarray, den: np.ndarray, batch: int) -> tuple[float, float, int]:
+    """Ratio of sums over stationary daily series, with its standard error from batch means.
+
+    ``num`` and ``den`` are (runs, days); each run is cut into batches of ``batch`` days and
+    each batch gives a ratio; the SE is their standard deviation over √(number of batches).
+    """
+    k = num.shape[1] // batch
+    sums = lambda x: x[:, : k * batch].reshape(len(x), k, batch).sum(axis=2).ravel()  # noqa: E731
+    ratios = sums(num) / sums(den)
+    return float(num.sum() / den.sum()), float(ratios.std(ddof=1) / math.sqrt(len(ratios))), k
+
+
+# --- courts: the regular docket is M/M/c ----------------------------------------------------
+
+DOCKET_JUDGES, COMPLETIONS, CASE_DAYS = 1, 0.8, 10  # c = 1 × 0.8 × 10 = 8 places
+DOCKET_LAMBDA = 0.64  # ρ = λ · case_active_days / c = 0.8
+DOCKET_SEEDS = (1, 2)
+DOCKET_WARM_UP = 600  # five relaxation times of the chain (about 115 days)
+DOCKET_KEPT = 11000
+DOCKET_BATCH = 1000
+
+
+def docket_body(lam: float) -> str:
+    """Families released with a notice to appear on the regular docket, λ a day (Poisson)."""
+    return f"""
+    [levers]
+    judges = {DOCKET_JUDGES}
+    mpp = {{ default = 0 }}
+
+    [parameters]
+    p_join_waitlist = 1.0
+    p_release_family = 1.0
+    completions_per_judge_day = {{ value = {COMPLETIONS}, low = 0.1, high = 2.0 }}
+    case_active_days = {{ value = {CASE_DAYS}, low = 1, high = 400 }}
+
+    [background]
+    daily = {{ OTH = {lam} }}
+    origins = {{ OTH = "tijuana" }}
+    destinations = {{ tijuana = 1.0 }}
+    household = {{ family_adult = 1.0 }}
+    """
+
+
+def began_waits(out: RunOutput, n_days: int) -> np.ndarray:
+    """Cases whose hearings began, by days waited since filing (regular docket)."""
+    d = out.decisions
+    rows = (d.docket == REGULAR) & (d.outcome == HEARINGS_BEGAN)
+    return np.bincount(d.days[rows], weights=d.n[rows], minlength=n_days)
+
+
+def test_docket_mean_wait_matches_erlang_c(tiny):
+    """Mean wait from filing to the start of hearings after a warm-up agrees with M/M/c.
+
+    c = judges × completions_per_judge_day × case_active_days = 8 places, μ = 1/10 a day,
+    λ = 0.64 a day, ρ = 0.8: W_q(M/M/c) = C(8, 6.4) / (cμ − λ) ≈ 2.86 days (6.25 days on
+    average for the 46 % who wait at all).
+
+    *Warm-up.* ``decisions`` aggregates the whole run, so each seed is run twice: for the
+    warm-up alone and for warm-up + kept days. The draws are per stage and per day, so the
+    shorter run is an exact prefix of the longer (asserted on the flows), and the difference
+    of their ``hearings_began`` rows is the waits of the cases taken up after the warm-up.
+
+    *Monte-Carlo error.* The waits are strongly correlated (a busy spell delays everyone in
+    it), so their spread says nothing about the error of their mean. By Little's law —
+    exact here, see :func:`docket_chain` — the same mean is the end-of-day queue (``courts``
+    rows) summed over the kept days, over the filings (asserted equal to the decisions
+    estimate up to the few cases straddling the ends). The exact chain gives the asymptotic
+    standard error of that ratio: σ/√T ≈ 0.39 days for T = 22,000 days. Batch means (22
+    batches of 1000 days, nine relaxation times each) measure it too, but underestimate it
+    (about 0.25): the queue's autocorrelation has a long tail. The test asserts the two agree
+    within a factor 2 and takes the larger as the SE.
+
+    *Daily step.* The exact discrete-time chain (decisions before intake on the same day,
+    Poisson filings in a batch, geometric hearings on {1, 2, …}) gives W_q ≈ 2.72 days; the
+    continuous closed form differs by δ ≈ 0.14 days. The test asserts δ < 1 day, the
+    simulation within 4 SE of the exact daily chain, and within 4 SE + δ (≈ 1.7 days) of
+    Erlang C.
+
+    *It can fail.* One place fewer (c = 7: W_q ≈ 12.6) or hearings 11 % longer (μ·0.9,
+    ρ = 0.89: W_q ≈ 8.4) fall far outside the band. Shorter waits are harder to tell
+    apart, as W_q cannot fall below 0: μ·1.2 (W_q ≈ 0.69) lies 2.2 days below the truth,
+    only 1.3 tolerances, and resolving it would need about four times the simulated days.
+    """
+    c = int(DOCKET_JUDGES * COMPLETIONS * CASE_DAYS)
+    mu, lam = 1.0 / CASE_DAYS, DOCKET_LAMBDA
+    assert c == 8 and lam / (c * mu) == pytest.approx(0.8)
+    closed = mmc_wait(c, lam, mu)
+    exact, sigma = docket_chain(c, lam, mu)
+    step_error = abs(exact - closed)
+    assert step_error < 1.0, "the daily step moves the mean wait by less than a day"
+
+    n_days = DOCKET_WARM_UP + DOCKET_KEPT
+    long_sc = tiny(docket_body(lam), head=head_for(n_days, START))
+    short_sc = tiny(docket_body(lam), head=head_for(DOCKET_WARM_UP, START))
+    waits = np.zeros(n_days)
+    queued, filed = [], []
+    for seed in DOCKET_SEEDS:
+        full, prefix = run(long_sc, seed=seed), run(short_sc, seed=seed)
+        early = full.flows[full.flows.day < DOCKET_WARM_UP]
+        assert prefix.flows == early, "the warm-up run is a prefix of the long run"
+        waits += began_waits(full, n_days) - began_waits(prefix, n_days)
+        courts = full.courts[full.courts.docket == REGULAR]
+        assert courts.in_hearings.max() <= c  # never more cases in hearings than places
+        queued.append(courts.waiting[DOCKET_WARM_UP:])
+        filed.append(daily_flow(full, Transition.CASE_FILED)[DOCKET_WARM_UP:])
+    assert (waits >= 0).all()
+    sim = float(np.arange(n_days) @ waits / waits.sum())
+    little, batch_se, k = batch_ratio(np.array(queued, float), np.array(filed), DOCKET_BATCH)
+    assert k * len(DOCKET_SEEDS) >= 20
+    theory_se = sigma / math.sqrt(np.array(filed).size)
+    assert 0.5 < batch_se / theory_se < 2.0, f"batch SE {batch_se:.3f}, theory {theory_se:.3f}"
+    se = max(batch_se, theory_se)
+    assert abs(sim - little) < 0.25 * se, f"decisions {sim:.3f} vs queue/filings {little:.3f}"
+    assert np.array(filed).mean() == pytest.approx(lam, rel=0.03)
+
+    report = (
+        f"sim {sim:.3f} (queue/filings {little:.3f}) SE {se:.3f} (batch {batch_se:.3f}); "
+        f"daily chain {exact:.3f}; Erlang C {closed:.3f}"
+    )
+    print(report)
+    assert abs(sim - exact) < 4 * se, report
+    tolerance = 4 * se + step_error
+    assert abs(sim - closed) < tolerance, report
+    for name, wrong in (("c − 1", mmc_wait(c - 1, lam, mu)), ("μ·0.9", mmc_wait(c, lam, 0.9 * mu))):
+        assert abs(sim - wrong) > tolerance, f"{name} gives {wrong:.3f}, also in the band; {report}"
+
+
+# --- detention: Erlang's loss system --------------------------------------------------------
+
+BEDS, STAY_DAYS, DETENTION_LAMBDA = 10, 10, 1.0  # offered load a = λ/μ = 10 beds
+DETENTION_WARM_UP = 200  # twenty mean stays
+DETENTION_KEPT = 8000
+DETENTION_BATCH = 500
+
+
+def detention_body(beds: int, stay: float, lam: float) -> str:
+    """Single adults admitted at the port claim fear, all pass, and ask for a bed."""
+    return f"""
+    [levers]
+    detention_beds = {beds}
+    cf_interviews_per_day = 1e9
+    p_credible_fear_pass = 1.0
+    judges = 0
+
+    [parameters]
+    p_join_waitlist = 1.0
+    dur_detention_days = {{ value = {stay}, low = 1, high = 100 }}
+
+    [background]
+    daily = {{ OTH = {lam} }}
+    origins = {{ OTH = "tijuana" }}
+    destinations = {{ tijuana = 1.0 }}
+    household = {{ single_adult = 1.0 }}
+    """
+
+
+def test_detention_losses_match_erlang_b(tiny):
+    """The share released for lack of a bed agrees with Erlang's loss formula B(c, λ/μ).
+
+    c = 10 beds, mean stay 1/μ = 10 days, λ = 1 a day: B(10, 10) ≈ 0.2146. No judge sits
+    (``judges = 0``), so no court decision ends a stay early; every stay is geometric.
+
+    *Monte-Carlo error.* Losses and requests per day (``released_no_bed``, ``detained``)
+    after a warm-up of twenty mean stays, in batches of 500 days (fifty mean stays, so
+    nearly independent): the SE of the loss share is about 0.007.
+
+    *Daily step.* Releases come before admissions each day, so a bed freed on a day serves
+    that whole day's requests, and a stay of S days holds its bed for S nights; the exact
+    daily chain gives 0.1955, δ ≈ 0.019 below B(10, 10). The effect is that of stays about
+    half a day shorter, and the test asserts the exact value lies between B for stays one
+    day shorter, B(c, λ(1/μ − 1)), and B(c, λ/μ): the daily step is worth less than a day of
+    stay. The simulation must lie within 4 SE of the exact chain and within 4 SE + δ of B.
+
+    *It can fail.* Two more beds (B(12, 10) ≈ 0.120), one fewer (B(9, 10) ≈ 0.273) or
+    stays 20 % shorter (B(10, 8.33) ≈ 0.137) fall outside the band.
+    """
+    c, mu, lam = BEDS, 1.0 / STAY_DAYS, DETENTION_LAMBDA
+    closed = erlang_b(c, lam / mu)
+    exact = detention_chain_loss(c, lam, mu)
+    assert erlang_b(c, lam * (1 / mu - 1)) < exact < closed
+    step_error = closed - exact
+
+    n_days = DETENTION_WARM_UP + DETENTION_KEPT
+    out = run(tiny(detention_body(c, STAY_DAYS, lam), head=head_for(n_days, START)), seed=5)
+    lost = daily_flow(out, Transition.RELEASED_NO_BED)
+    taken = daily_flow(out, Transition.DETAINED)
+    occupied = daily_stock(out, State.DETAINED)
+    assert occupied.max() <= c
+    assert occupied[DETENTION_WARM_UP:].mean() == pytest.approx(lam * (1 - closed) / mu, rel=0.1)
+    assert not daily_flow(out, Transition.CREDIBLE_FEAR_FAILED).any()
+    asked = lost + taken
+    assert asked.sum() == daily_flow(out, Transition.CREDIBLE_FEAR_PASSED).sum()
+
+    kept = slice(DETENTION_WARM_UP, None)
+    sim, se, k = batch_ratio(lost[None, kept], asked[None, kept], DETENTION_BATCH)
+    assert k >= 16
+    assert asked[kept].mean() == pytest.approx(lam, rel=0.03)
+
+    report = f"sim {sim:.4f} SE {se:.4f}; daily chain {exact:.4f}; Erlang B {closed:.4f}"
+    print(report)
+    assert abs(sim - exact) < 4 * se, report
+    tolerance = 4 * se + step_error
+    assert abs(sim - closed) < tolerance, report
+    for name, wrong in (
+        ("c + 2", erlang_b(c + 2, lam / mu)),
+        ("c − 1", erlang_b(c - 1, lam / mu)),
+        ("μ·1.2", erlang_b(c, lam / (1.2 * mu))),
+    ):
+        assert abs(sim - wrong) > tolerance, f"{name} gives {wrong:.4f}, also in the band; {report}"

@@ -1,6 +1,8 @@
-"""Planned trips: the compiled walk and the NumPy walk give identical runs; trips add up."""
+"""Planned trips: identical runs compiled or not; the arithmetic of a hop; trips add up."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -11,12 +13,66 @@ from borderflow.engine.run import run as run_engine
 from borderflow.interfaces.cli import app
 from borderflow.model import kernels, trip_walk
 from borderflow.model.queues import expand
-from borderflow.model.world import TRANSIT_HAZARDS, Event
+
+#: Walking 20 km a day, the bus 400, the train 100; a bus taken half the time, a train a
+#: quarter; no rest days.
+TRAVEL = trip_walk.Travel(
+    bus_bit=1,
+    train_bit=2,
+    walk_speed=20.0,
+    bus_speed=400.0,
+    train_speed=100.0,
+    p_bus=0.5,
+    p_train=0.25,
+    rest_ratio=0.0,
+)
+#: Two places 200 km apart; roads 0 -> 1 have bus and train, 1 -> 0 only a train.
+KM = np.array([[0.0, 200.0], [200.0, 0.0]])
+MODES = np.array([[0, 3], [2, 0]], np.uint8)
+NO_REST = np.ones((3, 2, 2))
 
 
-def test_event_codes_match_the_agenda() -> None:
-    assert (trip_walk.ARRIVE, trip_walk.REFUGE) == (int(Event.ARRIVE), int(Event.REFUGE))
-    assert list(trip_walk.HAZARDS) == [int(k) for k in TRANSIT_HAZARDS]
+def days(u: int, v: int, d_mode: float) -> float:
+    return trip_walk.hop_days(TRAVEL, KM, MODES, NO_REST, u, v, d_mode, 0.5)
+
+
+def test_a_hop_takes_the_bus_else_the_train_by_what_the_bus_left_else_walks() -> None:
+    assert days(0, 1, 0.4) == 0.5  # below p_bus: the bus
+    assert days(0, 1, 0.6) == 2.0  # (0.6 - 0.5) / 0.5 = 0.2 < p_train: the train
+    assert days(0, 1, 0.7) == 10.0  # 0.4 is not: on foot
+    assert days(1, 0, 0.2) == 2.0  # no bus: the uniform itself chooses the train
+    assert days(1, 0, 0.3) == 10.0
+
+
+def test_a_mode_from_two_uniforms_for_legs_that_draw_their_own() -> None:
+    assert trip_walk.hop_mode(TRAVEL, 3, 0.4, 0.9) == trip_walk.BUS
+    assert trip_walk.hop_mode(TRAVEL, 3, 0.6, 0.1) == trip_walk.TRAIN
+    assert trip_walk.hop_mode(TRAVEL, 0, 0.0, 0.0) == trip_walk.WALK  # nothing to ride
+    assert trip_walk.travel_days(TRAVEL, 200.0, trip_walk.TRAIN) == 2.0
+
+
+def test_rest_days_invert_the_poisson_distribution() -> None:
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    for lam in (0.3, 2.0, 7.5):
+        for u in rng.random(200):
+            assert trip_walk.rest_days(u, lam, math.exp(-lam)) == stats.poisson.ppf(u, lam)
+
+
+def test_rest_days_add_to_the_time_moving() -> None:
+    resting = TRAVEL._replace(rest_ratio=0.5)
+    p0 = np.exp(-(KM[None] / np.array([20.0, 400.0, 100.0])[:, None, None]) * 0.5)
+    # On foot, 10 days moving and Poisson(5) rest days; u just above P(0) + P(1) gives 2.
+    u = float(np.exp(-5.0) * (1 + 5.0)) + 1e-9
+    assert trip_walk.hop_days(resting, KM, MODES, p0, 0, 1, 0.9, u) == 12.0
+
+
+def test_the_walk_works_out_the_uniforms_hop_uniforms_gives() -> None:
+    key = np.uint64(2024)
+    with np.errstate(over="ignore"):
+        one = [trip_walk.splitmix64(key, np.uint64(c)) for c in (14, 15)]
+    assert np.array_equal(trip_walk.hop_uniforms(key, np.array([7]))[0], one)
 
 
 def test_expand_lists_each_run() -> None:
@@ -26,18 +82,20 @@ def test_expand_lists_each_run() -> None:
 
 
 @pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="Numba is not installed")
-def test_compiled_and_numpy_walks_give_identical_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compiled_and_uncompiled_walks_give_identical_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Road levers change on dated policies in this scenario, so redraws are covered too.
     sc = borderflow.load_scenario("national-fy2019").scaled(0.01)
     outputs = {}
     for kernel in ("numba", "numpy"):
         monkeypatch.setenv("BORDERFLOW_KERNEL", kernel)
-        assert trip_walk.use_numba() == (kernel == "numba")
+        assert kernels.use_numba() == (kernel == "numba")
         outputs[kernel] = run_engine(sc, 3, check=True)
     a, b = outputs["numba"], outputs["numpy"]
     assert a.n_changes == b.n_changes
-    assert np.array_equal(a.flows, b.flows)
-    assert np.array_equal(a.stocks, b.stocks)
+    assert a.flows == b.flows
+    assert a.stocks == b.stocks
     for name in a.people:
         assert np.array_equal(a.people[name], b.people[name]), name
 

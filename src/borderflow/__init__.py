@@ -5,7 +5,8 @@
 ``Results`` tables (``daily``, ``flows``, ``waits``, ``summary``, ``targets``).
 ``ensemble`` runs a scenario under many seeds and returns bands (``read_ensemble`` reads
 its folder back). ``calibrate`` fits the assumptions to the targets (a posterior sample and a
-point fit); ``sensitivity`` ranks the assumptions by their effect on an indicator.
+point fit); ``sensitivity`` ranks the assumptions by their effect on an indicator. The
+three take ``executor=Executor(workers=…, backend="local" | "ray")``, or its keywords.
 ``write_report`` draws a run's or an ensemble's ``report.html``; ``write_compare`` two
 results side by side.
 ``load_flee`` reads a Flee 3.1 scenario folder and ``run_flee_rules`` runs it with Flee's rules.
@@ -13,6 +14,7 @@ results side by side.
 
 from borderflow._version import __version__
 from borderflow.analysis.ensemble import EnsembleResults
+from borderflow.analysis.executor import Executor
 from borderflow.interfaces.api import (
     calibrate,
     ensemble,
@@ -28,11 +30,12 @@ from borderflow.interfaces.api import (
 )
 from borderflow.results.results import Results
 from borderflow.scenario.errors import ScenarioError
-from borderflow.scenario.load import apply_settings
 from borderflow.scenario.schema import Scenario
+from borderflow.scenario.settings import apply_settings
 
 __all__ = [
     "EnsembleResults",
+    "Executor",
     "Results",
     "Scenario",
     "ScenarioError",

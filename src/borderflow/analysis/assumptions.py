@@ -9,14 +9,14 @@ id) or a headline indicator of ``summary_dict`` (by its dotted path, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from borderflow.analysis.backends import Task
+from borderflow.analysis.executor import Task
 from borderflow.engine.run import run as run_engine
+from borderflow.results.indicators import flatten
 from borderflow.results.results import Results
 from borderflow.scenario.schema import Scenario
 
@@ -56,26 +56,33 @@ def check_parameters(sc: Scenario, names: Iterable[str]) -> list[str]:
     return names
 
 
-def bounds(sc: Scenario, names: Sequence[str]) -> np.ndarray:
-    """``[[low, high], ...]`` of the named parameters."""
-    return np.array([[sc.parameters[n].low, sc.parameters[n].high] for n in names], float)
+@dataclass(frozen=True)
+class Ranges:
+    """The declared ranges of named parameters: ``names[i]`` runs from ``low[i]`` to ``high[i]``."""
+
+    names: tuple[str, ...]
+    low: np.ndarray
+    high: np.ndarray
+
+    def at(self, unit: np.ndarray) -> np.ndarray:
+        """Points of the unit cube carried into the ranges (0 is ``low``, 1 is ``high``)."""
+        return self.low + unit * (self.high - self.low)
+
+    def pairs(self) -> list[list[float]]:
+        """``[[low, high], ...]``, the form SALib's problem takes."""
+        return [[float(lo), float(hi)] for lo, hi in zip(self.low, self.high, strict=True)]
 
 
-def flatten(summary: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
-    """The numeric leaves of a (nested) summary dict, keyed by dotted path."""
-    out: dict[str, float] = {}
-    for key, value in summary.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out |= flatten(value, path + ".")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out[path] = float(value)
-    return out
+def bounds(sc: Scenario, names: Sequence[str]) -> Ranges:
+    """The declared ranges of the named parameters."""
+    low = np.array([sc.parameters[n].low for n in names], float)
+    high = np.array([sc.parameters[n].high for n in names], float)
+    return Ranges(tuple(names), low, high)
 
 
 def indicator_names(results: Results) -> list[str]:
     """Every indicator of a run: its target ids, then the summary's numeric dotted paths."""
-    summary = [k for k in flatten(results.summary_dict) if k != "seed"]
+    summary = list(flatten(results.summary_dict))
     return [t.id for t in results.scenario.targets] + summary
 
 

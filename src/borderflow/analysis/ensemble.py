@@ -1,7 +1,7 @@
 """Ensembles: one scenario run under many independent seeds, summarised as bands.
 
 Run ``i`` of an ensemble with seed ``s`` uses the seed
-:func:`~borderflow.analysis.backends.task_seed` ``(s, i)``, the ``i``-th child of
+:func:`~borderflow.analysis.executor.task_seed` ``(s, i)``, the ``i``-th child of
 ``numpy.random.SeedSequence(s)``. It depends on ``s`` and ``i`` only, so the aggregate is
 bit-identical whatever the number of workers or the backend, and whether the ensemble
 ran in one go or was interrupted and resumed. Bands are taken over runs in run order
@@ -49,9 +49,10 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -59,10 +60,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from borderflow._version import __version__
-from borderflow.analysis.backends import Outcome, Task, check_backend, run_tasks, task_seed
+from borderflow.analysis.executor import Executor, ExecutorOptions, Outcome, Task, task_seed
 from borderflow.engine.run import run as run_engine
 from borderflow.results import store
+from borderflow.results.indicators import flatten
 from borderflow.results.results import Results
+from borderflow.results.targets import inside
 from borderflow.scenario.schema import Scenario
 
 SPEC = "ensemble.json"
@@ -125,18 +128,6 @@ def shard_name(index: int) -> str:
     return f"run-{index:05d}.parquet"
 
 
-def flatten_indicators(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Numeric entries of a run's ``summary_dict`` by dotted name (the seed left out)."""
-    flat: dict[str, float] = {}
-    for key, value in summary.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat |= flatten_indicators(value, f"{name}.")
-        elif isinstance(value, int | float) and not isinstance(value, bool) and name != "seed":
-            flat[name] = float(value)
-    return flat
-
-
 def _default_runner(scenario: Scenario, seed: int) -> Results:
     return Results(run_engine(scenario, seed))
 
@@ -151,7 +142,7 @@ def simulate_shard(task: Task) -> bytes:
     meta = {
         "run": task.index,
         "seed": task.seed,
-        "indicators": flatten_indicators(res.summary_dict),
+        "indicators": flatten(res.summary_dict),
         "targets": {
             "id": [str(i) for i in res.targets["id"]],
             "simulated": [float(v) for v in res.targets["simulated"]],
@@ -218,15 +209,13 @@ def ensemble(
     runs: int = 200,
     seed: int = 1,
     *,
-    workers: int = 1,
-    backend: str = "local",
-    ray_address: str | None = None,
     out: str | Path | None = None,
     resume: bool = False,
-    retries: int = 2,
     progress: Progress | None = None,
     chunk_rows: int | None = None,
     runner: Runner | None = None,
+    executor: Executor | None = None,
+    **executor_options: Unpack[ExecutorOptions],
 ) -> EnsembleResults:
     """Run ``scenario`` under ``runs`` independent seeds and summarise them as bands.
 
@@ -234,18 +223,18 @@ def ensemble(
         scenario: the scenario.
         runs: how many runs.
         seed: the ensemble's seed; run ``i`` uses ``task_seed(seed, i)``.
-        workers: processes (local) or CPUs (a Ray started here).
-        backend: ``"local"`` or ``"ray"``.
-        ray_address: an existing Ray cluster (Ray backend only).
         out: the ensemble folder (see the module's docstring); ``None`` keeps the shards
             in a temporary folder and returns the bands only.
         resume: carry on in ``out``: keep the whole shards there, run only the missing
             (or failed) runs. Without it an existing ensemble folder is an error.
-        retries: how many more times a failing run is started before it is given up.
         progress: called with (runs done, runs given up, runs asked) as runs finish.
         chunk_rows: daily rows aggregated at a time (default: 16M cells / runs).
         runner: ``runner(scenario, seed) -> Results`` simulating one run (default: the
             engine); it must be picklable.
+        executor: where the runs go, and how often a failing one is retried (default:
+            one built from ``executor_options``).
+        **executor_options: ``workers``, ``backend``, ``ray_address``, ``retries`` of
+            :class:`~borderflow.analysis.executor.Executor`, when no executor is given.
 
     Returns:
         The bands, also written to ``out``.
@@ -257,34 +246,48 @@ def ensemble(
         OutputError: the system refused a write (disk full, read-only, ...); the runs
             finished so far are kept for ``resume``.
         ValueError: resuming an ensemble of another scenario or seed, or whose
-            ``ensemble.json`` is damaged; ``runs`` < 1.
+            ``ensemble.json`` is damaged; ``runs`` or ``workers`` < 1.
         RuntimeError: every run failed.
         KeyboardInterrupt: after stopping the workers; the finished shards stay on disk.
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, not {workers}")
-    check_backend(backend)
+    executor = Executor.choose(executor, executor_options)
+    with _folder_or_temporary(out) as chosen:
+        folder = _prepare(chosen, scenario, runs, seed, resume)
+        ran = _run_missing(executor, folder / SHARDS, scenario, runs, seed, runner, progress)
+        res = _summarise(folder, scenario, runs, seed, ran, executor, chunk_rows)
     if out is None:
-        with tempfile.TemporaryDirectory(prefix="borderflow-ensemble-") as tmp:
-            res = ensemble(
-                scenario,
-                runs,
-                seed,
-                workers=workers,
-                backend=backend,
-                ray_address=ray_address,
-                out=tmp,
-                retries=retries,
-                progress=progress,
-                chunk_rows=chunk_rows,
-                runner=runner,
-            )
-        res.folder = None
-        return res
-    folder = _prepare(out, scenario, runs, seed, resume)
-    shards = folder / SHARDS
+        res.folder = None  # the temporary folder is gone with the shards
+    return res
+
+
+def _folder_or_temporary(out: str | Path | None) -> AbstractContextManager[str | Path]:
+    """``out``, or else a temporary folder that is removed on leaving the block."""
+    if out is None:
+        return tempfile.TemporaryDirectory(prefix="borderflow-ensemble-")
+    return nullcontext(out)
+
+
+@dataclass
+class _Session:
+    """What one call of :func:`ensemble` ran: runs started, runs given up, time taken."""
+
+    started: int
+    failures: list[Outcome]
+    seconds: float
+
+
+def _run_missing(
+    executor: Executor,
+    shards: Path,
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    runner: Runner | None,
+    progress: Progress | None,
+) -> _Session:
+    """Simulate the runs that have no whole shard yet, writing each shard as it finishes."""
     for leftover in shards.glob(".run-*.tmp"):
         leftover.unlink(missing_ok=True)
     have = complete_shards(shards, seed, runs)
@@ -297,14 +300,7 @@ def ensemble(
         progress(done, 0, runs)
     started = time.perf_counter()
     if missing:
-        for outcome in run_tasks(
-            simulate_shard,
-            missing,
-            workers=workers,
-            backend=backend,
-            ray_address=ray_address,
-            retries=retries,
-        ):
+        for outcome in executor.run(simulate_shard, missing):
             if outcome.ok:
                 write_shard(shards, outcome.index, outcome.value)
                 done += 1
@@ -312,17 +308,29 @@ def ensemble(
                 failures.append(outcome)
             if progress is not None:
                 progress(done, len(failures), runs)
-    elapsed = time.perf_counter() - started
-    have = complete_shards(shards, seed, runs)
+    return _Session(len(missing), failures, time.perf_counter() - started)
+
+
+def _summarise(
+    folder: Path,
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    ran: _Session,
+    executor: Executor,
+    chunk_rows: int | None,
+) -> EnsembleResults:
+    """The bands over every whole shard in ``folder``, written beside them."""
+    have = complete_shards(folder / SHARDS, seed, runs)
     if not have:
-        first = min(failures, key=lambda o: o.index)
+        first = min(ran.failures, key=lambda o: o.index)
         raise RuntimeError(
             f"all {runs} runs failed; run {first.index} (seed {first.seed}): {first.error}"
         )
     failed = pd.DataFrame(
         [
             {"run": o.index, "seed": o.seed, "attempts": o.attempts, "error": o.error}
-            for o in sorted(failures, key=lambda o: o.index)
+            for o in sorted(ran.failures, key=lambda o: o.index)
         ],
         columns=["run", "seed", "attempts", "error"],
     )
@@ -337,10 +345,10 @@ def ensemble(
         "succeeded": len(paths),
         "failed": len(failed),
         "failures": failed.to_dict(orient="records"),
-        "backend": backend,
-        "workers": workers,
-        "seconds_this_session": round(elapsed, 3),
-        "runs_this_session": len(missing) - len(failed),
+        "backend": executor.backend,
+        "workers": executor.workers,
+        "seconds_this_session": round(ran.seconds, 3),
+        "runs_this_session": ran.started - len(failed),
     }
     _write_aggregate(folder, daily, indicators, targets, manifest)
     return EnsembleResults(daily, indicators, targets, failed, manifest, folder)
@@ -532,6 +540,20 @@ def aggregate_daily(paths: list[Path], chunk_rows: int | None = None) -> pd.Data
     return pd.concat(parts, ignore_index=True)
 
 
+TARGET_COLUMNS = (
+    "id",
+    "quantity",
+    "date",
+    "measure",
+    "reported",
+    "low",
+    "high",
+    "held_out",
+    "source",
+    "note",
+)
+
+
 def aggregate_indicators_targets(
     scenario: Scenario, paths: list[Path]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -554,49 +576,28 @@ def aggregate_indicators_targets(
     indicators["runs"] = (~np.isnan(matrix)).sum(axis=1)
     for name, values in bands(matrix).items():
         indicators[name] = values
-    sims = np.array(target_values, dtype=float).T.reshape(len(target_ids), len(columns))
+    # One row a target, one column a run.
+    by_run = np.array(target_values, dtype=float).reshape(len(columns), len(target_ids))
+    return indicators, _target_bands(scenario, by_run.transpose())
+
+
+def _target_bands(scenario: Scenario, sims: np.ndarray) -> pd.DataFrame:
+    """The targets with the bands of their simulated values (``sims``: target × run)."""
     targets = pd.DataFrame(
         [
-            {
-                "id": t.id,
-                "quantity": t.quantity,
-                "date": t.date,
-                "measure": t.measure,
-                "reported": t.reported,
-                "low": t.low,
-                "high": t.high,
-                "held_out": t.held_out,
-                "source": t.source,
-                "note": t.note or "",
-            }
+            {**{c: getattr(t, c) for c in TARGET_COLUMNS}, "note": t.note or ""}
             for t in scenario.targets
         ],
-        columns=[
-            "id",
-            "quantity",
-            "date",
-            "measure",
-            "reported",
-            "low",
-            "high",
-            "held_out",
-            "source",
-            "note",
-        ],
+        columns=list(TARGET_COLUMNS),
     )
-    band = bands(sims) if len(target_ids) else {c: np.empty(0) for c in BAND_COLUMNS}
-    for name, values in band.items():
+    empty = {c: np.empty(0) for c in BAND_COLUMNS}
+    for name, values in (bands(sims) if len(scenario.targets) else empty).items():
         targets[name] = values
-    targets["inside"] = (targets["low"] <= targets["median"]) & (
-        targets["median"] <= targets["high"]
-    )
-    targets["reported_in_90"] = (targets["p05"] <= targets["reported"]) & (
-        targets["reported"] <= targets["p95"]
-    )
-    targets["reported_in_50"] = (targets["p25"] <= targets["reported"]) & (
-        targets["reported"] <= targets["p75"]
-    )
-    return indicators, targets
+    targets["inside"] = inside(targets["median"], targets["low"], targets["high"])
+    reported = targets["reported"]
+    targets["reported_in_90"] = (targets["p05"] <= reported) & (reported <= targets["p95"])
+    targets["reported_in_50"] = (targets["p25"] <= reported) & (reported <= targets["p75"])
+    return targets
 
 
 def _write_aggregate(

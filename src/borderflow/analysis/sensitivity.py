@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
 from borderflow._version import __version__
 from borderflow.analysis.assumptions import (
+    Ranges,
     RunSpec,
     UnknownNameError,
     assumption_names,
@@ -35,7 +36,7 @@ from borderflow.analysis.assumptions import (
     indicator_names,
     run_indicators,
 )
-from borderflow.analysis.backends import BACKENDS, BackendError, Task, run_tasks
+from borderflow.analysis.executor import Executor, ExecutorOptions, Task
 from borderflow.engine.run import run as run_engine
 from borderflow.results import store
 from borderflow.results.results import Results
@@ -125,10 +126,9 @@ def sensitivity(
     n: int = 64,
     seed: int = 1,
     params: Iterable[str] | None = None,
-    workers: int = 1,
-    backend: str = "local",
-    ray_address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+    **executor_options: Unpack[ExecutorOptions],
 ) -> Sensitivity:
     """Global sensitivity of indicator ``output`` to the scenario's assumptions.
 
@@ -141,48 +141,72 @@ def sensitivity(
         n: base samples (Sobol) or trajectories (Morris).
         seed: the seed of every run and of the sampling.
         params: the assumptions to vary (default: all with a range).
-        workers: processes (local) or CPUs (Ray).
-        backend: ``"local"`` or ``"ray"``.
-        ray_address: an existing Ray cluster's address.
         progress: called with (runs done, runs planned).
+        executor: where the runs go (default: one built from ``executor_options``).
+        **executor_options: ``workers``, ``backend``, ``ray_address``, ``retries`` of
+            :class:`~borderflow.analysis.executor.Executor`, when no executor is given.
 
     Raises:
         UnknownNameError: an unknown indicator or parameter (the valid ones are listed).
         SensitivityError: failed runs, or an indicator undefined in some runs.
+        BackendError: an unknown backend, or Ray asked for and not installed.
     """
-    from SALib.analyze import morris as morris_analyze
-    from SALib.analyze import sobol as sobol_analyze
-    from SALib.sample import morris as morris_sample
-    from SALib.sample import sobol as sobol_sample
-
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
-    if backend not in BACKENDS:
-        raise BackendError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
-    if method == "sobol" and (n < 2 or n & (n - 1)):
-        raise ValueError(f"Sobol sampling needs n to be a power of two (2, 4, 8, ...), not {n}")
-    if n < 2:
-        raise ValueError(f"n must be at least 2, not {n}")
+    _check_design(method, n)
+    executor = Executor.choose(executor, executor_options)
     names = check_parameters(scenario, params) if params is not None else None
     names = names or assumption_names(scenario)
     if len(names) < 2:
         raise ValueError("global sensitivity needs at least two parameters to compare")
     check_indicator(scenario, output, seed)
-    problem = {"num_vars": len(names), "names": names, "bounds": bounds(scenario, names).tolist()}
-    if method == "sobol":
-        x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
-    else:
-        x = morris_sample.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
+    ranges = bounds(scenario, names)
+    problem = {"num_vars": len(names), "names": names, "bounds": ranges.pairs()}
+    x = _sample(problem, method, n, seed)
     tasks = [
         Task(i, seed, RunSpec(scenario, tuple(names), tuple(map(float, row)), (output,)))
         for i, row in enumerate(x)
     ]
-    y = np.full(len(x), np.nan)
+    y = _indicator_values(executor, tasks, output, progress)
+    table = _ranked_indices(problem, method, x, y, seed, ranges)
+    samples = pd.DataFrame(x, columns=names)
+    samples[output] = y
+    return Sensitivity(output, method, table, samples, {"seed": seed, "n": n, "runs": len(x)})
+
+
+def _check_design(method: str, n: int) -> None:
+    """Refuse an unknown method or a sample size it cannot use."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+    if method == "sobol" and (n < 2 or n & (n - 1)):
+        raise ValueError(f"Sobol sampling needs n to be a power of two (2, 4, 8, ...), not {n}")
+    if n < 2:
+        raise ValueError(f"n must be at least 2, not {n}")
+
+
+def _sample(problem: dict[str, Any], method: str, n: int, seed: int) -> np.ndarray:
+    """The parameter values to run, one row per run."""
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    if method == "sobol":
+        return np.asarray(sobol_sample.sample(problem, n, calc_second_order=False, seed=seed))
+    return np.asarray(morris_sample.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed))
+
+
+def _indicator_values(
+    executor: Executor,
+    tasks: list[Task],
+    output: str,
+    progress: Callable[[int, int], None] | None,
+) -> np.ndarray:
+    """The indicator's value in each task's run, in task order.
+
+    Raises:
+        SensitivityError: some runs failed, or the indicator is undefined in some.
+    """
+    y = np.full(len(tasks), np.nan)
     failed = []
     done = 0
-    for outcome in run_tasks(
-        run_indicators, tasks, workers=workers, backend=backend, ray_address=ray_address
-    ):
+    for outcome in executor.run(run_indicators, tasks):
         done += 1
         if outcome.ok:
             y[outcome.index] = outcome.value[0]
@@ -198,8 +222,22 @@ def sensitivity(
             f"{output} is undefined (NaN) in {missing} of {len(y)} runs (a rate over no "
             "one?): choose another indicator or narrow the ranges"
         )
-    ranges = bounds(scenario, names)
-    table = pd.DataFrame({"parameter": names, "low": ranges[:, 0], "high": ranges[:, 1]})
+    return y
+
+
+def _ranked_indices(
+    problem: dict[str, Any],
+    method: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    seed: int,
+    ranges: Ranges,
+) -> pd.DataFrame:
+    """One row per assumption with its range and indices, most influential first."""
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
+    table = pd.DataFrame({"parameter": list(ranges.names), "low": ranges.low, "high": ranges.high})
     if method == "sobol":
         si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
         for key in ("S1", "S1_conf", "ST", "ST_conf"):
@@ -212,6 +250,4 @@ def sensitivity(
         by = "mu_star"
     table = table.sort_values(by, ascending=False, kind="stable", ignore_index=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    samples = pd.DataFrame(x, columns=names)
-    samples[output] = y
-    return Sensitivity(output, method, table, samples, {"seed": seed, "n": n, "runs": len(x)})
+    return table

@@ -10,12 +10,11 @@ import numpy as np
 
 from borderflow.engine.plan import DAY
 from borderflow.model.ledger import recount
+from borderflow.model.records import Courts, Decisions, Events, Flows, Stocks, Waits
+from borderflow.model.transit import Transit
 from borderflow.model.trips import place_reached, under_way
 from borderflow.model.world import World, build_world
 from borderflow.scenario.schema import Scenario
-
-EMPTY_FLOWS = np.empty((0, 8), np.int64)
-EMPTY_STOCKS = np.empty((0, 5), np.int64)
 
 
 class ConservationError(RuntimeError):
@@ -24,17 +23,19 @@ class ConservationError(RuntimeError):
 
 @dataclass
 class RunOutput:
-    """What a run produced, as plain arrays (the results layer makes tables of them).
+    """What a run produced, as named columns (the results layer makes tables of them).
+
+    The tables are :mod:`borderflow.model.records`, read by column name
+    (``out.flows.transition``).
 
     Attributes:
-        stocks: rows ``(day, place, state, group, n)`` of nonzero end-of-day stocks.
-        flows: rows ``(day, place, to_place, transition, from_state, to_state, group, n)``.
-        waits: rows ``(port, outcome, waited_days, n)``; outcome 0 admitted, 1 left.
-        decisions: rows ``(docket, outcome, days, n)`` (``borderflow.model.courts.OUTCOMES``):
-            days from custody to each decision, and from filing to the start of hearings.
-        courts: rows ``(day, docket, waiting, in_hearings, pending_from_start)``.
-        events: rows ``(day, person, transition, place, to_place, from_state, to_state)``
-            when the event log was asked for, else ``None``.
+        stocks: nonzero end-of-day stocks per (day, place, state, group).
+        flows: people per (day, place, to_place, transition, from_state, to_state, group).
+        waits: finished waits per (port, outcome, waited_days).
+        decisions: court durations per (docket, outcome, days): days from custody to each
+            decision, and from filing to the start of hearings.
+        courts: each docket's cases per day: waiting, in hearings, pending from the start.
+        events: the per-person event log when it was asked for, else ``None``.
         people: final per-person arrays (state, place, group, nationality, household, flags…).
     """
 
@@ -42,12 +43,12 @@ class RunOutput:
     seed: int
     place_ids: tuple[str, ...]
     group_names: tuple[str, ...]
-    stocks: np.ndarray
-    flows: np.ndarray
-    waits: np.ndarray
-    decisions: np.ndarray
-    courts: np.ndarray
-    events: np.ndarray | None
+    stocks: Stocks
+    flows: Flows
+    waits: Waits
+    decisions: Decisions
+    courts: Courts
+    events: Events | None
     people: dict[str, np.ndarray]
     n_changes: int
     seconds: dict[str, float] = field(default_factory=dict)
@@ -75,46 +76,41 @@ def run(
     Raises:
         ConservationError: with ``check``, if a person was lost or counted twice.
     """
-    world = build_world(scenario, seed)
-    world.ledger.keep_events = events
-    seconds = {stage.name: 0.0 for stage in DAY}
+    world = build_world(scenario, seed, DAY, events=events)
+    stages = list(world.stages.values())
+    seconds = {stage.name: 0.0 for stage in stages}
     n_days = scenario.n_days
-    court_log = np.zeros((n_days, len(world.dockets), 5), np.int64)
     for day in range(n_days):
         world.ledger.day = day
-        for stage in DAY:
+        for stage in stages:
             t0 = time.perf_counter()
-            stage.run(world, day)
+            stage.step(world, day)
             seconds[stage.name] += time.perf_counter() - t0
         world.ledger.close_day(day)
-        for k, docket in enumerate(world.dockets.values()):
-            court_log[day, k] = (
-                day,
-                k,
-                len(docket.queue),
-                docket.in_service,
-                docket.anonymous_waiting,
-            )
         if check:
             _check(world, day)
         if progress is not None:
             progress(day + 1, n_days)
+    return _output(world, seed, seconds, events=events)
+
+
+def _output(world: World, seed: int, seconds: dict[str, float], events: bool) -> RunOutput:
+    """The run's tables, from the ledger, the stages' snapshots and the people."""
     ledger, people = world.ledger, world.people
+    snapshot = {k: v for stage in world.stages.values() for k, v in stage.snapshot().items()}
     return RunOutput(
-        scenario=scenario,
+        scenario=world.scenario,
         seed=seed,
         place_ids=world.net.ids,
         group_names=tuple(g.name for g in world.groups),
-        stocks=np.concatenate(ledger.stocks) if ledger.stocks else EMPTY_STOCKS,
-        flows=np.concatenate(ledger.flows) if ledger.flows else EMPTY_FLOWS,
+        stocks=Stocks.concat(ledger.stocks),
+        flows=Flows.concat(ledger.flows),
         waits=ledger.wait_table(),
         decisions=ledger.decision_table(),
-        courts=court_log.reshape(-1, 5),
-        events=(np.concatenate(ledger.events) if ledger.events else np.empty((0, 7), np.int64))
-        if events
-        else None,
+        courts=snapshot["courts"],
+        events=Events.concat(ledger.events) if events else None,
         people={
-            "place": places_now(world, n_days - 1),
+            "place": places_now(world, world.n_days - 1),
             **{
                 name: getattr(people, name).copy()
                 for name in (
@@ -141,11 +137,13 @@ def places_now(world: World, day: int) -> np.ndarray:
     people = world.people
     place = people.place.copy()
     live = under_way(people)
-    place[live] = place_reached(people, world.trips, live, day)
+    transit = world.stages["transit"]
+    assert isinstance(transit, Transit)
+    place[live] = place_reached(people, transit.trips, live, day)
     return place
 
 
-def _check(world, day: int) -> None:  # type: ignore[no-untyped-def]
+def _check(world: World, day: int) -> None:
     ledger, people = world.ledger, world.people
     counted = recount(people, ledger.n_places, ledger.n_groups, places_now(world, day))
     if not np.array_equal(counted, ledger.stock):

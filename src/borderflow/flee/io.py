@@ -41,15 +41,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from borderflow.flee.reading import Reader
+from borderflow.flee.settings import MOVE_DEFAULTS, read_settings
 from borderflow.scenario.errors import Problem, ScenarioError, listed
 from borderflow.scenario.files import (
-    MAX_DEPTH,
-    MAX_FILE_BYTES,
-    CsvRecordError,
-    csv_records,
     inside_folder,
-    read_text_safely,
-    too_deep,
 )
 
 LOCATION_TYPES = (
@@ -62,30 +58,9 @@ LOCATION_TYPES = (
     "marker",
     "forward",
 )
-HEADER_WORDS = frozenset(
-    {
-        "name",
-        "name1",
-        "name2",
-        "distance",
-        "region",
-        "country",
-        "lat",
-        "lon",
-        "latitude",
-        "longitude",
-        "location_type",
-        "conflict_date",
-        "population",
-        "forced_redirection",
-    }
-)
 CORRECTIONS = "registration_corrections.csv"
 LAYOUT = "data_layout.csv"
-SETTINGS = "simsetting.yml"
-#: The largest simsetting.yml read, 1 MiB: Flee's settings are a few dozen keys (about 1 KB),
-#: and checking a file this size, event by event, takes a fraction of a second.
-SETTINGS_LIMIT = 2**20
+
 CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
 #: Closures whose name2 is a location Flee uses (a link's other end); the other location
 #: closures act on name1 alone.
@@ -97,90 +72,6 @@ CLOSURES_OF_TWO = ("link", "remove_forced_redirection")
 MAX_POPULATION = 10_000_000_000
 #: routes.csv ``forced_redirection``: none (0 or empty), name1→name2 (1), name2→name1 (2).
 FORCED_REDIRECTIONS = (0, 1, 2)
-
-#: simsetting.yml keys Flee 3.1 reads, by section (``camps_are_sicks`` is Flee's spelling).
-SETTING_KEYS: dict[str, frozenset[str]] = {
-    "log_levels": frozenset({"agent", "link", "camp", "conflict", "init", "idp_totals"}),
-    "spawn_rules": frozenset(
-        {
-            "take_from_population",
-            "insert_day0",
-            "conflict_zone_spawning_only",
-            "flood_zone_spawning_only",
-            "camps_are_sicks",
-            "camps_are_sinks",
-            "read_from_agents_csv_file",
-            "conflict_driven_spawning",
-            "conflict_spawn_decay",
-        }
-    ),
-    "move_rules": frozenset(
-        {
-            "max_move_speed",
-            "max_walk_speed",
-            "max_crossing_speed",
-            "foreign_weight",
-            "camp_weight",
-            "conflict_weight",
-            "conflict_movechance",
-            "camp_movechance",
-            "idpcamp_movechance",
-            "default_movechance",
-            "awareness_level",
-            "capacity_buffer",
-            "avoid_short_stints",
-            "start_on_foot",
-            "use_v1_rules",
-            "softening",
-            "weight_softening",
-            "weight_power",
-            "distance_power",
-            "stay_close_to_home",
-            "home_distance_power",
-            "use_pop_for_loc_weight",
-            "pop_power_for_loc_weight",
-            "movechance_pop_base",
-            "movechance_pop_scale_factor",
-            "ChildrenAvoidHazards",
-            "BoysTakeRisk",
-            "MatchCampEthnicity",
-            "MatchTownEthnicity",
-            "MatchConflictEthnicity",
-        }
-    ),
-    "flood_rules": frozenset(),  # DFlee; accepted as a whole, not used
-    "optimisations": frozenset({"hasten"}),
-}
-
-#: Flee 3.1's ``move_rules`` defaults (``SimulationSettings.ReadFromYML``).
-MOVE_DEFAULTS: dict[str, Any] = {
-    "max_move_speed": 360.0,
-    "max_walk_speed": 35.0,
-    "foreign_weight": 1.0,
-    "camp_weight": 1.0,
-    "conflict_weight": 1.0 / 3.16227766017,
-    "conflict_movechance": 1.0,
-    "camp_movechance": 0.001,
-    "idpcamp_movechance": 0.1,
-    "default_movechance": 0.3,
-    "awareness_level": 1,
-    "capacity_buffer": 0.9,
-    "avoid_short_stints": False,
-    "start_on_foot": False,
-    "softening": 10.0,
-    "weight_softening": 0.0,
-    "weight_power": 1.0,
-    "distance_power": 1.0,
-    "movechance_pop_base": 10000.0,
-    "movechance_pop_scale_factor": 0.0,
-}
-SPAWN_DEFAULTS: dict[str, Any] = {
-    "take_from_population": False,
-    "insert_day0": True,
-    "camps_are_sicks": False,
-    "conflict_driven_spawning": None,
-    "conflict_spawn_decay": None,
-}
 
 
 @dataclass(frozen=True)
@@ -256,133 +147,6 @@ class FleeScenario:
         return [loc.name for loc in self.locations if loc.kind == "camp"]
 
 
-class _Reader:
-    """Collects problems while reading the files of one Flee folder and its validation folder.
-
-    Every file is read once, through :func:`read_text_safely`: a regular file inside its
-    folder, of bounded size, UTF-8 text.
-    """
-
-    def __init__(self, *folders: Path):
-        self.folders = folders
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-        self._texts: dict[Path, str | None] = {}
-
-    def warn(self, file: str, where: str, message: str, value: object = None) -> None:
-        self.warnings.append(Problem(file, where, message, value))
-
-    def fail(self, file: str, where: str, message: str, value: object = None) -> None:
-        self.problems.append(Problem(file, where, message, value))
-
-    def text(
-        self,
-        folder: Path,
-        name: str,
-        *,
-        optional: bool = False,
-        named_by: tuple[str, str] | None = None,
-        limit: int = MAX_FILE_BYTES,
-    ) -> str | None:
-        """The text of file ``name`` inside ``folder``, or None (with a problem unless optional)."""
-        path = folder / name
-        if path not in self._texts:
-            text = None
-            if not optional or os.path.lexists(path):
-                try:
-                    text = read_text_safely(
-                        name,
-                        inside=folder,
-                        label=self.name(path),
-                        named_by=named_by,
-                        limit=limit,
-                    )
-                except ScenarioError as exc:
-                    self.problems += exc.problems
-            self._texts[path] = text
-        return self._texts[path]
-
-    def rows(
-        self,
-        folder: Path,
-        name: str,
-        optional: bool = False,
-        named_by: tuple[str, str] | None = None,
-    ) -> list[tuple[int, list[str]]] | None:
-        """Data rows (line number, cells), headers and comments (``#``) left out."""
-        text = self.text(folder, name, optional=optional, named_by=named_by)
-        if text is None:
-            return None
-        file = self.name(folder / name)
-        out = []
-        try:
-            for number, cells in csv_records(text):
-                if not cells or not "".join(cells).strip():
-                    continue
-                if cells[0].strip().startswith("#"):
-                    continue
-                if not cells[0].strip():
-                    self.fail(
-                        file,
-                        f"line {number}",
-                        "the first cell is empty (Flee 3.1 crashes on such a row)",
-                    )
-                    continue
-                out.append((number, [c.strip() for c in cells]))
-        except CsvRecordError as fault:
-            column = "" if fault.column is None else f", column {fault.column + 1}"
-            self.fail(file, f"line {fault.line}{column}", fault.message)
-        return out
-
-    def header(self, folder: Path, name: str) -> list[str]:
-        """The first ``#`` line of a file already read, as cells (the ``#`` dropped)."""
-        text = self._texts.get(folder / name)
-        try:
-            for _, cells in csv_records(text or ""):
-                if cells and cells[0].strip().startswith("#"):
-                    return [c.strip().lstrip("#") for c in cells]
-        except CsvRecordError:
-            pass  # reported by rows()
-        return []
-
-    def name(self, path: Path) -> str:
-        """``path`` as shown in problems: from the folder holding the scenario's folders."""
-        for folder in self.folders:
-            if path.is_relative_to(folder.parent):
-                return str(path.relative_to(folder.parent))
-        return str(path)
-
-    def number(
-        self, file: str, line: int, column: str, text: str, kind: type, empty: Any = None
-    ) -> Any:
-        if text == "" and empty is not None:
-            return empty
-        try:
-            return kind(float(text)) if kind is int and "." in text else kind(text)
-        except (ValueError, OverflowError):  # int(float("1.0e400")) overflows
-            self.fail(
-                file,
-                f"line {line}, column {column}",
-                f"expected {'an integer' if kind is int else 'a number'}",
-                text,
-            )
-            return empty if empty is not None else 0
-
-    def header_as_data(self, file: str, line: int, cells: list[str]) -> bool:
-        """A header written without ``#``: Flee would read it as a row of data."""
-        words = {c.strip().strip('"').lower() for c in cells}
-        if len(words & HEADER_WORDS) >= 2:
-            self.fail(
-                file,
-                f"line {line}",
-                "looks like a header without '#': Flee would read it as data; "
-                "start the line with '#'",
-                ",".join(cells),
-            )
-            return True
-        return False
-
-
 def load_flee(folder: str | Path, validation: str | Path | None = None) -> FleeScenario:
     """Read a Flee scenario folder (and optionally its validation folder).
 
@@ -398,7 +162,7 @@ def load_flee(folder: str | Path, validation: str | Path | None = None) -> FleeS
         raise ScenarioError([Problem(str(root), "folder", "no such folder")])
     inputs = _subfolder(root, "input_csv") or root
     data_folder = Path(validation) if validation is not None else _subfolder(root, "source_data")
-    r = _Reader(inputs, *([data_folder] if data_folder is not None else []))
+    r = Reader(inputs, *([data_folder] if data_folder is not None else []))
 
     start, length = _period(r, inputs)
     locations = _locations(r, inputs)
@@ -407,7 +171,7 @@ def load_flee(folder: str | Path, validation: str | Path | None = None) -> FleeS
     closures = _closures(r, inputs, names, {loc.country for loc in locations}, length)
     conflict_names, intensity = _conflicts(r, inputs, names, length)
     corrections = _corrections(r, inputs, names)
-    settings = _settings(r, (root, inputs))
+    settings = read_settings(r, (root, inputs))
     series: dict[str, list[tuple[dt.date, float]]] = {}
     if data_folder is not None:
         camps = [loc.name for loc in locations if "camp" in loc.location_type.lower()]
@@ -440,7 +204,7 @@ def _subfolder(root: Path, name: str) -> Path | None:
     return path
 
 
-def _period(r: _Reader, folder: Path) -> tuple[dt.date, int]:
+def _period(r: Reader, folder: Path) -> tuple[dt.date, int]:
     name = next(
         (n for n in ("sim_period.csv", "conflict_period.csv") if os.path.lexists(folder / n)),
         "sim_period.csv",
@@ -468,7 +232,7 @@ def _period(r: _Reader, folder: Path) -> tuple[dt.date, int]:
     return start, length
 
 
-def _locations(r: _Reader, folder: Path) -> list[FleeLocation]:
+def _locations(r: Reader, folder: Path) -> list[FleeLocation]:
     file = r.name(folder / "locations.csv")
     rows = r.rows(folder, "locations.csv")
     out: list[FleeLocation] = []
@@ -520,7 +284,7 @@ def _locations(r: _Reader, folder: Path) -> list[FleeLocation]:
     return out
 
 
-def _population(r: _Reader, file: str, line: int, text: str) -> int:
+def _population(r: Reader, file: str, line: int, text: str) -> int:
     """A population (or camp capacity): an error below 0 or above :data:`MAX_POPULATION`.
 
     Flee 3.1 draws agents from populations and would crash on either (a negative weight, an
@@ -538,7 +302,7 @@ def _population(r: _Reader, file: str, line: int, text: str) -> int:
     return population
 
 
-def _routes(r: _Reader, folder: Path, names: set[str]) -> list[FleeRoute]:
+def _routes(r: Reader, folder: Path, names: set[str]) -> list[FleeRoute]:
     """Routes; a route from a place to itself and an unknown forced_redirection are errors."""
     file = r.name(folder / "routes.csv")
     out = []
@@ -584,7 +348,7 @@ def _routes(r: _Reader, folder: Path, names: set[str]) -> list[FleeRoute]:
 
 
 def _closures(
-    r: _Reader, folder: Path, names: set[str], countries: set[str], length: int
+    r: Reader, folder: Path, names: set[str], countries: set[str], length: int
 ) -> list[FleeClosure]:
     """Closures; see :func:`_closure_names` and :func:`_closure_days` for what is checked."""
     file = r.name(folder / "closures.csv")
@@ -615,7 +379,7 @@ def _closures(
 
 
 def _closure_names(
-    r: _Reader, file: str, line: int, kind: str, pair: tuple[str, str], known: set[str]
+    r: Reader, file: str, line: int, kind: str, pair: tuple[str, str], known: set[str]
 ) -> None:
     """Errors for the countries, or locations, of a closure that are not in locations.csv.
 
@@ -634,7 +398,7 @@ def _closure_names(
         r.fail(file, f"line {line}, {column}", message, name)
 
 
-def _closure_days(r: _Reader, file: str, line: int, days: tuple[int, int], length: int) -> None:
+def _closure_days(r: Reader, file: str, line: int, days: tuple[int, int], length: int) -> None:
     """Warnings for a closure's days that Flee 3.1 accepts but never acts on.
 
     Flee applies a closure on the day ``t == start`` and reverts it when ``t == end`` (``-1``:
@@ -672,7 +436,7 @@ def _closure_days(r: _Reader, file: str, line: int, days: tuple[int, int], lengt
 
 
 def _conflicts(
-    r: _Reader, folder: Path, names: set[str], length: int
+    r: Reader, folder: Path, names: set[str], length: int
 ) -> tuple[list[str], list[tuple[float, ...]]]:
     file = r.name(folder / "conflicts.csv")
     rows = r.rows(folder, "conflicts.csv")
@@ -702,7 +466,7 @@ def _conflicts(
 
 
 def _intensities(
-    r: _Reader, file: str, line: int, columns: list[str], cells: list[str]
+    r: Reader, file: str, line: int, columns: list[str], cells: list[str]
 ) -> tuple[float, ...]:
     """A day's conflict intensities: each a number from 0 (none) to 1 (full), else an error.
 
@@ -729,7 +493,7 @@ def _intensities(
 Correction = tuple[int, str, dt.date]
 
 
-def _corrections(r: _Reader, folder: Path, names: set[str]) -> list[Correction]:
+def _corrections(r: Reader, folder: Path, names: set[str]) -> list[Correction]:
     file = r.name(folder / CORRECTIONS)
     out = []
     for line, cells in r.rows(folder, CORRECTIONS, optional=True) or []:
@@ -746,7 +510,7 @@ def _corrections(r: _Reader, folder: Path, names: set[str]) -> list[Correction]:
 
 
 def _check_corrections(
-    r: _Reader,
+    r: Reader,
     folder: Path,
     corrections: list[Correction],
     series: dict[str, list[tuple[dt.date, float]]],
@@ -774,64 +538,8 @@ def _check_corrections(
             )
 
 
-def _settings(r: _Reader, folders: tuple[Path, ...]) -> dict[str, dict[str, Any]]:
-    folder = next((f for f in folders if os.path.lexists(f / SETTINGS)), None)
-    if folder is None:
-        return {}
-    file = r.name(folder / SETTINGS)
-    text = r.text(folder, SETTINGS, limit=SETTINGS_LIMIT)
-    data = _parse_yaml(r, file, text) if text is not None else {}
-    if not isinstance(data, dict):
-        r.fail(file, "top level", "expected sections such as move_rules: and spawn_rules:")
-        return {}
-    for section, values in data.items():
-        if section not in SETTING_KEYS:
-            r.fail(file, section, f"unknown section; expected one of {sorted(SETTING_KEYS)}")
-            continue
-        if not isinstance(values, dict):
-            r.fail(file, section, "expected a table of key: value")
-            continue
-        if section == "flood_rules":
-            continue
-        for key in values:
-            if key not in SETTING_KEYS[section]:
-                r.fail(file, f"{section}.{key}", "unknown key (Flee would ignore it silently)")
-    return {k: v for k, v in data.items() if isinstance(v, dict)}
-
-
-def _parse_yaml(r: _Reader, file: str, text: str) -> object:
-    """YAML ``text`` nested at most :data:`MAX_DEPTH` deep, or ``{}`` with a problem.
-
-    The depth is checked on the parser's events first: building a document nested a hundred
-    thousand deep crashes libyaml's loader instead of raising.
-    """
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    r.fail(file, "YAML syntax", f"nested more than {MAX_DEPTH} deep")
-                    return {}
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        r.fail(file, "YAML syntax", str(exc))
-        return {}
-    # Aliases can still nest a document deeper than its text does.
-    deep = too_deep(data)
-    if deep is not None:
-        r.fail(file, deep, f"nested more than {MAX_DEPTH} deep")
-        return {}
-    return data if data is not None else {}
-
-
 def _validation(
-    r: _Reader, folder: Path, names: set[str], camps: list[str]
+    r: Reader, folder: Path, names: set[str], camps: list[str]
 ) -> dict[str, list[tuple[dt.date, float]]]:
     file = r.name(folder / LAYOUT)
     out: dict[str, list[tuple[dt.date, float]]] = {}
@@ -854,7 +562,7 @@ def _validation(
     return out
 
 
-def _check_layout(r: _Reader, file: str, bare: list[str], strangers: list[tuple[int, str]]) -> None:
+def _check_layout(r: Reader, file: str, bare: list[str], strangers: list[tuple[int, str]]) -> None:
     """Every camp needs a series: Flee 3.1 stops without one, and its data would count as 0.
 
     A series named after no location is unused; while a camp has none, it is most likely
@@ -877,7 +585,7 @@ def _check_layout(r: _Reader, file: str, bare: list[str], strangers: list[tuple[
 
 
 def _series(
-    r: _Reader, folder: Path, name: str, named_by: tuple[str, str]
+    r: Reader, folder: Path, name: str, named_by: tuple[str, str]
 ) -> list[tuple[dt.date, float]]:
     file = r.name(folder / name)
     out = []

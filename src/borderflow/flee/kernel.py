@@ -32,23 +32,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 import numpy as np
 
-from borderflow.model.kernels import HAVE_NUMBA, use_numba
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _jitable(fn: _F) -> _F:
-    """Mark a helper of the kernel: a plain Python function that compiles into the kernel."""
-    if not HAVE_NUMBA:  # pragma: no cover - numba is a dependency
-        return fn
-    from numba.extending import register_jitable
-
-    return register_jitable(fn)
-
+from borderflow.model.kernels import jitable, kernel
 
 # MRG32k3a's moduli and multipliers.
 M1 = 4294967087
@@ -70,7 +57,7 @@ def seed_state(rng: np.random.Generator) -> np.ndarray:
     return rng.integers(1, M2, size=6, dtype=np.int64)
 
 
-@_jitable
+@jitable
 def uniform(s: np.ndarray) -> float:
     """The next MRG32k3a uniform in (0, 1); advances the state ``s`` in place."""
     p1 = (A12 * s[1] - A13N * s[0]) % M1
@@ -86,7 +73,7 @@ def uniform(s: np.ndarray) -> float:
     return float((p1 - p2 + M1) * NORM)
 
 
-@_jitable
+@jitable
 def stayers(s: np.ndarray, log_stay: float) -> int:
     """How many agents stay before the next one moves; each stays with chance ``exp(log_stay)``."""
     x = math.log(uniform(s)) / log_stay
@@ -95,7 +82,7 @@ def stayers(s: np.ndarray, log_stay: float) -> int:
     return int(x)
 
 
-@_jitable
+@jitable
 def cap_multiplier(capacity: int, num: int, buffer: float) -> float:
     """Flee's ``getCapMultiplier`` of a location holding ``num`` agents."""
     if capacity < 1 or num <= buffer * capacity:
@@ -276,16 +263,6 @@ def flee_day(  # type: ignore[no-untyped-def]
             recent[i] = (recent[i] + moved_by[i] / max_move_speed) / 2.0
 
 
-_compiled: Any = None
-
-
 def day_kernel() -> Callable[..., None]:
-    """:func:`flee_day`, compiled when :func:`use_numba` (compiled once, on first use)."""
-    global _compiled
-    if not use_numba():
-        return flee_day
-    if _compiled is None:
-        import numba
-
-        _compiled = numba.njit(cache=True, nogil=True)(flee_day)
-    return _compiled
+    """:func:`flee_day`, compiled or not as ``BORDERFLOW_KERNEL`` says (compiled once)."""
+    return kernel(flee_day)

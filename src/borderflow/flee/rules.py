@@ -64,7 +64,8 @@ from typing import Any
 
 import numpy as np
 
-from borderflow.flee.io import MOVE_DEFAULTS, SPAWN_DEFAULTS, FleeScenario
+from borderflow.flee.io import FleeScenario
+from borderflow.flee.settings import MOVE_DEFAULTS, SPAWN_DEFAULTS
 
 CONFLICT_ON = 0.000001
 #: Most routes the route tables may hold (they grow with the awareness level).

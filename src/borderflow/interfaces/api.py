@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Unpack
 
 from borderflow.analysis import calibrate as _calibrate
 from borderflow.analysis import ensemble as _ensemble
 from borderflow.analysis import sensitivity as _sensitivity
 from borderflow.analysis.calibrate import Calibration
 from borderflow.analysis.ensemble import EnsembleResults
+from borderflow.analysis.executor import Executor, ExecutorOptions
 from borderflow.analysis.sensitivity import Sensitivity
 from borderflow.engine.run import run as run_engine
 from borderflow.flee import io as flee_io
@@ -69,13 +71,11 @@ def ensemble(
     runs: int = 200,
     seed: int = 1,
     *,
-    workers: int = 1,
-    backend: str = "local",
-    ray_address: str | None = None,
     out: str | Path | None = None,
     resume: bool = False,
-    retries: int = 2,
     progress: Callable[[int, int, int], None] | None = None,
+    executor: Executor | None = None,
+    **executor_options: Unpack[ExecutorOptions],
 ) -> EnsembleResults:
     """Run a scenario under ``runs`` independent seeds; bands of every indicator and daily row.
 
@@ -83,31 +83,26 @@ def ensemble(
     any ``workers`` and either ``backend`` (``"local"`` processes or ``"ray"``). With ``out``
     each finished run is kept as a shard there, and ``resume=True`` carries on an
     interrupted ensemble. ``progress(done, failed, total)`` is called as runs finish. See
-    :mod:`borderflow.analysis.ensemble` for the folder format.
+    :mod:`borderflow.analysis.ensemble` for the folder format. The runs go to ``executor``,
+    or to one built from ``workers``, ``backend``, ``ray_address`` and ``retries``
+    (:class:`~borderflow.analysis.executor.Executor`).
 
     Raises:
         ScenarioError: for a seed that is not a whole number in [0, 2**63 - 1], or a
             scenario with problems.
     """
     check_seed(seed, "ensemble")
-    check_counts(
-        "ensemble",
-        runs=(runs, 1, MAX_RUNS),
-        workers=(workers, 1, MAX_WORKERS),
-        retries=(retries, 0, MAX_RETRIES),
-    )
+    check_counts("ensemble", runs=(runs, 1, MAX_RUNS), **_executor_counts(executor_options))
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return _ensemble.ensemble(
         sc,
         runs,
         seed,
-        workers=workers,
-        backend=backend,
-        ray_address=ray_address,
         out=out,
         resume=resume,
-        retries=retries,
         progress=progress,
+        executor=executor,
+        **executor_options,
     )
 
 
@@ -124,6 +119,16 @@ def check_counts(call: str, **counts: tuple[object, int, int]) -> None:
     ]
     if problems:
         raise ScenarioError(problems)
+
+
+def _executor_counts(options: ExecutorOptions) -> dict[str, tuple[object, int, int]]:
+    """The executor's counts among ``options`` for :func:`check_counts`, with their limits."""
+    counts: dict[str, tuple[object, int, int]] = {}
+    if "workers" in options:
+        counts["workers"] = (options["workers"], 1, MAX_WORKERS)
+    if "retries" in options:
+        counts["retries"] = (options["retries"], 0, MAX_RETRIES)
+    return counts
 
 
 def check_seed(seed: object, call: str) -> None:
@@ -152,12 +157,11 @@ def calibrate(
     hold_out: Iterable[str] = (),
     population: int | None = None,
     check_runs: int = 20,
-    workers: int = 1,
-    backend: str = "local",
-    ray_address: str | None = None,
     out: str | Path | None = None,
     resume: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    executor: Executor | None = None,
+    **executor_options: Unpack[ExecutorOptions],
 ) -> Calibration:
     """Fit the scenario's assumptions to its targets: an ABC-SMC posterior and a point fit.
 
@@ -166,14 +170,16 @@ def calibrate(
     simulated band before and after; held-out targets marked) and the calibrated
     ``scenario``. With ``out`` it is written there (``scenario/scenario.toml`` runs with
     ``borderflow run``) and an interrupted calibration goes on with ``resume=True``. See
-    :mod:`borderflow.analysis.calibrate` for the method.
+    :mod:`borderflow.analysis.calibrate` for the method. The simulations go to
+    ``executor``, or to one built from ``workers``, ``backend``, ``ray_address`` and
+    ``retries`` (:class:`~borderflow.analysis.executor.Executor`).
     """
     check_seed(seed, "calibrate")
     check_counts(
         "calibrate",
         budget=(budget, 10, MAX_RUNS),
         check_runs=(check_runs, 2, MAX_RUNS),
-        workers=(workers, 1, MAX_WORKERS),
+        **_executor_counts(executor_options),
         **({} if population is None else {"population": (population, 5, MAX_RUNS)}),
     )
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -185,12 +191,11 @@ def calibrate(
         hold_out=hold_out,
         population=population,
         check_runs=check_runs,
-        workers=workers,
-        backend=backend,
-        ray_address=ray_address,
         out=out,
         resume=resume,
         progress=progress,
+        executor=executor,
+        **executor_options,
     )
 
 
@@ -202,20 +207,21 @@ def sensitivity(
     n: int = 64,
     seed: int = 1,
     params: Iterable[str] | None = None,
-    workers: int = 1,
-    backend: str = "local",
-    ray_address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+    **executor_options: Unpack[ExecutorOptions],
 ) -> Sensitivity:
     """Global sensitivity (Sobol or Morris, SALib) of indicator ``output`` to the assumptions.
 
     ``output`` is a target id or a summary indicator's dotted path (e.g.
     ``us_processing.court_backlog_final``). Returns a
     :class:`~borderflow.analysis.sensitivity.Sensitivity` whose ``indices`` DataFrame is
-    ranked, most influential first.
+    ranked, most influential first. The runs go to ``executor``, or to one built from
+    ``workers``, ``backend``, ``ray_address`` and ``retries``
+    (:class:`~borderflow.analysis.executor.Executor`).
     """
     check_seed(seed, "sensitivity")
-    check_counts("sensitivity", n=(n, 2, MAX_SAMPLES), workers=(workers, 1, MAX_WORKERS))
+    check_counts("sensitivity", n=(n, 2, MAX_SAMPLES), **_executor_counts(executor_options))
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     return _sensitivity.sensitivity(
         sc,
@@ -224,10 +230,9 @@ def sensitivity(
         n=n,
         seed=seed,
         params=params,
-        workers=workers,
-        backend=backend,
-        ray_address=ray_address,
         progress=progress,
+        executor=executor,
+        **executor_options,
     )
 
 

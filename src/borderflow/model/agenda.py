@@ -20,7 +20,7 @@ import numpy as np
 from borderflow.model.people import People
 from borderflow.scenario.vocabulary import code_table, is_in
 
-#: Kinds of personal events there are (see ``borderflow.model.world.Event``); an agenda
+#: Kinds of personal events there are (see ``borderflow.scenario.vocabulary.Event``); an agenda
 #: that takes them all need not check the kind.
 N_KINDS = 64
 

@@ -9,11 +9,13 @@ engine's conservation check compares against.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from borderflow.model.people import People
+from borderflow.model.records import Decisions, Events, Flows, Records, Stocks, Waits
 from borderflow.scenario.vocabulary import OUTSIDE, State, Transition
 
 N_STATES = len(State) + 1  # state codes shifted by one so OUTSIDE (-1) is 0
@@ -24,9 +26,10 @@ class Ledger:
 
     Attributes:
         stock: people now in each (place, state, group) cell.
-        flows: per closed day, an array of rows
-            ``(day, place, to_place, transition, from_state, to_state, group, n)``.
-        stocks: per closed day, rows ``(day, place, state, group, n)`` of nonzero cells.
+        flows: per closed day, its :class:`~borderflow.model.records.Flows`.
+        stocks: per closed day, its :class:`~borderflow.model.records.Stocks` (nonzero cells).
+        events: the per-person log (when kept), in parts of
+            :class:`~borderflow.model.records.Events`.
     """
 
     def __init__(
@@ -39,7 +42,7 @@ class Ledger:
     ):
         self.day = 0
         self.keep_events = keep_events
-        self.events: list[np.ndarray] = []
+        self.events: list[Events] = []
         self._events_closed = 0
         self.n_places = n_places
         self.n_groups = n_groups
@@ -65,8 +68,8 @@ class Ledger:
             ).reshape(-1)
             self._future = np.zeros((n_days, len(u) * n_groups), np.int32)
         self._weights: list[np.ndarray] = []
-        self.flows: list[np.ndarray] = []
-        self.stocks: list[np.ndarray] = []
+        self.flows: list[Flows] = []
+        self.stocks: list[Stocks] = []
         self.waits = Durations()
         self.decisions = Durations()
         self.n_changes = 0
@@ -76,6 +79,15 @@ class Ledger:
         """People now in each (place, state, group) cell."""
         self._count_pending()
         return self._stock
+
+    def census(self, state: int) -> np.ndarray:
+        """People now in ``state``, by place: the count a capacity shared by stages reads.
+
+        Beds are held by people in a state that more than one stage ends (a detained
+        person leaves detention by release or by a judge's decision), so the ledger's
+        count, kept from every stage's records, is the one that is always right.
+        """
+        return self.stock[:, state, :].sum(axis=1)
 
     def record(
         self,
@@ -103,19 +115,19 @@ class Ledger:
         )
         if self.keep_events and who is not None:
             self.events.append(
-                np.column_stack(
-                    [
-                        np.broadcast_to(np.asarray(a, np.int64), size)
-                        for a in (
-                            self.day,
-                            who,
-                            int(transition),
-                            place,
-                            to_place,
-                            from_state,
-                            to_state,
+                Events(
+                    **{
+                        name: np.array(np.broadcast_to(np.asarray(a, np.int64), size))
+                        for name, a in (
+                            ("day", self.day),
+                            ("person", who),
+                            ("transition", int(transition)),
+                            ("place", place),
+                            ("to_place", to_place),
+                            ("from_state", from_state),
+                            ("to_state", to_state),
                         )
-                    ]
+                    }
                 )
             )
 
@@ -223,10 +235,9 @@ class Ledger:
         """
         today = self.events[self._events_closed :]
         if today:
-            rows = np.concatenate(today)
-            transition, from_state, to_state = rows[:, 2], rows[:, 5], rows[:, 6]
-            sets_out = (to_state == State.TRANSIT) & (from_state != State.TRANSIT)
-            rank = np.where(sets_out, 0, np.where(transition == Transition.MOVE, 1, 2))
+            rows = Events.concat(today)
+            sets_out = (rows.to_state == State.TRANSIT) & (rows.from_state != State.TRANSIT)
+            rank = np.where(sets_out, 0, np.where(rows.transition == Transition.MOVE, 1, 2))
             self.events[self._events_closed :] = [rows[np.argsort(rank, kind="stable")]]
         self._events_closed = len(self.events)
 
@@ -256,45 +267,54 @@ class Ledger:
     ) -> None:
         """Log the moves released today, net of those taken back, one row each."""
         who = np.concatenate([b[2] for b in booked if b[2] is not None])
-        keys, inverse = np.unique(np.column_stack([who, route]), axis=0, return_inverse=True)
+        pairs, inverse = np.unique(np.stack([who, route]), axis=1, return_inverse=True)
         net = np.bincount(inverse.reshape(-1), weights).astype(np.int64)
-        keys = keys[net > 0]
-        place, rest = np.divmod(keys[:, 1], self.n_places * self.n_groups)
-        to_place = rest // self.n_groups
-        n = len(keys)
+        person, moved = pairs[:, net > 0]
+        place, rest = np.divmod(moved, self.n_places * self.n_groups)
+        n = len(person)
         self.events.append(
-            np.column_stack(
-                [
-                    np.full(n, day, np.int64),
-                    keys[:, 0],
-                    np.full(n, int(Transition.MOVE), np.int64),
-                    place,
-                    to_place,
-                    np.full(n, int(State.TRANSIT), np.int64),
-                    np.full(n, int(State.TRANSIT), np.int64),
-                ]
+            Events(
+                day=np.full(n, day, np.int64),
+                person=person,
+                transition=np.full(n, int(Transition.MOVE), np.int64),
+                place=place,
+                to_place=rest // self.n_groups,
+                from_state=np.full(n, int(State.TRANSIT), np.int64),
+                to_state=np.full(n, int(State.TRANSIT), np.int64),
             )
         )
 
-    def _unpack(self, key: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _unpack(self, day: int, key: np.ndarray, n: np.ndarray) -> Flows:
         key, group = np.divmod(key, self.n_groups)
         key, to_place = np.divmod(key, self.n_places)
         key, place = np.divmod(key, self.n_places)
         key, to_state = np.divmod(key, N_STATES)
         transition, from_state = np.divmod(key, N_STATES)
-        return place, to_place, transition, from_state - 1, to_state - 1, group
+        return Flows(
+            day=np.full(len(n), day, np.int64),
+            place=place,
+            to_place=to_place,
+            transition=transition,
+            from_state=from_state - 1,
+            to_state=to_state - 1,
+            group=group,
+            n=n,
+        )
 
     def record_wait(self, port: np.ndarray, outcome: int, waited: np.ndarray) -> None:
-        """Count finished waits at ports (outcome 0: admitted, 1: left the list)."""
+        """Count finished waits at ports (``outcome``: a ``WaitOutcome`` code)."""
         self.waits.add(port, outcome, waited)
 
-    def record_duration(self, outcome: int, docket: int, days: np.ndarray) -> None:
+    def record_duration(self, docket: int, outcome: int, days: np.ndarray) -> None:
         """Count court durations: days to an outcome (or to the start of hearings)."""
         self.decisions.add(docket, outcome, days)
 
-    def decision_table(self) -> np.ndarray:
-        """Rows ``(docket, outcome, days, n)``."""
-        return self.decisions.table()
+    def decision_table(self) -> Decisions:
+        """Court durations by docket, outcome and days."""
+        counted = self.decisions.table()
+        return Decisions(
+            docket=counted.key, outcome=counted.outcome, days=counted.days, n=counted.n
+        )
 
     def close_day(self, day: int) -> None:
         """Aggregate the day's flows and snapshot the stocks."""
@@ -304,18 +324,27 @@ class Ledger:
             self._order_days_events()
         if self._today:
             keys, counts = sum_by_key(np.concatenate(self._today), np.concatenate(self._weights))
-            cols = self._unpack(keys)
-            rows = np.column_stack([np.full(len(keys), day, np.int64), *cols, counts])
-            self.flows.append(rows)
+            self.flows.append(self._unpack(day, keys, counts))
             self._today.clear()
             self._weights.clear()
         stock = self.stock
-        nz = np.nonzero(stock)
-        self.stocks.append(np.column_stack([np.full(len(nz[0]), day, np.int64), *nz, stock[nz]]))
+        place, state, group = np.nonzero(stock)
+        self.stocks.append(
+            Stocks(
+                day=np.full(len(place), day, np.int64),
+                place=place,
+                state=state,
+                group=group,
+                n=stock[place, state, group],
+            )
+        )
 
-    def wait_table(self) -> np.ndarray:
-        """Rows ``(port, outcome, waited_days, n)``."""
-        return self.waits.table()
+    def wait_table(self) -> Waits:
+        """Finished waits by port, outcome and days waited."""
+        counted = self.waits.table()
+        return Waits(
+            port=counted.key, outcome=counted.outcome, waited_days=counted.days, n=counted.n
+        )
 
 
 #: A record as given: transition, from state, to state, place, to place, group (each a
@@ -386,13 +415,26 @@ class Durations:
             np.concatenate([self._counts, np.ones(len(packed), np.int64)]),
         )
 
-    def table(self) -> np.ndarray:
-        """Rows ``(key, outcome, days, n)``."""
+    def table(self) -> DurationCounts:
+        """The counts so far, by key, outcome and days."""
         self._fold()
         keys = self._packed
-        return np.column_stack(
-            [keys >> 36, (keys >> 28) & 255, keys & ((1 << 28) - 1), self._counts]
-        ).astype(np.int64)
+        return DurationCounts(
+            key=keys >> 36,
+            outcome=(keys >> 28) & 255,
+            days=keys & ((1 << 28) - 1),
+            n=self._counts.copy(),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class DurationCounts(Records):
+    """People per (key, outcome, days): the rows of a :class:`Durations`."""
+
+    key: np.ndarray
+    outcome: np.ndarray
+    days: np.ndarray
+    n: np.ndarray
 
 
 def sum_by_key(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -123,8 +123,37 @@ def build_network(sc: Scenario) -> Network:
     """Index the scenario's places and roads and compute shortest-path next hops."""
     ids = tuple(p.id for p in sc.places)
     pos = {pid: i for i, pid in enumerate(ids)}
-    n = len(ids)
     kind = np.array([p.kind for p in sc.places])
+    km, modes = _roads(sc, pos)
+    city_of, sector_of, asylum_port = _border_places(sc, pos)
+    return Network(
+        ids=ids,
+        kind=kind,
+        in_mexico=np.array([p.country == "MEX" for p in sc.places]),
+        km=km,
+        modes=modes,
+        next_hop=_next_hops(km, kind),
+        city_of=city_of,
+        sector_of=sector_of,
+        asylum_port=asylum_port,
+        ports=np.flatnonzero(kind == "port_of_entry"),
+        cities=np.flatnonzero(kind == "border_city"),
+        home=np.array(
+            [
+                next(
+                    (i for i, p in enumerate(sc.places) if p.kind == "origin" and p.country == nat),
+                    -1,
+                )
+                for nat in NATIONALITIES
+            ],
+            np.int64,
+        ),
+    )
+
+
+def _roads(sc: Scenario, pos: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Kilometres and mode bits between every pair of places (0: no road)."""
+    n = len(pos)
     km = np.zeros((n, n))
     modes = np.zeros((n, n), np.uint8)
     for r in sc.routes:
@@ -132,8 +161,12 @@ def build_network(sc: Scenario) -> Network:
         mask = np.uint8(sum(int(MODE_BIT[m]) for m in r.modes) | int(MODE_BIT["walk"]))
         km[a, b] = km[b, a] = r.distance_km
         modes[a, b] = modes[b, a] = mask
+    return km, modes
 
-    cities = np.flatnonzero(kind == "border_city")
+
+def _next_hops(km: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """``next_hop[u, d]``: the next place from ``u`` on a shortest road to ``d`` (-1: none)."""
+    n = len(kind)
     on_roads = np.flatnonzero(np.isin(kind, ["origin", "town", "border_city"]))
     next_hop = np.full((n, n), -1, np.int16)
     if len(on_roads):
@@ -143,7 +176,12 @@ def build_network(sc: Scenario) -> Network:
         # The tree rooted at d: the predecessor of u is u's next hop toward d.
         next_hop[:, on_roads] = np.where(pred >= 0, pred, -1).T
         next_hop[on_roads, on_roads] = on_roads
+    return next_hop
 
+
+def _border_places(sc: Scenario, pos: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each place's border city, its U.S. sector, and each city's asylum port (-1: none)."""
+    n = len(pos)
     city_of = np.full(n, -1, np.int32)
     sector_of = np.full(n, -1, np.int32)
     asylum_port = np.full(n, -1, np.int32)
@@ -160,26 +198,4 @@ def build_network(sc: Scenario) -> Network:
                 asylum_port[city] = i
     for city_id, port_id in sc.border.asylum_port.items():
         asylum_port[pos[city_id]] = pos[port_id]
-    return Network(
-        ids=ids,
-        kind=kind,
-        in_mexico=np.array([p.country == "MEX" for p in sc.places]),
-        km=km,
-        modes=modes,
-        next_hop=next_hop,
-        city_of=city_of,
-        sector_of=sector_of,
-        asylum_port=asylum_port,
-        ports=np.flatnonzero(kind == "port_of_entry"),
-        cities=cities,
-        home=np.array(
-            [
-                next(
-                    (i for i, p in enumerate(sc.places) if p.kind == "origin" and p.country == nat),
-                    -1,
-                )
-                for nat in NATIONALITIES
-            ],
-            np.int64,
-        ),
-    )
+    return city_of, sector_of, asylum_port

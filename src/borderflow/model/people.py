@@ -32,14 +32,6 @@ UNSET_IS_MINUS_ONE = frozenset(
     {"ti_next", "fragment", "ti_custody", "ti_case", "ti_court", "trip_at"}
 )
 
-FLAG_IRREGULAR_ENTRY = np.uint8(1)
-FLAG_ASYLUM_BARRED = np.uint8(2)
-FLAG_PROSECUTED = np.uint8(4)
-FLAG_PROSECUTION_DONE = np.uint8(8)
-FLAG_LAWYER = np.uint8(16)
-FLAG_MPP = np.uint8(32)
-FLAG_HAS_CASE = np.uint8(64)
-
 
 class People:
     """All people who have entered the system, one slot each, never removed.

@@ -16,6 +16,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+#: Most people a queue hands out in one call: counts are kept in 32 bits.
+MAX_TAKE = 2**31 - 1
+
 
 class FifoQueue:
     """A growable ring-free FIFO of ``int64`` person indices."""

@@ -1,47 +1,49 @@
-"""Walking planned trips hop by hop: compiled with Numba when it is there, else NumPy.
+"""Walking planned trips hop by hop: one loop, compiled with Numba or run as it is.
 
-Both versions take the same uniforms (two per hop: mode and rest days; one
-per person for refuge on entering Mexico, which a trip to a Mexican border city
-does at most once), do the same arithmetic in the same order, and write the
-same hops into the trip pool and the same moves into the ledger's grid of moves
-booked by day, so they give identical trips (tested). A hop's two uniforms are
-not drawn beforehand but worked out where they are needed, from the walk's key
-and the hop's row (:func:`hop_uniforms`, a counter-based generator): only the
-hops actually walked cost a draw, and nothing the size of every hop a trip
-could take is held. Numba turns
-the walk into a plain loop, which is what a trip is: hops one after another.
-Set ``BORDERFLOW_KERNEL=numpy`` to use the NumPy version.
+A trip is hops one after another, each starting where the last one ended, so the walk is
+a plain loop over people and their hops (:func:`walk`). With Numba (a dependency) the loop
+is compiled, once, on first use (:func:`borderflow.model.kernels.kernel`);
+``BORDERFLOW_KERNEL=numpy`` runs the very same function uncompiled, far more slowly: it is
+there to check the compiled one, not to run scenarios.
+
+A hop takes two uniforms (mode and rest days), and a person one more for refuge on
+entering Mexico, which a trip to a Mexican border city does at most once. A hop's two
+uniforms are not drawn beforehand but worked out where they are needed, from the walk's
+key and the hop's row (:func:`splitmix64`, a counter-based generator): only the hops
+actually walked cost a draw, and nothing the size of every hop a trip could take is held.
+A hop's duration (mode, travel, rest days) is :func:`hop_days`; its parts
+:func:`hop_mode` and :func:`travel_days` take any uniforms, for legs that draw their own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from borderflow.model.kernels import use_numba
-from borderflow.model.ledger import book
+from borderflow.model.kernels import jitable, kernel
+from borderflow.scenario.vocabulary import TRANSIT_HAZARDS, Event
 
-#: Event kinds a walk can end with (same codes as ``borderflow.model.world.Event``).
-ARRIVE, DETAIN, REFUGE, GIVE_UP, SETTLE = 1, 2, 3, 4, 5
-HAZARDS = np.array([DETAIN, REFUGE, GIVE_UP, SETTLE], np.int8)
+#: Event kinds a walk can end with, as plain integers for the compiled loop.
+ARRIVE, REFUGE = int(Event.ARRIVE), int(Event.REFUGE)
+HAZARDS = np.array([int(k) for k in TRANSIT_HAZARDS], np.int8)
+#: Modes of a hop: indices of ``Road.speeds_of`` and of ``Road.rest_p0``'s first axis.
+WALK, BUS, TRAIN = 0, 1, 2
 #: Most rest days a hop can draw (the Poisson inverse stops there).
 MAX_REST = 10_000
 #: Why a walk stops: a trip went on past the hops its road to the border city has.
 TOO_MANY_HOPS = "a planned trip took more hops than the road to its border city has"
 
 # SplitMix64 (Steele, Lea & Flood 2014): the uniform of counter c under key k is the
-# finaliser applied to k + (c + 1) * GOLDEN. Its output stream passes BigCrush, and the
-# same integer steps give the same bits in Numba and in NumPy.
+# finaliser applied to k + (c + 1) * GOLDEN. Its output stream passes BigCrush, and its
+# integer steps give the same bits compiled or not, on one number or on an array.
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX2 = np.uint64(0x94D049BB133111EB)
 TWO_POW_M53 = 2.0**-53
 
 
-@dataclass(frozen=True)
-class Road:
+class Road(NamedTuple):
     """The network and the travel parameters a walk needs."""
 
     next_hop: np.ndarray  # int16 (n, n)
@@ -57,8 +59,8 @@ class Road:
     p_train: float
     rest_ratio: float  # expected rest days per travel day
     #: ``exp(-lam)`` of each road's rest days by mode (walk, bus, train), worked out once
-    #: so that both versions share the same value (vectorized ``exp`` may differ in the
-    #: last bit from the scalar one).
+    #: per run, with NumPy: Numba's ``exp`` may differ from it in the last bit, and the
+    #: compiled and uncompiled walks must see the same value.
     rest_p0: np.ndarray
 
     @staticmethod
@@ -66,9 +68,38 @@ class Road:
         """Speeds in the order of ``rest_p0``'s first axis."""
         return np.array([walk, bus, train])
 
+    def travel(self) -> Travel:
+        """Its travel parameters: all but the arrays."""
+        return Travel(
+            self.bus_bit,
+            self.train_bit,
+            self.walk_speed,
+            self.bus_speed,
+            self.train_speed,
+            self.p_bus,
+            self.p_train,
+            self.rest_ratio,
+        )
 
-@dataclass
-class Walkers:
+
+class Travel(NamedTuple):
+    """How people travel a hop: the modes' bits, speeds and chances, and the rest days.
+
+    Apart from the road's arrays: a compiled loop reading an array out of a tuple pays for
+    it at every read, and pays nothing for a number.
+    """
+
+    bus_bit: int
+    train_bit: int
+    walk_speed: float
+    bus_speed: float
+    train_speed: float
+    p_bus: float
+    p_train: float
+    rest_ratio: float  # expected rest days per travel day
+
+
+class Walkers(NamedTuple):
     """Who walks, from where, and the uniforms they take."""
 
     dest: np.ndarray  # int64
@@ -90,8 +121,7 @@ class Walkers:
     hops: np.ndarray  # int64: most hops the trip can take (the pool entries kept for it)
 
 
-@dataclass
-class Sink:
+class Sink(NamedTuple):
     """Where walks write: the trip pool, and the moves booked by (day, road, group)."""
 
     pool_place: np.ndarray
@@ -101,8 +131,7 @@ class Sink:
     n_groups: int
 
 
-@dataclass
-class Walked:
+class Walked(NamedTuple):
     """What a walk gives per person."""
 
     n_walked: np.ndarray
@@ -118,119 +147,117 @@ class Walked:
         )
 
 
-def hop_uniforms(key: np.uint64, rows: np.ndarray) -> np.ndarray:
-    """The two uniforms (mode, rest days) of each hop row of a walk keyed ``key``.
+@jitable
+def splitmix64(key: np.uint64, counter: Any) -> Any:
+    """SplitMix64's output for ``counter`` under ``key``: 53 bits scaled to [0, 1).
 
-    Uniform ``j`` of row ``r`` is SplitMix64's output for counter ``2 r + j``: 53 bits
-    scaled to [0, 1). The compiled walk does the same steps one hop at a time.
+    A float for a ``np.uint64``, element by element for an array of them.
     """
-    counter = (np.asarray(rows, np.int64)[:, None] * 2 + np.arange(2)).astype(np.uint64)
     z = key + (counter + np.uint64(1)) * GOLDEN
     z = (z ^ (z >> np.uint64(30))) * MIX1
     z = (z ^ (z >> np.uint64(27))) * MIX2
     z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * TWO_POW_M53
+    return (z >> np.uint64(11)) * TWO_POW_M53
 
 
-def _poisson_inverse(u: np.ndarray, lam: np.ndarray, p0: np.ndarray) -> np.ndarray:
-    k = np.zeros(len(u))
-    p = p0.copy()
-    cdf = p0.copy()
-    more = np.flatnonzero(u > cdf)
-    n = 0
-    while len(more) and n < MAX_REST:
-        n += 1
-        k[more] = n
-        p[more] = p[more] * (lam[more] / n)
-        cdf[more] = cdf[more] + p[more]
-        more = more[u[more] > cdf[more]]
+def hop_uniforms(key: np.uint64, rows: np.ndarray) -> np.ndarray:
+    """The two uniforms (mode, rest days) of each hop row of a walk keyed ``key``.
+
+    Uniform ``j`` of row ``r`` is :func:`splitmix64` of counter ``2 r + j``, as the walk
+    works them out one hop at a time.
+    """
+    counter = (np.asarray(rows, np.int64)[:, None] * 2 + np.arange(2)).astype(np.uint64)
+    return np.asarray(splitmix64(np.uint64(key), counter))
+
+
+@jitable
+def hop_mode(travel: Travel, modes: int, u_bus: float, u_train: float) -> int:
+    """A hop's mode: by bus, by train, or on foot (``WALK``, ``BUS`` or ``TRAIN``).
+
+    The bus when the road has one (a bit of ``modes``) and ``u_bus < p_bus``, else the train
+    when the road has one and ``u_train < p_train``, else on foot.
+    """
+    if (modes & travel.bus_bit) > 0 and u_bus < travel.p_bus:
+        return BUS
+    if (modes & travel.train_bit) > 0 and u_train < travel.p_train:
+        return TRAIN
+    return WALK
+
+
+@jitable
+def travel_days(travel: Travel, km: float, mode: int) -> float:
+    """Days spent moving ``km`` by ``mode``."""
+    speed = travel.walk_speed
+    if mode == BUS:
+        speed = travel.bus_speed
+    elif mode == TRAIN:
+        speed = travel.train_speed
+    return km / speed
+
+
+@jitable
+def rest_days(u: float, lam: float, p0: float) -> int:
+    """Poisson(``lam``) by inversion of the uniform ``u`` (``p0`` is ``exp(-lam)``)."""
+    p = p0
+    cdf = p0
+    k = 0
+    while u > cdf and k < MAX_REST:
+        k += 1
+        p = p * (lam / k)
+        cdf = cdf + p
     return k
 
 
-def _hop_days(
-    road: Road, u: np.ndarray, v: np.ndarray, d_mode: np.ndarray, d_rest: np.ndarray
-) -> np.ndarray:
-    modes = road.modes[u, v]
-    has_bus = (modes & road.bus_bit) > 0
-    has_train = (modes & road.train_bit) > 0
-    speed = np.full(len(u), road.walk_speed)
-    mode = np.zeros(len(u), np.int64)
-    bus = has_bus & (d_mode < road.p_bus)
-    w = np.where(has_bus, (d_mode - road.p_bus) / max(1.0 - road.p_bus, 1e-300), d_mode)
-    train = has_train & ~bus & (w < road.p_train)
-    speed[train], mode[train] = road.train_speed, 2
-    speed[bus], mode[bus] = road.bus_speed, 1
-    moving = road.km[u, v] / speed
-    if road.rest_ratio <= 0:
+@jitable
+def hop_days(
+    travel: Travel,
+    km: np.ndarray,
+    modes: np.ndarray,
+    rest_p0: np.ndarray,
+    u: int,
+    v: int,
+    d_mode: float,
+    d_rest: float,
+) -> float:
+    """Days (fractional) from ``u`` to its neighbour ``v``, rest days included.
+
+    One uniform, ``d_mode``, chooses the mode: below ``p_bus`` the bus where there is one,
+    and the train by what lies above, scaled back to [0, 1); ``d_rest`` gives the rest days.
+    ``km``, ``modes`` and ``rest_p0`` are the road's.
+    """
+    m = modes[u, v]
+    u_train = d_mode
+    if (m & travel.bus_bit) > 0:
+        u_train = (d_mode - travel.p_bus) / max(1.0 - travel.p_bus, 1e-300)
+    mode = hop_mode(travel, m, d_mode, u_train)
+    moving = travel_days(travel, km[u, v], mode)
+    if travel.rest_ratio <= 0:
         return moving
-    p0 = road.rest_p0[mode, u, v]
-    return moving + _poisson_inverse(d_rest, moving * road.rest_ratio, p0)
+    return moving + rest_days(d_rest, moving * travel.rest_ratio, rest_p0[mode, u, v])
 
 
-def walk_numpy(road: Road, w: Walkers, sink: Sink) -> Walked:
-    """Walk every trip, hop k of all people at once (NumPy)."""
-    n = len(w.dest)
-    out = Walked.empty(n)
-    cur, t, budget = w.cur.copy(), w.t0.astype(float).copy(), w.budget.copy()
-    active = np.arange(n)
-    k = 0
-    while len(active):  # one hop a round; a trip has at most hops[i] (checked)
-        if (k >= w.hops[active]).any():
-            raise RuntimeError(TOO_MANY_HOPS)
-        u = cur[active]
-        if w.has_leg and k == 0:
-            v, t_next = w.leg_v.copy(), w.leg_t.astype(float)
-        else:
-            v = road.next_hop[u, w.dest[active]].astype(np.int64)
-            draws = hop_uniforms(w.key, w.offset[active] + k)
-            t_next = t[active] + _hop_days(road, u, v, draws[:, 0], draws[:, 1])
-        mex = road.in_mexico[u].astype(float)
-        r0 = w.rates[0, active] * mex
-        r1 = w.rates[1, active] * mex
-        r2 = w.rates[2, active]
-        r3 = w.rates[3, active] * mex
-        total = ((r0 + r1) + r2) + r3
-        exposure = total * np.maximum(t_next - t[active], 0.0)
-        slot = w.slot[active] + k
-        sink.pool_place[slot], sink.pool_t[slot] = v, t_next
-        out.n_walked[active] = k + 1
-        hit = exposure >= budget[active]
-        if hit.any():
-            who = active[hit]
-            out.t_end[who] = t[who] + budget[who] / total[hit]
-            x = w.kind_u[who] * total[hit]
-            which = (
-                (x > r0[hit]).astype(np.int64)
-                + (x > r0[hit] + r1[hit])
-                + (x > (r0[hit] + r1[hit]) + r2[hit])
-            )
-            out.kind[who] = HAZARDS[which]
-            out.reached_last[who] = False
-        go = ~hit
-        active, u, v, t_next = active[go], u[go], v[go], t_next[go]
-        if len(sink.future):
-            cols = sink.road_id[u, v] * sink.n_groups + w.group[active]
-            book(sink.future, np.floor(t_next).astype(np.int64), cols)
-        budget[active] = budget[active] - exposure[go]
-        entering = w.foreign[active] & road.in_mexico[v] & ~road.in_mexico[u]
-        stays = entering & (w.entry_u[active] < w.p_entry[active])
-        cur[active], t[active] = v, t_next
-        done = stays | (v == w.dest[active])
-        out.t_end[active[done]] = t_next[done]
-        out.kind[active[stays]] = REFUGE
-        active = active[~done]
-        k += 1
-    return out
+@jitable
+def _hazard(x: float, r0: float, r1: float, r2: float) -> int:
+    """Which of the four hazards (index of HAZARDS) ``x``, a uniform times the total rate, picks."""
+    return int(x > r0) + int(x > r0 + r1) + int(x > (r0 + r1) + r2)
 
 
-def _walk_loop(  # type: ignore[no-untyped-def]
-    next_hop, km, modes, in_mexico, bus_bit, train_bit, walk_speed, bus_speed, train_speed,
-    p_bus, p_train, rest_ratio, rest_p0,
-    dest, cur, t0, leg_v, leg_t, has_leg, offset, key, entry_u, budget, kind_u, rates,
-    foreign, p_entry, group, slots, hops,
-    pool_place, pool_t, future, road_id, n_groups,
-    n_walked, t_end, kind, reached_last,
-):  # fmt: skip
+def _walk_loop(road: Road, travel: Travel, w: Walkers, sink: Sink, out: Walked) -> None:
+    """Walk person after person, hop after hop, writing to ``sink`` and ``out``.
+
+    Over 60 lines: a hop's steps (where to, when, the hazards on the way, what is written)
+    read best in order, and a helper taking a person's state would cost more per hop than
+    the work it does. The arrays are taken out of their tuples once, not at every read.
+    """
+    next_hop, km, modes, in_mexico = road.next_hop, road.km, road.modes, road.in_mexico
+    rest_p0 = road.rest_p0
+    dest, cur, t0, leg_v, leg_t, has_leg = w.dest, w.cur, w.t0, w.leg_v, w.leg_t, w.has_leg
+    offset, key, entry_u, budget, kind_u = w.offset, w.key, w.entry_u, w.budget, w.kind_u
+    rates, foreign, p_entry, group = w.rates, w.foreign, w.p_entry, w.group
+    slots, hops = w.slot, w.hops
+    pool_place, pool_t, future, road_id = sink.pool_place, sink.pool_t, sink.future, sink.road_id
+    n_walked, t_end, kind, reached_last = out.n_walked, out.t_end, out.kind, out.reached_last
+    n_groups = sink.n_groups
     n_days = future.shape[0]
     for i in range(len(dest)):
         u = cur[i]
@@ -247,46 +274,11 @@ def _walk_loop(  # type: ignore[no-untyped-def]
                 v = leg_v[i]
                 t_next = leg_t[i]
             else:
-                # The hop's two uniforms: hop_uniforms, one counter at a time.
-                counter = np.uint64(2 * (oi + k))
-                z = key + (counter + np.uint64(1)) * GOLDEN
-                z = (z ^ (z >> np.uint64(30))) * MIX1
-                z = (z ^ (z >> np.uint64(27))) * MIX2
-                z = z ^ (z >> np.uint64(31))
-                d = float(z >> np.uint64(11)) * TWO_POW_M53
-                z = key + (counter + np.uint64(2)) * GOLDEN
-                z = (z ^ (z >> np.uint64(30))) * MIX1
-                z = (z ^ (z >> np.uint64(27))) * MIX2
-                z = z ^ (z >> np.uint64(31))
-                d_rest = float(z >> np.uint64(11)) * TWO_POW_M53
                 v = next_hop[u, di]
-                m = modes[u, v]
-                speed = walk_speed
-                mode = 0
-                bus = (m & bus_bit) > 0 and d < p_bus
-                if (m & bus_bit) > 0:
-                    w = (d - p_bus) / max(1.0 - p_bus, 1e-300)
-                else:
-                    w = d
-                if (m & train_bit) > 0 and not bus and w < p_train:
-                    speed = train_speed
-                    mode = 2
-                if bus:
-                    speed = bus_speed
-                    mode = 1
-                moving = km[u, v] / speed
-                if rest_ratio > 0:
-                    lam = moving * rest_ratio
-                    p = rest_p0[mode, u, v]
-                    cdf = p
-                    rest = 0
-                    while d_rest > cdf and rest < MAX_REST:
-                        rest += 1
-                        p = p * (lam / rest)
-                        cdf = cdf + p
-                    t_next = t + (moving + rest)
-                else:
-                    t_next = t + moving
+                counter = np.uint64(2 * (oi + k))  # the row's two uniforms, as in hop_uniforms
+                d_mode = splitmix64(key, counter)
+                d_rest = splitmix64(key, counter + np.uint64(1))
+                t_next = t + hop_days(travel, km, modes, rest_p0, u, v, d_mode, d_rest)
             mex = 1.0 if in_mexico[u] else 0.0
             r0 = ra0 * mex
             r1 = ra1 * mex
@@ -299,16 +291,15 @@ def _walk_loop(  # type: ignore[no-untyped-def]
             n_walked[i] = k + 1
             if exposure >= b:
                 t_end[i] = t + b / total
-                x = kind_u[i] * total
-                which = (x > r0) + (x > r0 + r1) + (x > (r0 + r1) + r2)
-                kind[i] = HAZARDS[which]
+                kind[i] = HAZARDS[_hazard(kind_u[i] * total, r0, r1, r2)]
                 reached_last[i] = False
                 break
             day = int(np.floor(t_next))
             if day < n_days:
                 future[day, road_id[u, v] * n_groups + gi] += 1
             b = b - exposure
-            if foreign[i] and in_mexico[v] and not in_mexico[u] and entry_u[i] < p_entry[i]:
+            entering = foreign[i] and in_mexico[v] and not in_mexico[u]
+            if entering and entry_u[i] < p_entry[i]:
                 t_end[i] = t_next
                 kind[i] = REFUGE
                 break
@@ -320,9 +311,6 @@ def _walk_loop(  # type: ignore[no-untyped-def]
             k += 1
 
 
-_compiled: Any = None
-
-
 def walk(road: Road, walkers: Walkers, sink: Sink) -> Walked:
     """Walk every trip until it ends (a hazard, refuge on entry, or the border city).
 
@@ -332,25 +320,16 @@ def walk(road: Road, walkers: Walkers, sink: Sink) -> Walked:
     its first hazard when the integrated rate passes ``budget[i]`` (an exponential
     draw), writes hop ``k`` to pool entry ``slot[i] + k`` and books each hop it
     reaches in ``sink.future``.
-    """
-    if not use_numba():
-        return walk_numpy(road, walkers, sink)
-    global _compiled
-    if _compiled is None:
-        import numba
 
-        _compiled = numba.njit(cache=True, nogil=True)(_walk_loop)
-    w = walkers
-    out = Walked.empty(len(w.dest))
-    future = sink.future if len(sink.future) else np.zeros((0, 1), np.int32)
-    _compiled(
-        road.next_hop, road.km, road.modes, road.in_mexico, road.bus_bit, road.train_bit,
-        road.walk_speed, road.bus_speed, road.train_speed, road.p_bus, road.p_train,
-        road.rest_ratio, road.rest_p0,
-        w.dest, w.cur, w.t0, w.leg_v, w.leg_t, w.has_leg, w.offset, np.uint64(w.key), w.entry_u,
-        w.budget, w.kind_u, np.ascontiguousarray(w.rates), w.foreign, w.p_entry, w.group,
-        w.slot, w.hops,
-        sink.pool_place, sink.pool_t, future, sink.road_id, sink.n_groups,
-        out.n_walked, out.t_end, out.kind, out.reached_last,
-    )  # fmt: skip
+    Raises:
+        RuntimeError: if a trip takes more hops than ``hops[i]``.
+    """
+    out = Walked.empty(len(walkers.dest))
+    # The same types every call, so that the loop is compiled once.
+    w = walkers._replace(key=np.uint64(walkers.key), rates=np.ascontiguousarray(walkers.rates))
+    if not len(sink.future):
+        sink = sink._replace(future=np.zeros((0, 1), np.int32))
+    # SplitMix64 wraps modulo 2**64 by design: uncompiled, NumPy would warn each time.
+    with np.errstate(over="ignore"):
+        kernel(_walk_loop)(road, road.travel(), w, sink, out)
     return out

@@ -25,7 +25,6 @@ from borderflow.report.html import (
     report_input,
     table,
 )
-from borderflow.report.indicators import key_indicators
 from borderflow.report.series import (
     Band,
     Series,
@@ -38,7 +37,9 @@ from borderflow.report.series import (
     waitlist_by_city,
 )
 from borderflow.results import store
+from borderflow.results.indicators import key_indicators
 from borderflow.results.results import RUN, Results
+from borderflow.scenario.bounds import shown_capacity
 from borderflow.scenario.schema import Scenario
 
 COMPARE_FILE = "compare.html"
@@ -115,7 +116,7 @@ def scenario_changes(a: Scenario, b: Scenario) -> list[tuple[str, str, str]]:
 
 def _show(value: Any) -> str:
     if isinstance(value, float):
-        return "no limit" if value >= 1e8 else f"{value:g}"
+        return shown_capacity(value, lambda v: f"{v:g}")
     return str(value)
 
 
@@ -154,7 +155,7 @@ def _bands(inp: ReportInput, series: Mapping[str, Series]) -> dict[str, Band]:
 def _fmt(v: float | None, digits: int = 0) -> str:
     if v is None or v != v:
         return "–"
-    return f"{v:,.{digits}f}" if abs(v) < 1e8 else "no limit"
+    return shown_capacity(v, lambda x: f"{x:,.{digits}f}")
 
 
 def indicators_figure(rows: pd.DataFrame) -> go.Figure:

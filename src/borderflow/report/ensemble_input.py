@@ -33,6 +33,7 @@ from borderflow.report.series import (
     us_custody_by_state,
     waitlist_by_city,
 )
+from borderflow.results.indicators import has_us_side, label_of
 from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.schema import Scenario
 
@@ -129,20 +130,12 @@ def _names(scenario: Scenario) -> dict[str, str]:
     return {p.id: p.name for p in scenario.places}
 
 
+def _labelled(*names: str) -> list[tuple[str, str]]:
+    return [(name, label_of(name)) for name in names]
+
+
 def _matching(indicators: dict[str, Any], prefix: str, suffix: str = "") -> list[str]:
     return [n for n in indicators if n.startswith(prefix) and n.endswith(suffix)]
-
-
-def has_us_part2(indicators: dict[str, Any]) -> bool:
-    """Whether the ensemble's runs reached MPP, detention or the courts."""
-    for name in (
-        "us_processing.mpp_returned",
-        "us_processing.court_backlog_peak",
-        "us_processing.in_detention_peak",
-    ):
-        if name in indicators and indicators[name]["p95"] > 0:
-            return True
-    return False
 
 
 def _shelter(sc: Scenario, sheltered: Band, unsheltered: Band) -> go.Figure:
@@ -244,10 +237,9 @@ def ensemble_figures(inp: ReportInput) -> dict[str, go.Figure]:
         "fig-crossings": indicator_bars(
             ind,
             [
-                ("admitted_at_ports", "admitted at ports"),
-                ("crossings_between_ports", "crossed between ports"),
-                ("apprehensions", "apprehended"),
-                ("evasions", "evaded"),
+                *_labelled(
+                    "admitted_at_ports", "crossings_between_ports", "apprehensions", "evasions"
+                ),
             ],
             "Admissions and crossings between ports over the run",
         ),
@@ -256,7 +248,7 @@ def ensemble_figures(inp: ReportInput) -> dict[str, go.Figure]:
         ),
         "fig-targets": figs.targets_figure(inp.targets),
     }
-    if has_us_part2(ind):
+    if has_us_side({name: band["p95"] for name, band in ind.items()}):
         state_labels = {
             "in_custody": "in CBP custody",
             "prosecution": "held for prosecution",
@@ -278,10 +270,12 @@ def ensemble_figures(inp: ReportInput) -> dict[str, go.Figure]:
                 ind,
                 [
                     ("us_processing.court_backlog_peak", "backlog at the peak"),
-                    ("us_processing.court_backlog_final", "backlog at the end"),
-                    ("us_processing.asylum_granted", "asylum granted"),
-                    ("us_processing.removal_orders_merits", "removal orders (merits)"),
-                    ("us_processing.removal_orders_in_absentia", "removal orders in absentia"),
+                    *_labelled(
+                        "us_processing.court_backlog_final",
+                        "us_processing.asylum_granted",
+                        "us_processing.removal_orders_merits",
+                        "us_processing.removal_orders_in_absentia",
+                    ),
                 ],
                 "Immigration courts over the run",
                 y="cases",

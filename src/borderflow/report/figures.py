@@ -17,6 +17,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from borderflow.results.indicators import formatted, target_format
+from borderflow.results.targets import inside_count
+from borderflow.scenario.bounds import is_unlimited
 from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.schema import Scenario
 
@@ -54,7 +57,6 @@ __all__ = [
     "daily_pivot",
     "detention_over_time",
     "flow_sankey",
-    "has_us_part2",
     "mpp_population",
     "shelter_occupancy",
     "stocks_over_time",
@@ -171,14 +173,6 @@ def _empty(title: str, message: str) -> go.Figure:
 
 def _cities_with(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if frame[c].to_numpy().any()]
-
-
-def has_us_part2(daily: pd.DataFrame, courts: pd.DataFrame | None = None) -> bool:
-    """Whether the run has MPP or court activity (the U.S. side of the model, part 2)."""
-    states = set(_text(daily.loc[daily["n"] > 0, "state"]))
-    if states & {"mpp_waiting", "detained", "released_pending_hearing"}:
-        return True
-    return courts is not None and not courts.empty and bool((courts["backlog"] > 0).any())
 
 
 # ---------------------------------------------------------------- figures
@@ -392,7 +386,7 @@ def detention_over_time(daily: pd.DataFrame, scenario: Scenario) -> go.Figure:
         if state in wide and wide[state].any():
             fig.add_trace(go.Scatter(x=wide.index, y=wide[state], name=label, stackgroup="us"))
     beds = build_schedule(scenario).detention_beds
-    if np.isfinite(beds).all() and beds.max() < 1e8:
+    if not is_unlimited(float(beds.max())):
         fig.add_trace(
             go.Scatter(
                 x=wide.index,
@@ -464,6 +458,18 @@ def time_to_decision(decisions: pd.DataFrame, scenario: Scenario) -> go.Figure:
     return fig
 
 
+def _target_numbers(t: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The targets' values in ``columns`` as text, each in its measure's format."""
+    fmts = [target_format(m) for m in t["measure"]] if "measure" in t else ["count"] * len(t)
+    return np.array(
+        [
+            [formatted(v, fmt) for v in row]
+            for row, fmt in zip(t[columns].to_numpy(), fmts, strict=True)
+        ],
+        dtype=object,
+    ).reshape(len(t), len(columns))
+
+
 def targets_figure(targets: pd.DataFrame) -> go.Figure:
     """Each target's simulated value against the reported one, relative to the reported.
 
@@ -496,9 +502,9 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
             mode="markers",
             marker={"symbol": "line-ns-open", "size": 16, "color": "#212121"},
             name="reported",
-            customdata=t[["reported", "low", "high"]].to_numpy(),
-            hovertemplate="reported %{customdata[0]:,.0f} (%{customdata[1]:,.0f}–"
-            "%{customdata[2]:,.0f})<extra></extra>",
+            customdata=_target_numbers(t, ["reported", "low", "high"]),
+            hovertemplate="reported %{customdata[0]} (%{customdata[1]}–"
+            "%{customdata[2]})<extra></extra>",
         )
     )
     error_x = None
@@ -518,13 +524,15 @@ def targets_figure(targets: pd.DataFrame) -> go.Figure:
             marker={"size": 11, "color": np.where(inside, "#2e7d32", "#c62828")},
             error_x=error_x,
             name="simulated",
-            customdata=t[["simulated", "date"]].astype(str).to_numpy(),
+            customdata=np.column_stack(
+                [_target_numbers(t, ["simulated"])[:, 0], t["date"].astype(str)]
+            ),
             hovertemplate="simulated %{customdata[0]} on %{customdata[1]}<extra></extra>",
         )
     )
     fig.update_xaxes(title_text="relative to the reported value (1 = as reported)", type="log")
     height = max(HEIGHT, 32 * len(t) + 120)
-    _layout(fig, f"Targets: simulated against reported ({int(inside.sum())} of {len(t)} inside)")
+    _layout(fig, f"Targets: simulated against reported ({inside_count(inside)})")
     fig.update_yaxes(autorange="reversed", title_text="")
     # the legend below the axis title, not on it
     fig.update_layout(

@@ -23,11 +23,12 @@ from borderflow._version import __version__
 from borderflow.analysis.ensemble import ENSEMBLE, EnsembleResults
 from borderflow.report import figures as figs
 from borderflow.report.geo import network_map
-from borderflow.report.indicators import flatten, key_indicators
 from borderflow.report.png import PngResult, write_pngs
 from borderflow.report.tables import tables_of
 from borderflow.results import store
+from borderflow.results.indicators import flatten, has_us_side, key_indicators
 from borderflow.results.results import RUN, Results
+from borderflow.scenario.bounds import shown_capacity
 from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
 
 REPORT_FILE = store.REPORT_FILE
@@ -157,12 +158,14 @@ def _num(value: object) -> str:
     if isinstance(value, int | float):
         if value != value:  # NaN
             return "–"
-        if abs(value) >= 1e8:
-            return "no limit"
-        if float(value).is_integer():
-            return f"{int(value):,}"
-        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
+        return shown_capacity(value, _finite)
     return _e(value)
+
+
+def _finite(value: float) -> str:
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]], *, cls: str = "") -> str:
@@ -387,7 +390,7 @@ def run_figures(inp: ReportInput) -> dict[str, go.Figure]:
         "fig-violence": figs.violence_over_time(flows, sc),
         "fig-targets": figs.targets_figure(inp.targets),
     }
-    if figs.has_us_part2(daily, t.get("courts")):
+    if has_us_side(inp.indicators):
         out |= {
             "fig-mpp": figs.mpp_population(daily, sc),
             "fig-detention": figs.detention_over_time(daily, sc),

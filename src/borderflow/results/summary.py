@@ -1,4 +1,9 @@
-"""Headline indicators of one run, from its tables."""
+"""The summary of one run (``summary.json``), computed from its tables.
+
+Its entries are read by dotted name (:func:`borderflow.results.indicators.flatten`);
+which of them are headline indicators, and how each is labelled and written, is said
+once in :data:`borderflow.results.indicators.INDICATORS`.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from borderflow.scenario import vocabulary
 from borderflow.scenario.schema import Scenario
 
-WAITING = ["waiting_sheltered", "waiting_unsheltered"]
+WAITING = [s.label for s in vocabulary.WAITING]
 
 
 def _by(frame: pd.DataFrame, column: str) -> dict[str, int]:

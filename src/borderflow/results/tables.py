@@ -19,13 +19,16 @@ import numpy as np
 import pandas as pd
 
 from borderflow.engine.run import RunOutput
-from borderflow.model.courts import OUTCOMES
-from borderflow.scenario.vocabulary import State, Transition
+from borderflow.scenario.vocabulary import (
+    COURT_OUTCOMES,
+    DOCKETS,
+    WAIT_OUTCOMES,
+    State,
+    Transition,
+)
 
 STATE_LABELS = ["outside"] + [s.label for s in State]  # code -1 → "outside"
 TRANSITION_LABELS = {t.value: t.label for t in Transition}
-WAIT_OUTCOMES = ["admitted", "left_list"]
-DOCKETS = ["regular", "mpp"]
 
 
 def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
@@ -39,16 +42,20 @@ def _categorical(codes: np.ndarray, labels: list[str] | tuple[str, ...]) -> pd.C
     return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(labels))
 
 
+def _transition_labels() -> list[str]:
+    return [TRANSITION_LABELS.get(i, f"t{i}") for i in range(max(TRANSITION_LABELS) + 1)]
+
+
 def daily_table(out: RunOutput) -> pd.DataFrame:
     """End-of-day stocks."""
     s = out.stocks
     return pd.DataFrame(
         {
-            "date": _dates(out.scenario.start, s[:, 0]),
-            "place": _categorical(s[:, 1], out.place_ids),
-            "state": _categorical(s[:, 2] + 1, STATE_LABELS),
-            "group": _categorical(s[:, 3], out.group_names),
-            "n": s[:, 4],
+            "date": _dates(out.scenario.start, s.day),
+            "place": _categorical(s.place, out.place_ids),
+            "state": _categorical(s.state + 1, STATE_LABELS),
+            "group": _categorical(s.group, out.group_names),
+            "n": s.n,
         }
     )
 
@@ -56,17 +63,16 @@ def daily_table(out: RunOutput) -> pd.DataFrame:
 def flow_table(out: RunOutput) -> pd.DataFrame:
     """Daily flows."""
     f = out.flows
-    labels = [TRANSITION_LABELS.get(i, f"t{i}") for i in range(max(TRANSITION_LABELS) + 1)]
     return pd.DataFrame(
         {
-            "date": _dates(out.scenario.start, f[:, 0]),
-            "place": _categorical(f[:, 1], out.place_ids),
-            "to_place": _categorical(f[:, 2], out.place_ids),
-            "transition": _categorical(f[:, 3], labels),
-            "from_state": _categorical(f[:, 4] + 1, STATE_LABELS),
-            "to_state": _categorical(f[:, 5] + 1, STATE_LABELS),
-            "group": _categorical(f[:, 6], out.group_names),
-            "n": f[:, 7],
+            "date": _dates(out.scenario.start, f.day),
+            "place": _categorical(f.place, out.place_ids),
+            "to_place": _categorical(f.to_place, out.place_ids),
+            "transition": _categorical(f.transition, _transition_labels()),
+            "from_state": _categorical(f.from_state + 1, STATE_LABELS),
+            "to_state": _categorical(f.to_state + 1, STATE_LABELS),
+            "group": _categorical(f.group, out.group_names),
+            "n": f.n,
         }
     )
 
@@ -76,10 +82,10 @@ def wait_table(out: RunOutput) -> pd.DataFrame:
     w = out.waits
     return pd.DataFrame(
         {
-            "port": _categorical(w[:, 0], out.place_ids),
-            "outcome": _categorical(w[:, 1], WAIT_OUTCOMES),
-            "waited_days": w[:, 2],
-            "n": w[:, 3],
+            "port": _categorical(w.port, out.place_ids),
+            "outcome": _categorical(w.outcome, WAIT_OUTCOMES),
+            "waited_days": w.waited_days,
+            "n": w.n,
         }
     )
 
@@ -93,10 +99,10 @@ def decision_table(out: RunOutput) -> pd.DataFrame:
     d = out.decisions
     return pd.DataFrame(
         {
-            "docket": _categorical(d[:, 0], DOCKETS),
-            "outcome": _categorical(d[:, 1], OUTCOMES),
-            "days": d[:, 2],
-            "n": d[:, 3],
+            "docket": _categorical(d.docket, DOCKETS),
+            "outcome": _categorical(d.outcome, COURT_OUTCOMES),
+            "days": d.days,
+            "n": d.n,
         }
     )
 
@@ -106,12 +112,12 @@ def court_table(out: RunOutput) -> pd.DataFrame:
     c = out.courts
     return pd.DataFrame(
         {
-            "date": _dates(out.scenario.start, c[:, 0]),
-            "docket": _categorical(c[:, 1], DOCKETS),
-            "waiting": c[:, 2],
-            "in_hearings": c[:, 3],
-            "pending_from_start": c[:, 4],
-            "backlog": c[:, 2] + c[:, 3] + c[:, 4],
+            "date": _dates(out.scenario.start, c.day),
+            "docket": _categorical(c.docket, DOCKETS),
+            "waiting": c.waiting,
+            "in_hearings": c.in_hearings,
+            "pending_from_start": c.pending_from_start,
+            "backlog": c.backlog,
         }
     )
 
@@ -121,15 +127,14 @@ def event_table(out: RunOutput) -> pd.DataFrame | None:
     if out.events is None:
         return None
     e = out.events
-    labels = [TRANSITION_LABELS.get(i, f"t{i}") for i in range(max(TRANSITION_LABELS) + 1)]
     return pd.DataFrame(
         {
-            "date": _dates(out.scenario.start, e[:, 0]),
-            "person": e[:, 1],
-            "transition": _categorical(e[:, 2], labels),
-            "place": _categorical(e[:, 3], out.place_ids),
-            "to_place": _categorical(e[:, 4], out.place_ids),
-            "from_state": _categorical(e[:, 5] + 1, STATE_LABELS),
-            "to_state": _categorical(e[:, 6] + 1, STATE_LABELS),
+            "date": _dates(out.scenario.start, e.day),
+            "person": e.person,
+            "transition": _categorical(e.transition, _transition_labels()),
+            "place": _categorical(e.place, out.place_ids),
+            "to_place": _categorical(e.to_place, out.place_ids),
+            "from_state": _categorical(e.from_state + 1, STATE_LABELS),
+            "to_state": _categorical(e.to_state + 1, STATE_LABELS),
         }
     )

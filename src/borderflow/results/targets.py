@@ -1,7 +1,16 @@
-"""Simulated against reported: each observed target's value from the result tables."""
+"""Simulated against reported: each observed target's value from the result tables.
+
+"Inside" means one thing everywhere (:func:`inside`): the simulated value falls in the
+target's reported range. For a run that is its value; for an ensemble, and for each
+band of a calibration's fit table, it is the median over the runs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sized
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from borderflow.scenario.errors import Problem
@@ -72,6 +81,19 @@ def simulated_value(t: Target, daily: pd.DataFrame, flows: pd.DataFrame, sc: Sce
     return value
 
 
+def inside(simulated: Any, low: Any, high: Any) -> Any:
+    """Whether a simulated value (a run's, or the median of runs) is in the reported range.
+
+    Works on numbers and on columns alike; a missing value (NaN) is never inside.
+    """
+    return (low <= simulated) & (simulated <= high)
+
+
+def inside_count(flags: Sized) -> str:
+    """``"k of n inside"`` for the targets' inside flags (a boolean column)."""
+    return f"{int(np.sum(flags))} of {len(flags)} inside"
+
+
 def target_table(sc: Scenario, daily: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:
     """One row per target: simulated, reported, range, and whether it falls inside."""
     rows = []
@@ -87,7 +109,7 @@ def target_table(sc: Scenario, daily: pd.DataFrame, flows: pd.DataFrame) -> pd.D
                 "reported": t.reported,
                 "low": t.low,
                 "high": t.high,
-                "inside": bool(t.low <= sim <= t.high),
+                "inside": bool(inside(sim, t.low, t.high)),
                 "held_out": t.held_out,
                 "source": t.source,
                 "note": t.note or "",

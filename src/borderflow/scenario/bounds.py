@@ -2,7 +2,7 @@
 
 A scenario file, ``--set``, the Python API and the dashboard all reach a run through
 the same validation (:mod:`borderflow.scenario.schema` and
-:func:`borderflow.scenario.load.cross_check`), which takes its limits from here. The
+:func:`borderflow.scenario.checks.cross_check`), which takes its limits from here. The
 bounds are what the model can compute with, whatever a scenario declares: a parameter
 keeps its hard interval even when a scenario widens its plausible range ``[low, high]``,
 and that range must lie inside it too.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import SupportsIndex
 
@@ -23,6 +24,8 @@ from typing import SupportsIndex
 UNLIMITED_WORD = "unlimited"
 #: The count the model uses for an unlimited capacity: more than any run reaches, and
 #: small enough that the products the model forms from capacities stay inside int64.
+#: A scenario holds such a capacity as ``inf``; :func:`is_unlimited` knows both, and
+#: :func:`shown_capacity` writes either as :data:`UNLIMITED_WORD`.
 UNLIMITED = 2**40
 #: Largest finite capacity (admissions, beds, judges, interviews or removals a day).
 MAX_CAPACITY = 1e9
@@ -183,26 +186,6 @@ def parameter_bound(name: str, unit: str) -> Bound | None:
     return UNIT_BOUNDS.get(unit)
 
 
-#: The kind of every lever: its bound, or None for the one switch (``asylum_ban``).
-LEVER_BOUNDS: dict[str, Bound | None] = {
-    "quota": CAPACITY,
-    "beds": CAPACITY,
-    "p_apprehend": PROBABILITY,
-    "mpp": PROBABILITY,
-    "mexico_enforcement": MULTIPLIER,
-    "mexico_refuge_offer": MULTIPLIER,
-    "p_prosecute": PROBABILITY,
-    "asylum_ban": None,
-    "cf_interviews_per_day": CAPACITY,
-    "p_credible_fear_pass": PROBABILITY,
-    "detention_beds": CAPACITY,
-    "judges": CAPACITY,
-    "mpp_judges": CAPACITY,
-    "removals_per_day": CAPACITY,
-    "p_lawyer": PROBABILITY,
-}
-
-
 def as_unlimited(value: object) -> object:
     """``"unlimited"`` (any case, spaces around) as ``inf``; any other value unchanged."""
     if isinstance(value, str) and value.strip().lower() == UNLIMITED_WORD:
@@ -210,23 +193,8 @@ def as_unlimited(value: object) -> object:
     return value
 
 
-def lever_problem(lever: str, value: object) -> str | None:
-    """Why ``value`` cannot be lever ``lever``'s (naming the limit); None if it can.
-
-    ``"unlimited"`` is read as ``inf`` first. A switch takes only true or false, and a
-    number is never a boolean.
-    """
-    bound = LEVER_BOUNDS[lever]
-    value = as_unlimited(value)
-    if bound is None:
-        return None if isinstance(value, bool) else "expected true or false"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        hint = f' or "{UNLIMITED_WORD}"' if bound.unlimited else ""
-        return f"expected a number{hint}, not {_kind_of(value)} ({bound.what}, {bound})"
-    return bound.problem(value)
-
-
-def _kind_of(value: object) -> str:
+def kind_of(value: object) -> str:
+    """What ``value`` is, for a message saying it is not the number expected."""
     if isinstance(value, bool):
         return "true or false"
     if isinstance(value, str):
@@ -251,7 +219,7 @@ MAX_RETRIES = 100
 def count_problem(value: object, low: int, high: int) -> str | None:
     """Why ``value`` is not a whole number in [``low``, ``high``]; None if it is."""
     if isinstance(value, bool) or not isinstance(value, SupportsIndex):
-        return f"expected a whole number from {shown(low)} to {shown(high)}, not {_kind_of(value)}"
+        return f"expected a whole number from {shown(low)} to {shown(high)}, not {kind_of(value)}"
     if not low <= operator.index(value) <= high:
         return f"must be a whole number from {shown(low)} to {shown(high)}, not {value}"
     return None
@@ -265,7 +233,7 @@ def seed_problem(seed: object) -> str | None:
     """
     interval = f"[0, {MAX_SEED}]"
     if isinstance(seed, bool) or not isinstance(seed, SupportsIndex):
-        return f"expected a whole number in {interval}, not {_kind_of(seed)}"
+        return f"expected a whole number in {interval}, not {kind_of(seed)}"
     whole = operator.index(seed)
     if not 0 <= whole <= MAX_SEED:
         # A huge int is not written out: Python refuses to print one of 4,300 digits.
@@ -274,9 +242,22 @@ def seed_problem(seed: object) -> str | None:
     return None
 
 
-def capacity_count(value: float) -> float:
-    """A capacity as the model counts it: ``inf`` (unlimited) becomes :data:`UNLIMITED`."""
-    return float(UNLIMITED) if value == math.inf else value
+def is_unlimited(value: float) -> bool:
+    """Whether a capacity has no limit: ``inf`` as a scenario holds it, or :data:`UNLIMITED`.
+
+    Any finite capacity a scenario may hold is at most :data:`MAX_CAPACITY`, far below.
+    """
+    return bool(value >= UNLIMITED)
+
+
+def shown_capacity(value: float, number: Callable[[float], str] = shown) -> str:
+    """A capacity for a table or a figure: :data:`UNLIMITED_WORD` if it has no limit.
+
+    Args:
+        value: the capacity (``inf`` or :data:`UNLIMITED` for none).
+        number: how a finite value is written (default: :func:`shown`).
+    """
+    return UNLIMITED_WORD if is_unlimited(value) else number(value)
 
 
 def table_bytes(n_days: int, n_places: int, n_routes: int, n_groups: int) -> int:
@@ -296,7 +277,6 @@ def table_bytes(n_days: int, n_places: int, n_routes: int, n_groups: int) -> int
 
 __all__ = [
     "CAPACITY",
-    "LEVER_BOUNDS",
     "MAX_CAPACITY",
     "MAX_SEED",
     "PARAMETER_BOUNDS",
@@ -306,10 +286,11 @@ __all__ = [
     "UNLIMITED_WORD",
     "Bound",
     "as_unlimited",
-    "capacity_count",
-    "lever_problem",
+    "is_unlimited",
+    "kind_of",
     "parameter_bound",
     "seed_problem",
     "shown",
+    "shown_capacity",
     "table_bytes",
 ]

@@ -1,40 +1,321 @@
-"""Dated levers turned into per-day arrays (``quota[day, place]``)."""
+"""The policy levers: each written once, in :data:`LEVERS`, and their value on every day.
+
+Every part of borderflow that knows the levers takes them from the table: the scenario's
+``[levers]`` (:class:`borderflow.scenario.schema.Levers`), the checks of their values
+and places, :meth:`~borderflow.scenario.schema.Scenario.scaled`, ``--set``, the
+dashboard's controls, ``borderflow params`` and the per-day arrays the model reads
+(:class:`LeverSchedule`). A new lever is one more row of :data:`LEVERS`, and the stage
+that reads it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 import numpy as np
 
-from borderflow.scenario.bounds import CAPACITY, LEVER_BOUNDS, UNLIMITED
-from borderflow.scenario.schema import PER_PLACE_LEVERS, SCALAR_LEVERS, Scenario
+from borderflow.scenario.bounds import (
+    CAPACITY,
+    MULTIPLIER,
+    PROBABILITY,
+    UNLIMITED,
+    UNLIMITED_WORD,
+    Bound,
+    as_unlimited,
+    kind_of,
+    shown_capacity,
+)
+
+if TYPE_CHECKING:
+    from borderflow.scenario.schema import Scenario
+
+#: How a lever's value is read. Capacities take ``"unlimited"``: one ``a day`` serves
+#: whole people and carries its fraction from day to day (:func:`per_day_counts`); a
+#: ``stock`` (beds) is rounded to whole ones (:func:`stock_counts`); ``staff`` (judges)
+#: is used as it is, fractions included.
+Kind = Literal["a day", "stock", "staff", "probability", "share", "multiplier", "switch"]
+
+#: The hard bound of each kind of lever; a switch takes only true or false.
+KIND_BOUNDS: dict[str, Bound | None] = {
+    "a day": CAPACITY,
+    "stock": CAPACITY,
+    "staff": CAPACITY,
+    "probability": PROBABILITY,
+    "share": PROBABILITY,
+    "multiplier": MULTIPLIER,
+    "switch": None,
+}
 
 
 @dataclass(frozen=True)
-class LeverSchedule:
-    """Every lever's value on every day.
+class Lever:
+    """A policy lever: a value the scenario sets and dated policies change.
 
-    Per-place levers are ``(n_days, n_places)`` arrays indexed by the place's
-    position in ``scenario.places``; scalar levers are ``(n_days,)`` arrays.
-    ``changed[day]`` names the levers whose value changes on that day.
+    Attributes:
+        name: its key in ``[levers]``, in a policy's ``set`` and after ``--set``.
+        at: the kind of place it is set for, one value per place (``quota.san_ysidro``),
+            or None for one value for the whole border.
+        kind: how its value is read and bounded (:data:`Kind`).
+        unit: what its number counts, for tables.
+        default: its value where a scenario leaves it out (``inf``: no limit).
+        meaning: one line saying what it does, for the docs and ``borderflow params``.
+        scales: whether it is a volume that :meth:`Scenario.scaled` multiplies with the
+            people (capacities); probabilities and multipliers are not.
+        dashboard: its label among the dashboard's controls, or None if not offered there.
+        order: its place among the dashboard's controls (from 1).
     """
 
-    quota: np.ndarray
-    beds: np.ndarray
-    p_apprehend: np.ndarray
-    mpp: np.ndarray
-    mexico_enforcement: np.ndarray
-    mexico_refuge_offer: np.ndarray
-    p_prosecute: np.ndarray
-    asylum_ban: np.ndarray
-    cf_interviews_per_day: np.ndarray
-    p_credible_fear_pass: np.ndarray
-    detention_beds: np.ndarray
-    judges: np.ndarray
-    mpp_judges: np.ndarray
-    removals_per_day: np.ndarray
-    p_lawyer: np.ndarray
-    changed: dict[int, set[str]] = field(default_factory=dict)
+    name: str
+    at: str | None
+    kind: Kind
+    unit: str
+    default: float | bool
+    meaning: str
+    scales: bool = False
+    dashboard: str | None = None
+    order: int = 0
+
+    @property
+    def bound(self) -> Bound | None:
+        """The interval its values must lie in; None for a switch."""
+        return KIND_BOUNDS[self.kind]
+
+
+#: Every lever, in the order of a scenario's ``[levers]`` (and of its JSON and digest).
+LEVERS: tuple[Lever, ...] = (
+    Lever(
+        "quota",
+        "port_of_entry",
+        "a day",
+        "admissions a day",
+        math.inf,
+        "asylum seekers admitted a day (metering)",
+        scales=True,
+        dashboard="Admissions a day at a port (quota)",
+        order=1,
+    ),
+    Lever(
+        "beds",
+        "border_city",
+        "stock",
+        "beds",
+        0,
+        "shelter beds",
+        scales=True,
+        dashboard="Shelter beds in a border city",
+        order=2,
+    ),
+    Lever(
+        "p_apprehend",
+        "border_city",
+        "probability",
+        "per crossing",
+        0.75,
+        "Border Patrol apprehension probability for a crossing between ports",
+        dashboard="Apprehension probability between ports",
+        order=4,
+    ),
+    Lever(
+        "mpp",
+        "border_city",
+        "share",
+        "share returned",
+        0,
+        "share of MPP-eligible people in custody returned to this city to await hearings (0: off)",
+        dashboard="MPP: share returned to a city (0 off, 1 on)",
+        order=5,
+    ),
+    Lever(
+        "mexico_enforcement",
+        None,
+        "multiplier",
+        "× hazard",
+        1.0,
+        "multiplier on the daily hazard of detention and deportation by Mexico",
+        dashboard="Mexico's enforcement (multiplier)",
+        order=3,
+    ),
+    Lever(
+        "mexico_refuge_offer",
+        None,
+        "multiplier",
+        "× hazard",
+        1.0,
+        "multiplier on the daily hazard of accepting refuge in Mexico",
+    ),
+    Lever(
+        "p_prosecute",
+        None,
+        "share",
+        "share of adults",
+        0.0,
+        "share of apprehended adults referred for prosecution",
+    ),
+    Lever(
+        "asylum_ban",
+        None,
+        "switch",
+        "true or false",
+        False,
+        "an irregular entry bars asylum (counted as `asylum_barred`; no asylum in court)",
+    ),
+    Lever(
+        "cf_interviews_per_day",
+        None,
+        "a day",
+        "interviews a day",
+        math.inf,
+        "credible-fear interviews asylum officers hold a day",
+        scales=True,
+    ),
+    Lever(
+        "p_credible_fear_pass",
+        None,
+        "share",
+        "share of interviews",
+        0.89,
+        "share of interviews that find a credible fear",
+    ),
+    Lever(
+        "detention_beds",
+        None,
+        "stock",
+        "beds",
+        math.inf,
+        "ICE detention beds; a person who finds none is released with a notice to appear",
+        scales=True,
+        dashboard="ICE detention beds",
+        order=8,
+    ),
+    Lever(
+        "judges",
+        None,
+        "staff",
+        "judges",
+        442,
+        "immigration judges on the regular docket",
+        scales=True,
+        dashboard="Immigration judges (regular docket)",
+        order=7,
+    ),
+    Lever(
+        "mpp_judges",
+        None,
+        "staff",
+        "judges",
+        0,
+        "judges hearing MPP cases",
+        scales=True,
+        dashboard="Judges hearing MPP cases (needed when MPP is on)",
+        order=6,
+    ),
+    Lever(
+        "removals_per_day",
+        None,
+        "a day",
+        "removals a day",
+        math.inf,
+        "removals ICE carries out a day",
+        scales=True,
+    ),
+    Lever(
+        "p_lawyer",
+        None,
+        "share",
+        "share of people",
+        0.3,
+        "share of people outside MPP with a lawyer in court",
+    ),
+)
+
+#: The levers by name.
+LEVER_BY_NAME: dict[str, Lever] = {lever.name: lever for lever in LEVERS}
+#: Levers set per place, with the kind of place.
+PER_PLACE_LEVERS: dict[str, str] = {lv.name: lv.at for lv in LEVERS if lv.at is not None}
+#: Levers with one value for the whole border.
+SCALAR_LEVERS: tuple[str, ...] = tuple(lv.name for lv in LEVERS if lv.at is None)
+#: Levers that :meth:`Scenario.scaled` multiplies with the people.
+SCALED_LEVERS: frozenset[str] = frozenset(lv.name for lv in LEVERS if lv.scales)
+#: The bound of every lever: None for a switch.
+LEVER_BOUNDS: dict[str, Bound | None] = {lv.name: lv.bound for lv in LEVERS}
+#: The levers the dashboard offers, in the order shown.
+DASHBOARD_LEVERS: tuple[Lever, ...] = tuple(
+    sorted((lv for lv in LEVERS if lv.dashboard is not None), key=lambda lv: lv.order)
+)
+
+
+def lever_problem(lever: str, value: object) -> str | None:
+    """Why ``value`` cannot be lever ``lever``'s (naming the limit); None if it can.
+
+    ``"unlimited"`` is read as ``inf`` first. A switch takes only true or false, and a
+    number is never a boolean.
+    """
+    bound = LEVER_BOUNDS[lever]
+    value = as_unlimited(value)
+    if bound is None:
+        return None if isinstance(value, bool) else "expected true or false"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        hint = f' or "{UNLIMITED_WORD}"' if bound.unlimited else ""
+        return f"expected a number{hint}, not {kind_of(value)} ({bound.what}, {bound})"
+    return bound.problem(value)
+
+
+_PLACES = {"port_of_entry": "port of entry", "border_city": "border city"}
+
+
+def lever_rows() -> list[tuple[str, str, str, str, str]]:
+    """Every lever as ``(name, per, unit, default, meaning)``, for ``borderflow params``.
+
+    ``per`` is the kind of place it is set for, or "—" for the whole border.
+    """
+    return [
+        (
+            lv.name,
+            _PLACES.get(lv.at, lv.at) if lv.at else "—",
+            lv.unit,
+            str(lv.default).lower() if lv.kind == "switch" else shown_capacity(float(lv.default)),
+            lv.meaning,
+        )
+        for lv in LEVERS
+    ]
+
+
+def lever_table() -> str:
+    """The levers as the README's Markdown table: name, where it is set, meaning."""
+    lines = ["| lever | per | meaning |", "|---|---|---|"]
+    lines += [f"| `{name}` | {per} | {meaning} |" for name, per, _, _, meaning in lever_rows()]
+    return "\n".join(lines) + "\n"
+
+
+class LeverSchedule:
+    """Every lever's value on every day, as ``schedule.quota[day, place]``.
+
+    Per-place levers are ``(n_days, n_places)`` arrays indexed by the place's position in
+    ``scenario.places``; scalar levers are ``(n_days,)`` arrays; each is an attribute
+    named as the lever. ``changed[day]`` names the levers whose value changes on that day.
+    The arrays are fixed once the schedule is built; only their values may be written.
+    """
+
+    changed: dict[int, set[str]]
+
+    def __init__(self, values: Mapping[str, np.ndarray], changed: dict[int, set[str]]) -> None:
+        if set(values) != set(LEVER_BY_NAME):
+            missing = sorted(set(LEVER_BY_NAME) - set(values))
+            unknown = sorted(set(values) - set(LEVER_BY_NAME))
+            raise ValueError(f"a schedule needs every lever: missing {missing}, unknown {unknown}")
+        # Plain attributes: the stages read them every day, at an attribute's speed.
+        self.__dict__.update(values)
+        self.__dict__["changed"] = changed
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"a lever schedule is fixed once built; cannot set {name}")
+
+    if TYPE_CHECKING:
+        # Each lever's array is an attribute named as the lever (see LEVERS).
+        def __getattr__(self, name: str) -> np.ndarray: ...
 
 
 def build_schedule(sc: Scenario) -> LeverSchedule:
@@ -44,21 +325,38 @@ def build_schedule(sc: Scenario) -> LeverSchedule:
     two changes of a lever are one block. An unlimited capacity (``inf``) becomes the
     count the model uses, :data:`~borderflow.scenario.bounds.UNLIMITED`.
     """
-    n_days, index = sc.n_days, {p.id: i for i, p in enumerate(sc.places)}
     kinds = np.array([p.kind for p in sc.places])
-    initial: dict[str, np.ndarray] = {}
-    for lever, kind in PER_PLACE_LEVERS.items():
-        per_place = getattr(sc.levers, lever)
-        row = np.where(kinds == kind, per_place.default, 0.0)
-        for pid, value in per_place.overrides().items():
-            row[index[pid]] = value
-        initial[lever] = row
-    for lever in SCALAR_LEVERS:
-        dtype = bool if lever == "asylum_ban" else float
-        initial[lever] = np.array(getattr(sc.levers, lever), dtype=dtype)
+    index = {p.id: i for i, p in enumerate(sc.places)}
+    changes, changed = _policy_changes(sc, kinds, index)
+    arrays = {}
+    for lever in LEVERS:
+        start = _initial(sc, lever, kinds, index)
+        arrays[lever.name] = _by_day(start, changes.get(lever.name, {}), sc.n_days)
+        if lever.bound is CAPACITY:
+            arrays[lever.name] = np.minimum(arrays[lever.name], UNLIMITED)
+    return LeverSchedule(arrays, changed)
 
-    # Per lever, the day's changes in the order they apply: (places, value); None: all.
-    changes: dict[str, dict[int, list[tuple[np.ndarray | None, float | bool]]]] = {}
+
+def _initial(sc: Scenario, lever: Lever, kinds: np.ndarray, index: dict[str, int]) -> np.ndarray:
+    """A lever's value on the first day: a row over the places, or a single value."""
+    value = getattr(sc.levers, lever.name)
+    if lever.at is None:
+        return np.array(value, dtype=bool if lever.kind == "switch" else float)
+    row = np.where(kinds == lever.at, value.default, 0.0)
+    for pid, v in value.overrides().items():
+        row[index[pid]] = v
+    return row
+
+
+#: A day's changes of one lever in the order they apply: (places, value); None: all.
+_Changes = dict[int, list[tuple[np.ndarray | None, float | bool]]]
+
+
+def _policy_changes(
+    sc: Scenario, kinds: np.ndarray, index: dict[str, int]
+) -> tuple[dict[str, _Changes], dict[int, set[str]]]:
+    """Each lever's changes by day, and the levers changed on each day."""
+    changes: dict[str, _Changes] = {}
     changed: dict[int, set[str]] = {}
     for policy in sorted(sc.policies, key=lambda p: p.date):
         day = sc.day_of(policy.date)
@@ -73,13 +371,7 @@ def build_schedule(sc: Scenario) -> LeverSchedule:
                 )
             changes.setdefault(lever, {}).setdefault(day, []).append((columns, value))
             changed.setdefault(day, set()).add(lever)
-    arrays = {
-        lever: _by_day(start, changes.get(lever, {}), n_days) for lever, start in initial.items()
-    }
-    for lever, bound in LEVER_BOUNDS.items():
-        if bound is CAPACITY:
-            arrays[lever] = np.minimum(arrays[lever], UNLIMITED)
-    return LeverSchedule(changed=changed, **arrays)
+    return changes, changed
 
 
 def _by_day(
@@ -161,4 +453,20 @@ def stock_counts(capacity: np.ndarray) -> np.ndarray:
     return np.floor(values + 0.5).astype(np.int64)
 
 
-__all__ = ["SCALAR_LEVERS", "LeverSchedule", "build_schedule", "per_day_counts", "stock_counts"]
+__all__ = [
+    "DASHBOARD_LEVERS",
+    "LEVERS",
+    "LEVER_BOUNDS",
+    "LEVER_BY_NAME",
+    "PER_PLACE_LEVERS",
+    "SCALAR_LEVERS",
+    "SCALED_LEVERS",
+    "Lever",
+    "LeverSchedule",
+    "build_schedule",
+    "lever_problem",
+    "lever_rows",
+    "lever_table",
+    "per_day_counts",
+    "stock_counts",
+]

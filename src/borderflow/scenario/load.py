@@ -6,8 +6,6 @@ naming the file, the field (and CSV row), the value and what was expected.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -15,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from borderflow.scenario.bounds import MAX_PLACES, MAX_ROUTES, UNLIMITED_WORD, lever_problem
-from borderflow.scenario.checks import bound_problems, reachability_problems
+from borderflow.scenario.bounds import MAX_PLACES, MAX_ROUTES
+from borderflow.scenario.checks import cross_check
 from borderflow.scenario.errors import Problem, ScenarioError, listed
 from borderflow.scenario.files import (
     MAX_SETTINGS_BYTES,
@@ -27,15 +25,9 @@ from borderflow.scenario.files import (
     read_text_safely,
     refuse,
 )
-from borderflow.scenario.schema import (
-    DECIMAL,
-    PER_PLACE_LEVERS,
-    SCALAR_LEVERS,
-    Parameter,
-    Place,
-    Route,
-    Scenario,
-)
+from borderflow.scenario.parameters import PARAMETER_NAMES
+from borderflow.scenario.schema import Parameter, Place, Route, Scenario
+from borderflow.scenario.settings import apply_settings as apply_settings  # its old home
 
 BUNDLED = Path(str(resources.files("borderflow.scenario") / "bundled"))
 PARAMETERS_FILE = BUNDLED / "parameters.csv"
@@ -396,16 +388,26 @@ def _csv_row(
 
 
 def read_parameter_table(path: Path) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
-    """Read the table of model parameters: each sourced or an assumption with a range."""
+    """Read the table of model parameters: each sourced or an assumption with a range.
+
+    The table holds exactly the parameters the model reads
+    (:class:`~borderflow.scenario.parameters.Parameters`): a row of another name, and a
+    parameter without a row, are problems naming the file (and the row).
+    """
     label = _label(path)
     problems: list[Problem] = []
     table: dict[str, dict[str, Any]] = {}
+    named: set[str] = set()
     try:
         records = csv_records(read_text_safely(path.name, inside=path.parent, label=label))
         header = [h.strip() for h in next(records, (1, []))[1]]
         for number, (_, cells) in enumerate(records, start=1):
             row = dict(zip(header, cells, strict=False))
             name = row.pop("name", "").strip()
+            named.add(name)
+            if name not in PARAMETER_NAMES:
+                problems.append(Problem(label, f"row {number} ({name})", _NOT_A_PARAMETER, name))
+                continue
             cleaned = {k: (v.strip() or None) for k, v in row.items() if k}
             try:
                 table[name] = Parameter.model_validate(cleaned).model_dump()
@@ -413,10 +415,23 @@ def read_parameter_table(path: Path) -> tuple[dict[str, dict[str, Any]], list[Pr
                 for err in exc.errors():
                     problems.append(Problem(label, f"row {number} ({name})", _expected(err)))
     except ScenarioError as exc:
-        problems += exc.problems
+        return table, problems + exc.problems
     except CsvRecordError as fault:
-        problems.append(Problem(label, f"line {fault.line}", fault.message))
+        return table, [*problems, Problem(label, f"line {fault.line}", fault.message)]
+    missing = [name for name in PARAMETER_NAMES if name not in named]
+    if missing:
+        problems.append(Problem(label, "name", _no_row(missing)))
     return table, problems
+
+
+_NOT_A_PARAMETER = (
+    "unknown parameter: the model reads no parameter of this name; remove the row, or "
+    "declare it in borderflow.scenario.parameters.Parameters"
+)
+
+
+def _no_row(missing: list[str]) -> str:
+    return f"no row for the parameter(s) {listed(missing)}, which the model reads; add one each"
 
 
 def merge_parameters(
@@ -479,336 +494,16 @@ def merge_parameters(
     return merged
 
 
-def cross_check(sc: Scenario, label: str) -> list[Problem]:
-    """Problems between fields, and against the hard bounds and the routes.
-
-    References to places, dates, lever names and values, the hard bounds of parameters
-    and of the run's size (:mod:`borderflow.scenario.checks`), and whether every place a
-    group must pass can be reached along the routes.
-    """
-    problems: list[Problem] = []
-    places = {p.id: p for p in sc.places}
-
-    def need(place_id: str, where: str, kinds: Iterable[str] | None = None) -> None:
-        place = places.get(place_id)
-        kinds = tuple(kinds) if kinds else None
-        if place is None:
-            problems.append(Problem(label, where, "unknown place; not in places.csv", place_id))
-        elif kinds and place.kind not in kinds:
-            problems.append(
-                Problem(
-                    label,
-                    where,
-                    f"place is a {place.kind}; expected a {' or '.join(kinds)}",
-                    place_id,
-                )
-            )
-
-    if sc.end < sc.start:
-        problems.append(Problem(label, "end", f"must not be before start ({sc.start})", sc.end))
-    if len(places) != len(sc.places):
-        seen: set[str] = set()
-        for p in sc.places:
-            if p.id in seen:
-                problems.append(Problem("places.csv", "id", "duplicate place id", p.id))
-            seen.add(p.id)
-    for i, p in enumerate(sc.places, start=1):
-        if p.kind == "port_of_entry":
-            need(p.parent or "", f"places.csv row {i}, column parent", ["border_city"])
-        elif p.kind == "border_city":
-            need(p.parent or "", f"places.csv row {i}, column parent", ["us_sector"])
-    for i, r in enumerate(sc.routes, start=1):
-        for end in ("from", "to"):
-            pid = r.from_ if end == "from" else r.to
-            need(pid, f"routes.csv row {i}, column {end}", ["origin", "town", "border_city"])
-        if r.from_ == r.to:
-            problems.append(
-                Problem("routes.csv", f"row {i}", "a route must join two places", r.from_)
-            )
-    problems += _duplicate_routes(sc)
-
-    groups: list[tuple[str, Any]] = [(f"caravan[{i}]", c) for i, c in enumerate(sc.caravans, 1)]
-    if sc.background is not None:
-        groups.append(("background", sc.background))
-    for where, g in groups:
-        for dest in g.destinations:
-            need(dest, f"{where}.destinations", ["border_city"])
-    for i, c in enumerate(sc.caravans, start=1):
-        need(c.origin, f"caravan[{i}].origin", ["origin", "town", "border_city"])
-        for stop in c.stops:
-            need(stop, f"caravan[{i}].stops", ["origin", "town", "border_city"])
-        for via in c.via:
-            need(via, f"caravan[{i}].via", ["origin", "town", "border_city"])
-        for field in ("walks_from", "rides_from"):
-            if getattr(c, field) is not None:
-                need(getattr(c, field), f"caravan[{i}].{field}", ["origin", "town", "border_city"])
-        if not sc.start <= c.depart <= sc.end:
-            problems.append(Problem(label, f"caravan[{i}].depart", _outside(sc), c.depart))
-        for j, joiner in enumerate(c.joiners, start=1):
-            if not c.depart <= joiner.date <= sc.end:
-                problems.append(
-                    Problem(
-                        label,
-                        f"caravan[{i}].joiners[{j}].date",
-                        f"must lie between the caravan's departure ({c.depart}) "
-                        f"and the end ({sc.end})",
-                        joiner.date,
-                    )
-                )
-    if len({c.name for c in sc.caravans}) != len(sc.caravans):
-        problems.append(Problem(label, "caravan.name", "caravan names must be unique"))
-    if sc.background is not None:
-        for nat, origin in sc.background.origins.items():
-            need(origin, f"background.origins.{nat}", ["origin", "town", "border_city"])
-        for field in ("start", "end"):
-            when = getattr(sc.background, field)
-            if when is not None and not sc.start <= when <= sc.end:
-                problems.append(Problem(label, f"background.{field}", _outside(sc), when))
-        bg_start, bg_end = sc.background.start, sc.background.end
-        if bg_start is not None and bg_end is not None and bg_start > bg_end:
-            problems.append(
-                Problem(
-                    label,
-                    "background.start",
-                    f"must not be after background.end ({bg_end}): nobody would set out",
-                    bg_start,
-                )
-            )
-
-    levers = sc.levers
-    for lever, kind in PER_PLACE_LEVERS.items():
-        # model_extra, not overrides(): the values are not validated yet (may be text).
-        for pid, value in (getattr(levers, lever).model_extra or {}).items():
-            need(pid, f"levers.{lever}.{pid}", [kind])
-            problems += _lever_value(lever, value, label, f"levers.{lever}.{pid}")
-        problems += _lever_value(
-            lever, getattr(levers, lever).default, label, f"levers.{lever}.default"
-        )
-    for i, pol in enumerate(sc.policies, start=1):
-        where = f"policy[{i}]"
-        if not sc.start <= pol.date <= sc.end:
-            problems.append(Problem(label, f"{where}.date", _outside(sc), pol.date))
-        for key, value in pol.set.items():
-            lever, dot, pid = key.partition(".")
-            if lever in PER_PLACE_LEVERS and dot and not pid:
-                problems.append(Problem(label, f"{where}.set.{key}", _no_place(lever)))
-            elif lever in PER_PLACE_LEVERS:
-                if pid and pid != "default":
-                    need(pid, f"{where}.set.{key}", [PER_PLACE_LEVERS[lever]])
-                problems += _lever_value(lever, value, label, f"{where}.set.{key}")
-            elif lever in SCALAR_LEVERS and not dot:
-                problems += _lever_value(lever, value, label, f"{where}.set.{key}")
-            else:
-                problems.append(
-                    Problem(
-                        label,
-                        f"{where}.set.{key}",
-                        "unknown lever; expected one of "
-                        + ", ".join(
-                            [f"{k}.<place>" for k in PER_PLACE_LEVERS] + list(SCALAR_LEVERS)
-                        ),
-                    )
-                )
-    for city, port in sc.border.asylum_port.items():
-        need(city, f"border.asylum_port.{city}", ["border_city"])
-        need(port, f"border.asylum_port.{city}", ["port_of_entry"])
-        if port in places and places[port].parent != city:
-            problems.append(
-                Problem(
-                    label, f"border.asylum_port.{city}", "the port does not serve this city", port
-                )
-            )
-    mpp_values = [levers.mpp.default, *(levers.mpp.model_extra or {}).values()]
-    mpp_on = any(isinstance(v, int | float) and v > 0 for v in mpp_values) or any(
-        k.partition(".")[0] == "mpp" and isinstance(v, int | float) and v > 0
-        for pol in sc.policies
-        for k, v in pol.set.items()
-    )
-    mpp_judged = levers.mpp_judges > 0 or any(
-        "mpp_judges" in pol.set and pol.set["mpp_judges"] > 0 for pol in sc.policies
-    )
-    if mpp_on and not mpp_judged:
-        problems.append(
-            Problem(
-                label,
-                "levers.mpp_judges",
-                "MPP is on somewhere but no judge ever hears MPP cases; set mpp_judges > 0",
-            )
-        )
-    for port in sc.border.initial_waitlist:
-        need(port, f"border.initial_waitlist.{port}", ["port_of_entry"])
-    first_with_id: dict[str, int] = {}
-    for i, t in enumerate(sc.targets, start=1):
-        if t.id in first_with_id:
-            problems.append(
-                Problem(
-                    label,
-                    f"target[{i}].id",
-                    f"duplicate target id (target[{first_with_id[t.id]}] has it); "
-                    "ids must be unique",
-                    t.id,
-                )
-            )
-        first_with_id.setdefault(t.id, i)
-        for pid in t.places:
-            need(pid, f"target[{i}].places")
-        if not sc.start <= t.date <= sc.end:
-            problems.append(Problem(label, f"target[{i}].date", _outside(sc), t.date))
-        if t.date_from is not None and not sc.start <= t.date_from <= t.date:
-            problems.append(
-                Problem(
-                    label,
-                    f"target[{i}].date_from",
-                    f"must lie between {sc.start} and the target's date",
-                    t.date_from,
-                )
-            )
-    problems += bound_problems(sc, label)
-    if not problems:
-        problems += reachability_problems(sc, label)
-    return problems
-
-
-def _duplicate_routes(sc: Scenario) -> list[Problem]:
-    """A problem for each road given twice (the same two places, in either direction).
-
-    A road is undirected, so a second row would either repeat the first or contradict
-    it, and only one of the two could be used; both are refused, naming both rows.
-    """
-    problems: list[Problem] = []
-    first_row: dict[frozenset[str], int] = {}
-    for i, r in enumerate(sc.routes, start=1):
-        pair = frozenset((r.from_, r.to))
-        if pair not in first_row:
-            first_row[pair] = i
-            continue
-        j = first_row[pair]
-        other = sc.routes[j - 1]
-        same = other.distance_km == r.distance_km and set(other.modes) == set(r.modes)
-        how = "repeats it" if same else "with another distance or modes"
-        problems.append(
-            Problem(
-                "routes.csv",
-                f"row {i}",
-                f"the same road as row {j} ({r.from_}–{r.to}, in either direction), {how}; "
-                "give each road once",
-            )
-        )
-    return problems
-
-
-def _lever_value(lever: str, value: object, label: str, where: str) -> list[Problem]:
-    problem = lever_problem(lever, value)
-    return [Problem(label, where, problem, value)] if problem else []
-
-
-def _no_place(lever: str) -> str:
-    return f"no place after the dot: {lever} for every place, or {lever}.<place> for one"
-
-
-def _outside(sc: Scenario) -> str:
-    return f"must lie within the run, {sc.start} to {sc.end}"
-
-
 def _unique(problems: list[Problem]) -> list[Problem]:
     # Keyed on the text: a problem's value may be unhashable (a dict or list).
     return list({(p.file, p.where, p.message, repr(p.value)): p for p in problems}.values())
-
-
-def parse_setting(text: str) -> tuple[str, float | bool | str]:
-    """Parse ``lever=value`` from the command line.
-
-    ``true``/``false`` (or on/off, yes/no) are for switches, ``unlimited`` (or ``inf``) for
-    a capacity without a limit; anything else must be a decimal number in ASCII digits
-    (``40``, ``0.5``, ``1e3``): not ``1_000`` nor full-width digits, which Python's
-    ``float()`` would read.
-    """
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        raise ScenarioError(
-            [Problem("--set", text, "expected lever=value, e.g. quota.san_ysidro=40")]
-        )
-    raw = raw.strip().lower()
-    if raw in ("true", "false", "on", "off", "yes", "no"):
-        return key.strip(), raw in ("true", "on", "yes")
-    if raw in (UNLIMITED_WORD, "inf"):
-        return key.strip(), UNLIMITED_WORD
-    number = float(raw) if DECIMAL.fullmatch(raw) else math.nan
-    if not math.isfinite(number):
-        # nan, -inf and numbers too large for a float (1e999, read as inf) are not limits:
-        # only "unlimited" lifts one.
-        not_finite = DECIMAL.fullmatch(raw) or raw.lstrip("+-") in ("nan", "inf", "infinity")
-        expected = "a finite number" if not_finite else "a number in ASCII digits (e.g. 40 or 0.5)"
-        raise ScenarioError(
-            [
-                Problem(
-                    "--set",
-                    key.strip(),
-                    f'expected {expected}, true/false or "{UNLIMITED_WORD}"',
-                    raw,
-                )
-            ]
-        )
-    return key.strip(), number
-
-
-def apply_settings(sc: Scenario, settings: Iterable[str]) -> Scenario:
-    """Apply ``--set`` settings: lever changes (from the start) or parameter values.
-
-    Raises:
-        ScenarioError: for an unknown name or a bad value.
-    """
-    levers: dict[str, Any] = {}
-    params: dict[str, float] = {}
-    problems: list[Problem] = []
-    for text in settings:
-        key, value = parse_setting(text)
-        lever, dot, pid = key.partition(".")
-        if lever in PER_PLACE_LEVERS and dot and not pid:
-            problems.append(Problem("--set", key, _no_place(lever), value))
-        elif lever in PER_PLACE_LEVERS:
-            levers.setdefault(lever, {})[pid or "default"] = value
-        elif lever in SCALAR_LEVERS and not dot:
-            levers[lever] = value
-        elif key in sc.parameters:
-            if isinstance(value, bool | str):
-                problems.append(Problem("--set", key, "expected a number", value))
-            else:
-                params[key] = value
-        else:
-            problems.append(Problem("--set", key, "not a lever nor a parameter of this scenario"))
-    if problems:
-        raise ScenarioError(problems)
-    try:
-        if levers:
-            sc = sc.with_levers(**levers)
-        if params:
-            sc = sc.with_parameters(**params)
-    except ScenarioError as exc:
-        raise ScenarioError([_as_setting(p, {*levers, *params}) for p in exc.problems]) from None
-    return sc
-
-
-def _as_setting(problem: Problem, names: set[str]) -> Problem:
-    """A problem with a ``--set`` value, named as the user typed it, not as the copy's field."""
-    for section in ("levers.", "parameters."):
-        if problem.where.startswith(section):
-            key = problem.where.removeprefix(section)
-            for suffix in (".default", ".value"):
-                key = key.removesuffix(suffix)
-            if key.partition(".")[0] in names:
-                return Problem("--set", key, problem.message, problem.value)
-    return problem
 
 
 __all__ = [
     "BUNDLED",
     "apply_settings",
     "bundled_names",
-    "cross_check",
     "load_scenario",
     "resolve",
     "revalidate",
 ]
-
-_ = dt  # dates arrive parsed by tomllib

@@ -10,12 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import re
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,125 +20,43 @@ from pydantic import (
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationInfo,
+    create_model,
     field_validator,
     model_serializer,
     model_validator,
 )
 
 from borderflow.scenario import bounds
-from borderflow.scenario.bounds import UNLIMITED_WORD, Bound, as_unlimited, lever_problem
+from borderflow.scenario.bounds import UNLIMITED_WORD, as_unlimited
+from borderflow.scenario.fields import (
+    Backlog,
+    Daily,
+    Days,
+    Distance,
+    Multiplier,
+    Name,
+    Number,
+    People,
+    PlaceId,
+    Population,
+    Probability,
+    Text,
+    Weight,
+    most_chars,
+    most_items,
+    no_text,
+    not_a_bool,
+)
+from borderflow.scenario.levers import (
+    LEVERS,
+    PER_PLACE_LEVERS,
+    SCALED_LEVERS,
+    Lever,
+    lever_problem,
+)
+from borderflow.scenario.levers import SCALAR_LEVERS as SCALAR_LEVERS  # for older imports
+from borderflow.scenario.parameters import Parameters
 from borderflow.scenario.vocabulary import HOUSEHOLD_ROLES, NATIONALITIES
-
-
-def _not_a_bool(value: object) -> object:
-    """Refuse true and false where a number is expected (lax parsing would read 1 and 0)."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number, not true or false")
-    return value
-
-
-#: A number as text may hold: ASCII digits, a point, an exponent. Python's float() also
-#: reads other scripts' digits (full-width ５) and underscores (1_000), which a table
-#: written by hand never means.
-DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def _decimal_text(value: object) -> object:
-    """Refuse a number written as text unless it is ASCII decimal (a CSV cell: 12.5, 1e3).
-
-    Only text that Python would read as a number is refused here (``5_00``, ``５``); other
-    text is left to the type's own message ("a valid number", "a valid integer").
-    """
-    if isinstance(value, str) and not DECIMAL.fullmatch(value.strip()):
-        try:
-            float(value)
-        except ValueError:
-            return value
-        if math.isfinite(float(value)):
-            raise ValueError("expected a number written in ASCII digits, such as 500 or 12.5")
-    return value
-
-
-def _no_text(value: object) -> object:
-    """Refuse text where a lever's value is expected ("unlimited" is read before this)."""
-    if isinstance(value, str):
-        raise ValueError(
-            f'expected a number (or "{UNLIMITED_WORD}" for a capacity) or true/false, not text'
-        )
-    return value
-
-
-def _within(bound: Bound) -> Callable[[Any], Any]:
-    """A validator refusing numbers outside ``bound``, with a message naming the limit."""
-
-    def check(value: Any) -> Any:
-        _not_a_bool(value)
-        if isinstance(value, int | float):
-            problem = bound.problem(value)
-            if problem:
-                raise ValueError(problem)
-        return value
-
-    return check
-
-
-def _chars(limit: int) -> Callable[[Any], Any]:
-    """A validator refusing text longer than ``limit`` before anything else reads it."""
-
-    def check(value: Any) -> Any:
-        if isinstance(value, str) and len(value) > limit:
-            raise ValueError(f"must be at most {limit:,} characters long, not {len(value):,}")
-        return value
-
-    return check
-
-
-def _items(limit: int, what: str) -> Callable[[Any], Any]:
-    """A validator refusing more than ``limit`` items before any of them is validated."""
-
-    def check(value: Any) -> Any:
-        if isinstance(value, list | tuple | dict) and len(value) > limit:
-            raise ValueError(f"at most {limit:,} {what}, not {len(value):,}")
-        return value
-
-    return check
-
-
-#: A number: finite, and never true or false. Every bounded number type below builds on it.
-Number = Annotated[
-    float,
-    BeforeValidator(_decimal_text),
-    BeforeValidator(_not_a_bool),
-    Field(allow_inf_nan=False),
-]
-Probability = Annotated[Number, AfterValidator(_within(bounds.PROBABILITY))]
-Multiplier = Annotated[Number, AfterValidator(_within(bounds.MULTIPLIER))]
-Weight = Annotated[Number, AfterValidator(_within(bounds.WEIGHT))]
-Daily = Annotated[Number, AfterValidator(_within(bounds.DAILY))]
-Distance = Annotated[Number, AfterValidator(_within(bounds.DISTANCE))]
-# Whole numbers are checked before conversion too (numbers from a TOML file; text from a
-# CSV table after), so that a huge float is refused by its limit, not by the conversion.
-People = Annotated[
-    int,
-    BeforeValidator(_decimal_text),
-    BeforeValidator(_within(bounds.PEOPLE)),
-    AfterValidator(_within(bounds.PEOPLE)),
-]
-Days = Annotated[int, BeforeValidator(_within(bounds.DAYS)), AfterValidator(_within(bounds.DAYS))]
-Backlog = Annotated[
-    int, BeforeValidator(_within(bounds.BACKLOG)), AfterValidator(_within(bounds.BACKLOG))
-]
-Population = Annotated[
-    int,
-    BeforeValidator(_decimal_text),
-    BeforeValidator(_within(bounds.POPULATION)),
-    AfterValidator(_within(bounds.POPULATION)),
-]
-PlaceId = Annotated[
-    str, BeforeValidator(_chars(bounds.MAX_NAME)), Field(pattern=r"^[a-z0-9_]+$", min_length=1)
-]
-Name = Annotated[str, BeforeValidator(_chars(bounds.MAX_NAME)), Field(pattern=r"^[a-z0-9_\-]+$")]
-Text = Annotated[str, BeforeValidator(_chars(bounds.MAX_TEXT))]
 
 
 def _unlimited_in_json(data: Any, info: SerializationInfo) -> Any:
@@ -161,7 +76,7 @@ class Place(Strict):
     """A row of ``places.csv``."""
 
     id: PlaceId
-    name: Annotated[str, BeforeValidator(_chars(bounds.MAX_TITLE)), Field(min_length=1)]
+    name: Annotated[str, BeforeValidator(most_chars(bounds.MAX_TITLE)), Field(min_length=1)]
     country: Literal["HND", "GTM", "SLV", "NIC", "MEX", "USA"]
     latitude: Annotated[Number, Field(ge=-90, le=90)]
     longitude: Annotated[Number, Field(ge=-180, le=180)]
@@ -254,7 +169,7 @@ class PerPlace(Strict):
     """
 
     model_config = ConfigDict(extra="allow", frozen=True)
-    default: Annotated[float, BeforeValidator(_not_a_bool)] = 0.0
+    default: Annotated[float, BeforeValidator(not_a_bool)] = 0.0
 
     @model_validator(mode="before")
     @classmethod
@@ -282,35 +197,12 @@ class PerPlace(Strict):
         return {k: float(v) for k, v in (self.model_extra or {}).items()}
 
 
-class Levers(Strict):
+class LeverValues(Strict):
     """Policy levers: the initial values. Each can change on a date (:class:`Policy`).
 
-    Attributes:
-        quota: admissions a day at each port of entry (metering); by port id.
-        beds: shelter beds in each border city; by city id.
-        p_apprehend: Border Patrol apprehension probability for a crossing between
-            ports; by border city id.
-        mpp: share of MPP-eligible people in custody who are returned to this
-            border city to await their hearings (0: MPP off); by border city id.
-        mexico_enforcement: multiplier on the daily hazard of detention and
-            deportation by Mexico while in transit.
-        mexico_refuge_offer: multiplier on the daily hazard of accepting refuge or
-            a humanitarian visa in Mexico.
-        p_prosecute: share of apprehended adults referred for prosecution.
-        asylum_ban: whether an irregular entry bars asylum.
-        cf_interviews_per_day: credible-fear interviews asylum officers hold a day.
-        p_credible_fear_pass: share of interviews finding a credible fear (P12: 0.89
-            in FY2017-FY2018, about 0.65 by September 2019).
-        detention_beds: ICE detention beds (P19: an average daily population of
-            42,150 in FY2018 and 50,165 in FY2019).
-        judges: immigration judges on the regular docket (P17: about 330 in July
-            2018, 442 in September 2019).
-        mpp_judges: judges hearing MPP cases (the MPP docket).
-        removals_per_day: removals ICE can carry out a day.
-        p_lawyer: share of people outside MPP with a lawyer in court.
-
-    Each lever's bounds are in :data:`borderflow.scenario.bounds.LEVER_BOUNDS`. A capacity
-    without a limit is ``inf``, written ``"unlimited"`` (or ``inf``) in a scenario.
+    The fields are the rows of :data:`borderflow.scenario.levers.LEVERS`, one a lever,
+    which also gives its bounds. A capacity without a limit is ``inf``, written
+    ``"unlimited"`` (or ``inf``) in a scenario.
 
     A capacity a day (``quota``, ``cf_interviews_per_day``, ``removals_per_day``) may be
     fractional: its fraction is carried from day to day, so that 0.4 a day serves 2
@@ -319,22 +211,6 @@ class Levers(Strict):
     rounded to the nearest whole bed, half up (2.5 beds are 3). ``judges`` and
     ``mpp_judges`` are used as they are, fractions included.
     """
-
-    quota: PerPlace = PerPlace(default=math.inf)
-    beds: PerPlace = PerPlace(default=0)
-    p_apprehend: PerPlace = PerPlace(default=0.75)
-    mpp: PerPlace = PerPlace(default=0)
-    mexico_enforcement: float = 1.0
-    mexico_refuge_offer: float = 1.0
-    p_prosecute: float = 0.0
-    asylum_ban: bool = False
-    cf_interviews_per_day: float = math.inf
-    p_credible_fear_pass: float = 0.89
-    detention_beds: float = math.inf
-    judges: float = 442
-    mpp_judges: float = 0
-    removals_per_day: float = math.inf
-    p_lawyer: float = 0.3
 
     @field_validator("*", mode="before")
     @classmethod
@@ -351,26 +227,37 @@ class Levers(Strict):
     def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
         return _unlimited_in_json(handler(self), info)
 
+    if TYPE_CHECKING:
+        # Each lever is a field named as the lever (see LEVERS): a PerPlace, a float or,
+        # for the switch, a bool.
+        def __getattr__(self, name: str) -> Any: ...
 
-PER_PLACE_LEVERS: dict[str, str] = {
-    "quota": "port_of_entry",
-    "beds": "border_city",
-    "p_apprehend": "border_city",
-    "mpp": "border_city",
-}
-SCALAR_LEVERS: tuple[str, ...] = (
-    "mexico_enforcement",
-    "mexico_refuge_offer",
-    "p_prosecute",
-    "asylum_ban",
-    "cf_interviews_per_day",
-    "p_credible_fear_pass",
-    "detention_beds",
-    "judges",
-    "mpp_judges",
-    "removals_per_day",
-    "p_lawyer",
-)
+
+def _lever_field(lever: Lever) -> tuple[Any, Any]:
+    """A lever's field of :class:`Levers`: its type and default."""
+    if lever.at is not None:
+        return PerPlace, PerPlace(default=lever.default)
+    return (bool if lever.kind == "switch" else float), lever.default
+
+
+def _levers_doc() -> str:
+    entries = "\n".join(
+        f"        {lv.name}: {lv.meaning}" + (f"; by {lv.at} id." if lv.at else ".")
+        for lv in LEVERS
+    )
+    return f"{LeverValues.__doc__}\n    Attributes:\n{entries}\n"
+
+
+if TYPE_CHECKING:
+    Levers = LeverValues
+else:
+    Levers = create_model(
+        "Levers",
+        __base__=LeverValues,
+        __module__=__name__,
+        __doc__=_levers_doc(),
+        **{lever.name: _lever_field(lever) for lever in LEVERS},
+    )
 
 
 class Policy(Strict):
@@ -380,7 +267,7 @@ class Policy(Strict):
     """
 
     date: dt.date
-    set: dict[str, Annotated[float | bool, BeforeValidator(_no_text)]]
+    set: dict[str, Annotated[float | bool, BeforeValidator(no_text)]]
     source: Text | None = None
     note: Text | None = None
 
@@ -473,10 +360,10 @@ class Caravan(GroupMix):
     depart: dt.date
     size: People
     joiners: Annotated[
-        list[Joiners], BeforeValidator(_items(bounds.MAX_JOINERS, "joiner entries"))
+        list[Joiners], BeforeValidator(most_items(bounds.MAX_JOINERS, "joiner entries"))
     ] = []
     stops: dict[PlaceId, Days | tuple[Days, Days]] = {}
-    via: Annotated[list[PlaceId], BeforeValidator(_items(bounds.MAX_VIA, "places"))] = []
+    via: Annotated[list[PlaceId], BeforeValidator(most_items(bounds.MAX_VIA, "places"))] = []
     walks_from: PlaceId | None = None
     rides_from: PlaceId | None = None
     source: Text | None = None
@@ -525,7 +412,7 @@ class Target(Strict):
     """
 
     id: Annotated[
-        str, BeforeValidator(_chars(bounds.MAX_NAME)), Field(pattern=r"^[A-Za-z0-9_\-]+$")
+        str, BeforeValidator(most_chars(bounds.MAX_NAME)), Field(pattern=r"^[A-Za-z0-9_\-]+$")
     ]
     quantity: Text
     date: dt.date
@@ -627,26 +514,26 @@ class Scenario(Strict):
     """A validated scenario: network, levers, dated policies, people, parameters, targets."""
 
     name: Name
-    title: Annotated[str, BeforeValidator(_chars(bounds.MAX_TITLE))]
-    description: Annotated[str, BeforeValidator(_chars(bounds.MAX_DESCRIPTION))] = ""
+    title: Annotated[str, BeforeValidator(most_chars(bounds.MAX_TITLE))]
+    description: Annotated[str, BeforeValidator(most_chars(bounds.MAX_DESCRIPTION))] = ""
     start: dt.date
     end: dt.date
-    places: Annotated[tuple[Place, ...], BeforeValidator(_items(bounds.MAX_PLACES, "places"))]
-    routes: Annotated[tuple[Route, ...], BeforeValidator(_items(bounds.MAX_ROUTES, "routes"))]
+    places: Annotated[tuple[Place, ...], BeforeValidator(most_items(bounds.MAX_PLACES, "places"))]
+    routes: Annotated[tuple[Route, ...], BeforeValidator(most_items(bounds.MAX_ROUTES, "routes"))]
     levers: Levers = Levers()
     policies: Annotated[
-        tuple[Policy, ...], BeforeValidator(_items(bounds.MAX_POLICIES, "policies"))
+        tuple[Policy, ...], BeforeValidator(most_items(bounds.MAX_POLICIES, "policies"))
     ] = ()
     parameters: dict[str, Parameter]
     caravans: Annotated[
-        tuple[Caravan, ...], BeforeValidator(_items(bounds.MAX_CARAVANS, "caravans"))
+        tuple[Caravan, ...], BeforeValidator(most_items(bounds.MAX_CARAVANS, "caravans"))
     ] = ()
     background: Background | None = None
     border: Border = Border()
     mpp: Mpp = Mpp()
     courts: Courts = Courts()
     targets: Annotated[
-        tuple[Target, ...], BeforeValidator(_items(bounds.MAX_TARGETS, "targets"))
+        tuple[Target, ...], BeforeValidator(most_items(bounds.MAX_TARGETS, "targets"))
     ] = ()
 
     def fingerprint(self) -> str:
@@ -675,6 +562,11 @@ class Scenario(Strict):
     def param(self, name: str) -> float:
         """The value of parameter ``name``."""
         return self.parameters[name].value
+
+    @property
+    def pars(self) -> Parameters:
+        """Every parameter's value as a typed attribute: ``sc.pars.p_renege``."""
+        return Parameters.of(self)
 
     def expected_people(self) -> float:
         """People the run is expected to set out, worked out without running it.
@@ -768,7 +660,7 @@ class Scenario(Strict):
             )
         data = self.model_dump(by_alias=True)
         # Capacities scale (an unlimited one stays unlimited); probabilities do not.
-        volume = {k for k, b in bounds.LEVER_BOUNDS.items() if b is bounds.CAPACITY}
+        volume = SCALED_LEVERS
         for lever in volume:
             value = data["levers"][lever]
             if isinstance(value, dict):

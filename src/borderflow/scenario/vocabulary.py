@@ -8,7 +8,7 @@ but leave the person where they were.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, IntFlag
 
 import numpy as np
 
@@ -99,6 +99,10 @@ STATE_DOCS: dict[State, str] = {
 AWAITING_HEARING = (State.DETAINED, State.RELEASED_PENDING_HEARING, State.MPP_WAITING)
 
 WAITING = (State.WAITING_SHELTERED, State.WAITING_UNSHELTERED)
+
+# The stages compare and write codes as plain ints (``int(State.DETAINED)`` kept at module
+# level): NumPy takes a slower path for an IntEnum member than for an int, a few
+# microseconds a call, which adds up over a run's days.
 
 
 def code_table(codes: tuple[int, ...] | list[int]) -> np.ndarray:
@@ -249,3 +253,102 @@ class Household(IntEnum):
     def is_adult(self) -> bool:
         """Whether this role is an adult."""
         return self in (Household.SINGLE_ADULT, Household.FAMILY_ADULT)
+
+
+class WaitOutcome(IntEnum):
+    """How a wait on a port's list ended: the ``outcome`` code of the waits table."""
+
+    ADMITTED = 0
+    LEFT_LIST = 1
+
+    @property
+    def label(self) -> str:
+        """The name used in result tables."""
+        return self.name.lower()
+
+
+class DocketKind(IntEnum):
+    """An immigration-court docket: the ``docket`` code of the decisions and courts tables."""
+
+    REGULAR = 0
+    MPP = 1
+
+    @property
+    def label(self) -> str:
+        """The name used in result tables."""
+        return self.name.lower()
+
+
+#: Labels of the wait outcomes and dockets, by code (the categories of their columns).
+WAIT_OUTCOMES: tuple[str, ...] = tuple(o.label for o in WaitOutcome)
+DOCKETS: tuple[str, ...] = tuple(d.label for d in DocketKind)
+
+
+class CourtOutcome(IntEnum):
+    """How a court case ended, or that hearings began: the ``outcome`` of the decisions table."""
+
+    ASYLUM_GRANTED = 0
+    OTHER_RELIEF = 1
+    REMOVAL_ORDERED = 2
+    REMOVED_IN_ABSENTIA = 3
+    VOLUNTARY_DEPARTURE = 4
+    HEARINGS_BEGAN = 5
+
+    @property
+    def label(self) -> str:
+        """The name used in result tables."""
+        return self.name.lower()
+
+
+#: Labels of the court outcomes, by code (the categories of the decisions table's column).
+COURT_OUTCOMES: tuple[str, ...] = tuple(o.label for o in CourtOutcome)
+
+
+class Event(IntEnum):
+    """Kinds of personal events kept on the agendas (``people.next_kind``)."""
+
+    ARRIVE = 1
+    DETAIN = 2
+    REFUGE = 3
+    GIVE_UP = 4
+    SETTLE = 5
+    RENEGE = 6
+    SET_OUT_AGAIN = 7
+    CUSTODY_DONE = 8
+    PROSECUTION_DONE = 9
+    RELEASE = 10
+    MPP_GIVE_UP = 11
+    MPP_SETTLE = 12
+    MPP_CROSS = 13
+
+
+#: The hazards of the road, in the order of their rate rows.
+TRANSIT_HAZARDS = (Event.DETAIN, Event.REFUGE, Event.GIVE_UP, Event.SETTLE)
+#: The hazards of waiting in Mexico under MPP, in the order of their rates.
+MPP_HAZARDS = (Event.MPP_GIVE_UP, Event.MPP_SETTLE, Event.MPP_CROSS)
+
+
+class Flag(IntFlag):
+    """Facts about a person's path, one bit each of ``people.flags`` (a result column)."""
+
+    IRREGULAR_ENTRY = 1
+    ASYLUM_BARRED = 2
+    PROSECUTED = 4
+    PROSECUTION_DONE = 8
+    LAWYER = 16
+    MPP = 32
+    HAS_CASE = 64
+
+
+#: The code of Mexican nationality: Mexico neither deports its own nor offers them refuge.
+MEXICAN = NATIONALITIES.index("MEX")
+
+# The flags as uint8, for writes into ``people.flags``: NumPy takes an IntFlag member
+# for an int64 and refuses to cast the result back in place.
+FLAG_IRREGULAR_ENTRY = np.uint8(Flag.IRREGULAR_ENTRY)
+FLAG_ASYLUM_BARRED = np.uint8(Flag.ASYLUM_BARRED)
+FLAG_PROSECUTED = np.uint8(Flag.PROSECUTED)
+FLAG_PROSECUTION_DONE = np.uint8(Flag.PROSECUTION_DONE)
+FLAG_LAWYER = np.uint8(Flag.LAWYER)
+FLAG_MPP = np.uint8(Flag.MPP)
+FLAG_HAS_CASE = np.uint8(Flag.HAS_CASE)

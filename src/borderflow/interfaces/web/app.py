@@ -34,6 +34,7 @@ from borderflow.interfaces.web.requests import (
     places_of,
     prepare,
 )
+from borderflow.scenario.bounds import shown_capacity
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.schema import Scenario
 
@@ -418,7 +419,7 @@ def create_app(limits: Limits | None = None, manager: JobManager | None = None) 
             place = place_of.get(lever) if kind else None
             value = current_value(sc, lever, None if place == EVERY_PLACE else place)
             # The value on the first day: the scenario's dated changes are listed above.
-            shown = _num(float(value)) if float(value) < 1e8 else "unlimited"
+            shown = shown_capacity(float(value), _num)
             out.append(f"start: {shown}")
         people = estimate_people(sc)
         flag = " — above the limit" if people > limits.people else ""

@@ -34,29 +34,12 @@ from borderflow.interfaces.web.requests import Prepared
 from borderflow.report import figures
 from borderflow.report.compare import Side, compare_figures, indicator_table, indicators_figure
 from borderflow.report.html import report_input
+from borderflow.results.indicators import flatten, has_us_side, run_values, shown
 from borderflow.results.results import Results
 from borderflow.scenario.schema import Scenario
 
 #: Key indicators compared between the unchanged and the changed scenario: (key, label).
-INDICATORS: tuple[tuple[str, str], ...] = (
-    ("people_entered", "people who set out"),
-    ("waitlist_person_days", "person-days on port waitlists"),
-    ("waitlist_peak", "longest waitlist (all ports, people)"),
-    ("waitlist_final", "people on waitlists at the end"),
-    ("admitted_at_ports", "admitted at ports"),
-    ("crossings_between_ports", "crossings between ports"),
-    ("apprehensions", "apprehensions"),
-    ("evasions", "evasions"),
-    ("unsheltered_person_days", "unsheltered person-days"),
-    ("violence_incidents", "violence incidents"),
-    ("deported_by_mexico", "deported by Mexico"),
-    ("stayed_in_mexico", "stayed in Mexico"),
-    ("mpp_returned", "returned to Mexico (MPP)"),
-    ("detention_bed_days", "detention bed-days"),
-    ("released_no_bed", "released for lack of a detention bed"),
-    ("court_backlog_final", "court backlog at the end"),
-    ("removals_carried_out", "removals carried out"),
-)
+INDICATORS: tuple[tuple[str, str], ...] = tuple((i.name, i.label) for i in shown("dashboard"))
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 
@@ -82,30 +65,7 @@ class BusyError(Exception):
 
 def indicators(res: Results) -> dict[str, float]:
     """The key indicators of one run (see :data:`INDICATORS`)."""
-    s = res.summary_dict
-    us = s["us_processing"]
-    daily = res.daily
-    waiting = daily[daily["state"].astype(str).isin(figures.WAITING)]
-    last = waiting[waiting["date"] == daily["date"].max()] if len(daily) else waiting
-    return {
-        "people_entered": s["people_entered"],
-        "waitlist_person_days": float(waiting["n"].sum()),
-        "waitlist_peak": float(sum(s["waitlist_peak_per_port"].values())),
-        "waitlist_final": float(last["n"].sum()),
-        "admitted_at_ports": s["admitted_at_ports"],
-        "crossings_between_ports": s["crossings_between_ports"],
-        "apprehensions": s["apprehensions"],
-        "evasions": s["evasions"],
-        "unsheltered_person_days": float(sum(s["unsheltered_person_days_per_city"].values())),
-        "violence_incidents": s["violence_incidents"],
-        "deported_by_mexico": s["deported_by_mexico"],
-        "stayed_in_mexico": s["stayed_in_mexico"],
-        "mpp_returned": us["mpp_returned"],
-        "detention_bed_days": us["detention_bed_days"],
-        "released_no_bed": us["released_no_bed"],
-        "court_backlog_final": us["court_backlog_final"],
-        "removals_carried_out": us["removals_carried_out"],
-    }
+    return run_values(res, "dashboard")
 
 
 def estimate_bytes(value: Any) -> int:
@@ -163,7 +123,7 @@ def figures_of(res: Results, targets: bool = True) -> list[tuple[str, Any]]:
         ("crossings", figures.crossings_over_time(res.flows, sc)),
         ("violence", figures.violence_over_time(res.flows, sc)),
     ]
-    if figures.has_us_part2(res.daily, res.courts):
+    if has_us_side(flatten(res.summary_dict)):
         out += [
             ("mpp", figures.mpp_population(res.daily, sc)),
             ("detention", figures.detention_over_time(res.daily, sc)),

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -24,31 +24,22 @@ from borderflow._version import __version__
 from borderflow.interfaces import api
 from borderflow.scenario.bounds import MAX_CAPACITY, MAX_NAME, MAX_SEED
 from borderflow.scenario.errors import Problem, ScenarioError
+from borderflow.scenario.levers import DASHBOARD_LEVERS as OFFERED_LEVERS
+from borderflow.scenario.levers import PER_PLACE_LEVERS
 from borderflow.scenario.load import revalidate
-from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
+from borderflow.scenario.schema import Scenario
 
-#: The levers the dashboard offers, in the order shown: (lever, label, kind of place or None).
-DASHBOARD_LEVERS: tuple[tuple[str, str, str | None], ...] = (
-    ("quota", "Admissions a day at a port (quota)", "port_of_entry"),
-    ("beds", "Shelter beds in a border city", "border_city"),
-    ("mexico_enforcement", "Mexico's enforcement (multiplier)", None),
-    ("p_apprehend", "Apprehension probability between ports", "border_city"),
-    ("mpp", "MPP: share returned to a city (0 off, 1 on)", "border_city"),
-    ("mpp_judges", "Judges hearing MPP cases (needed when MPP is on)", None),
-    ("judges", "Immigration judges (regular docket)", None),
-    ("detention_beds", "ICE detention beds", None),
+#: The levers the dashboard offers, in the order shown: (lever, label, kind of place or None),
+#: from the lever table (:data:`borderflow.scenario.levers.LEVERS`).
+DASHBOARD_LEVERS: tuple[tuple[str, str, str | None], ...] = tuple(
+    (lever.name, lever.dashboard or lever.name, lever.at) for lever in OFFERED_LEVERS
 )
 LEVER_NAMES: tuple[str, ...] = tuple(name for name, _, _ in DASHBOARD_LEVERS)
-DashboardLever = Literal[
-    "quota",
-    "beds",
-    "mexico_enforcement",
-    "p_apprehend",
-    "mpp",
-    "mpp_judges",
-    "judges",
-    "detention_beds",
-]
+if TYPE_CHECKING:
+    DashboardLever = str
+else:
+    # A Literal, so that a lever not offered is refused naming those that are.
+    DashboardLever = Literal[LEVER_NAMES]
 
 PlaceId = Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=MAX_NAME)]
 

@@ -2,7 +2,7 @@
 
 Ensembles, calibration and sensitivity analysis all come down to the same thing: call
 one function on many inputs that do not depend on each other, in any order, and collect
-what each call returned. :func:`run_tasks` does that on two backends with the same
+what each call returned. An :class:`Executor` does that on two backends with the same
 contract:
 
 * ``"local"`` (the default, needs nothing): a :class:`~concurrent.futures.ProcessPoolExecutor`
@@ -10,6 +10,11 @@ contract:
 * ``"ray"``: Ray remote tasks, on a Ray started here with ``num_cpus=workers`` or on an
   existing cluster (``ray_address``, e.g. ``"auto"`` or ``"ray://head:10001"``). Ray is an
   optional extra: ``pip install borderflow[ray]``.
+
+Ray's lifetime is the executor's: used as a context manager, an executor starts Ray once
+on entering (unless Ray is running in this process already) and shuts down on leaving
+only the Ray it started, so a calibration's many batches share one Ray. Outside a
+``with`` block each :meth:`Executor.run` starts and stops Ray around its own tasks.
 
 Each :class:`Task` carries its ``index`` and ``seed`` (plus any picklable ``data``), so a
 task's result depends on the task alone, never on which worker ran it or when: the
@@ -33,8 +38,9 @@ Example::
         return task.data**2
 
     tasks = [Task(i, seed, data=i) for i, seed in enumerate(spawn_seeds(1, 10))]
-    for outcome in run_tasks(square, tasks, workers=2):
-        print(outcome.index, outcome.value if outcome.ok else outcome.error)
+    with Executor(workers=2) as executor:
+        for outcome in executor.run(square, tasks):
+            print(outcome.index, outcome.value if outcome.ok else outcome.error)
 """
 
 from __future__ import annotations
@@ -44,11 +50,12 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import TracebackType
+from typing import Any, Literal, TypedDict, Unpack
 
 import numpy as np
 
@@ -99,6 +106,15 @@ class BackendError(RuntimeError):
     """A backend cannot be used (unknown name, Ray missing or unreachable)."""
 
 
+class ExecutorOptions(TypedDict, total=False):
+    """The keywords that build an :class:`Executor`, as the analyses accept them."""
+
+    workers: int
+    backend: str
+    ray_address: str | None
+    retries: int
+
+
 def task_seed(seed: int, index: int) -> int:
     """The seed of task ``index`` spawned from ``seed``.
 
@@ -127,60 +143,147 @@ def check_backend(backend: str) -> None:
         _import_ray()
 
 
-def run_tasks(
-    fn: Callable[[Task], Any],
-    tasks: Iterable[Task],
-    *,
-    workers: int = 1,
-    backend: str = "local",
-    ray_address: str | None = None,
-    retries: int = 2,
-    on_done: Callable[[Outcome], None] | None = None,
-) -> Iterator[Outcome]:
-    """Call ``fn(task)`` for every task; an iterator of each :class:`Outcome` as it finishes.
-
-    The arguments are checked at once; the work starts when the iterator is first read,
-    and stops (workers ended) if it is closed before the end.
+class Executor:
+    """Runs tasks on local processes or on Ray, retrying failures; owns Ray's lifetime.
 
     Args:
-        fn: a picklable function of one :class:`Task`.
-        tasks: the tasks (indices unique).
         workers: processes (local) or CPUs to start Ray with; at most this many tasks
             (twice as many on Ray, to keep the cluster busy) are in flight at once.
         backend: ``"local"`` or ``"ray"``.
         ray_address: an existing Ray cluster's address (Ray backend only); without it
             Ray is started on this machine unless it is running in this process already.
         retries: how many more times a failing task is started before it is reported.
-        on_done: called with each outcome (in this process) before it is yielded.
-
-    Returns:
-        An iterator of one outcome per task, in the order they finish.
 
     Raises:
         BackendError: unknown backend, or Ray asked for but not installed.
-        KeyboardInterrupt: on Ctrl-C, after stopping the workers.
+        ValueError: ``workers`` below 1 or ``retries`` below 0.
     """
-    check_backend(backend)
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, not {workers}")
-    if retries < 0:
-        raise ValueError(f"retries must be 0 or more, not {retries}")
-    todo = list(tasks)
-    if len({t.index for t in todo}) != len(todo):
-        raise ValueError("task indices must be unique")
-    if backend == "ray":
-        outcomes = _run_ray(_import_ray(), fn, todo, workers, ray_address, retries)
-    elif workers == 1:
-        outcomes = _run_here(fn, todo, retries)
-    else:
-        outcomes = _run_pool(fn, todo, workers, retries)
-    return outcomes if on_done is None else _tell(outcomes, on_done)
+
+    def __init__(
+        self,
+        workers: int = 1,
+        backend: str = "local",
+        ray_address: str | None = None,
+        retries: int = 2,
+    ) -> None:
+        check_backend(backend)
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers}")
+        if retries < 0:
+            raise ValueError(f"retries must be 0 or more, not {retries}")
+        self.workers = workers
+        self.backend = backend
+        self.ray_address = ray_address
+        self.retries = retries
+        self._entered = 0
+        self._started_ray = False
+
+    @classmethod
+    def choose(cls, executor: Executor | None, options: ExecutorOptions) -> Executor:
+        """``executor`` if given, else one built from ``options`` (the analyses' keywords).
+
+        Raises:
+            TypeError: both an executor and options were given.
+        """
+        if executor is None:
+            return cls(**options)
+        if options:
+            raise TypeError(
+                f"give an executor or {', '.join(sorted(options))}, not both: "
+                "the executor already says how tasks run"
+            )
+        return executor
+
+    def __repr__(self) -> str:
+        where = f", ray_address={self.ray_address!r}" if self.ray_address else ""
+        return (
+            f"Executor(workers={self.workers}, backend={self.backend!r}{where}, "
+            f"retries={self.retries})"
+        )
+
+    def __enter__(self) -> Executor:
+        if self._entered == 0 and self.backend == "ray":
+            self._started_ray = _start_ray(self.workers, self.ray_address)
+        self._entered += 1
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._entered -= 1
+        if self._entered == 0 and self._started_ray:
+            self._started_ray = False
+            _import_ray().shutdown()
+
+    def run(
+        self,
+        fn: Callable[[Task], Any],
+        tasks: Iterable[Task],
+        on_done: Callable[[Outcome], None] | None = None,
+    ) -> Iterator[Outcome]:
+        """Call ``fn(task)`` for every task; an iterator of each :class:`Outcome` as it finishes.
+
+        The tasks are checked at once; the work starts when the iterator is first read,
+        and stops (workers ended) if it is closed before the end.
+
+        Args:
+            fn: a picklable function of one :class:`Task`.
+            tasks: the tasks (indices unique).
+            on_done: called with each outcome (in this process) before it is yielded.
+
+        Returns:
+            An iterator of one outcome per task, in the order they finish.
+
+        Raises:
+            ValueError: two tasks share an index.
+            BackendError: Ray cannot be started or reached.
+            KeyboardInterrupt: on Ctrl-C, after stopping the workers.
+        """
+        todo = list(tasks)
+        if len({t.index for t in todo}) != len(todo):
+            raise ValueError("task indices must be unique")
+        return self._outcomes(fn, todo, on_done)
+
+    def _outcomes(
+        self,
+        fn: Callable[[Task], Any],
+        tasks: list[Task],
+        on_done: Callable[[Outcome], None] | None,
+    ) -> Iterator[Outcome]:
+        with self:
+            outcomes: Generator[Outcome, None, None]
+            if self.backend == "ray":
+                outcomes = _run_ray(_import_ray(), fn, tasks, self.workers, self.retries)
+            elif self.workers == 1:
+                outcomes = _run_here(fn, tasks, self.retries)
+            else:
+                outcomes = _run_pool(fn, tasks, self.workers, self.retries)
+            try:
+                for outcome in outcomes:
+                    if on_done is not None:
+                        on_done(outcome)
+                    yield outcome
+            finally:
+                outcomes.close()
 
 
-def _tell(outcomes: Iterator[Outcome], on_done: Callable[[Outcome], None]) -> Iterator[Outcome]:
-    for outcome in outcomes:
-        on_done(outcome)
-        yield outcome
+def run_tasks(
+    fn: Callable[[Task], Any],
+    tasks: Iterable[Task],
+    *,
+    on_done: Callable[[Outcome], None] | None = None,
+    **options: Unpack[ExecutorOptions],
+) -> Iterator[Outcome]:
+    """``Executor(**options).run(fn, tasks, on_done)``: one batch of tasks, Ray started for it.
+
+    Raises:
+        BackendError: unknown backend, or Ray asked for but not installed.
+        ValueError: bad ``workers`` or ``retries``, or two tasks share an index.
+    """
+    return Executor(**options).run(fn, tasks, on_done)
 
 
 def _describe(exc: BaseException) -> str:
@@ -192,7 +295,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def _run_here(fn: Callable[[Task], Any], tasks: list[Task], retries: int) -> Iterator[Outcome]:
+def _run_here(
+    fn: Callable[[Task], Any], tasks: list[Task], retries: int
+) -> Generator[Outcome, None, None]:
     for task in tasks:
         for attempt in range(1, retries + 2):
             try:
@@ -226,10 +331,12 @@ def _pool(workers: int, module: str | None) -> ProcessPoolExecutor:
     # forked child would inherit in an unknown state. A fork server forks clean workers
     # from one process that has imported the task's module once, so each new pool starts
     # without paying for the imports again.
+    context: multiprocessing.context.BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
+        forkserver = multiprocessing.get_context("forkserver")
         if module:
-            context.set_forkserver_preload([module])
+            forkserver.set_forkserver_preload([module])
+        context = forkserver
     else:
         context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
@@ -243,61 +350,78 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _run_pool(
-    fn: Callable[[Task], Any], tasks: list[Task], workers: int, retries: int
-) -> Iterator[Outcome]:
-    queue = list(reversed(tasks))
-    attempts: dict[int, int] = {}
-    window = workers * 2
+def _module_of(fn: Callable[[Task], Any]) -> str | None:
     # A partial or a callable object may not name its module; then nothing is preloaded.
     module = getattr(fn, "__module__", None)
     module = getattr(getattr(fn, "func", None), "__module__", module)
-    preload = module if isinstance(module, str) else None
-    pool = _pool(workers, preload)
-    running: dict[Future[Any], Task] = {}
+    return module if isinstance(module, str) else None
 
-    def settle(task: Task, future: Future[Any] | None, exc: BaseException | None) -> Outcome | None:
-        # The outcome of one attempt, or None when the task goes back in the queue.
-        n = attempts[task.index]
+
+class _Attempts:
+    """The tasks still to start and how often each was started: the retry bookkeeping."""
+
+    def __init__(self, tasks: list[Task], retries: int) -> None:
+        self.queue = list(reversed(tasks))
+        self.retries = retries
+        self.started: dict[int, int] = {}
+
+    def next(self) -> Task:
+        task = self.queue.pop()
+        self.started[task.index] = self.started.get(task.index, 0) + 1
+        return task
+
+    def settle(
+        self, task: Task, future: Future[Any] | None, exc: BaseException | None
+    ) -> Outcome | None:
+        """The outcome of one attempt, or ``None`` when the task goes back in the queue."""
+        n = self.started[task.index]
         if future is not None:
             try:
                 return Outcome(task.index, task.seed, value=future.result(), attempts=n)
             except Exception as error:
                 exc = error
-        if n > retries:
+        if n > self.retries:
             return Outcome(task.index, task.seed, error=_describe(exc or Exception()), attempts=n)
-        queue.append(task)
+        self.queue.append(task)
         return None
 
+
+def _run_pool(
+    fn: Callable[[Task], Any], tasks: list[Task], workers: int, retries: int
+) -> Generator[Outcome, None, None]:
+    todo = _Attempts(tasks, retries)
+    window = workers * 2
+    preload = _module_of(fn)
+    pool = _pool(workers, preload)
+    running: dict[Future[Any], Task] = {}
     try:
-        while queue or running:
+        while todo.queue or running:
             broken = False
-            while queue and len(running) < window and not broken:
-                task = queue.pop()
-                attempts[task.index] = attempts.get(task.index, 0) + 1
+            while todo.queue and len(running) < window and not broken:
+                task = todo.next()
                 try:
                     running[pool.submit(fn, task)] = task
                 except BrokenProcessPool as exc:
                     broken = True
-                    if (outcome := settle(task, None, exc)) is not None:
+                    if (outcome := todo.settle(task, None, exc)) is not None:
                         yield outcome
             if running and not broken:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     broken |= isinstance(future.exception(), BrokenProcessPool)
-                    if (outcome := settle(running.pop(future), future, None)) is not None:
+                    if (outcome := todo.settle(running.pop(future), future, None)) is not None:
                         yield outcome
             if broken:
                 # A dead worker breaks the pool: every future still in it fails (or
                 # finished before); settle them all, then start a fresh pool.
                 for future, task in list(running.items()):
-                    if (outcome := settle(task, future, None)) is not None:
+                    if (outcome := todo.settle(task, future, None)) is not None:
                         yield outcome
                 running.clear()
                 pool.shutdown(wait=True)
                 pool = _pool(workers, preload)
     finally:
-        if running or queue:
+        if running or todo.queue:
             _stop(pool)
         else:
             pool.shutdown(wait=True)
@@ -314,57 +438,57 @@ def _import_ray() -> Any:
     return ray
 
 
+def _start_ray(workers: int, address: str | None) -> bool:
+    """Start or join Ray unless it runs in this process already; whether it was started here.
+
+    Raises:
+        BackendError: Ray cannot be started or the cluster cannot be reached.
+    """
+    ray = _import_ray()
+    if ray.is_initialized():
+        return False
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    except Exception as exc:
+        raise BackendError(f"cannot start or reach Ray ({address or 'local'}): {exc}") from exc
+    return True
+
+
 def _call(fn: Callable[[Task], Any], task: Task) -> Any:
     return fn(task)
 
 
 def _run_ray(
-    ray: Any,
-    fn: Callable[[Task], Any],
-    tasks: list[Task],
-    workers: int,
-    address: str | None,
-    retries: int,
-) -> Iterator[Outcome]:
-    started = False
-    if not ray.is_initialized():
-        try:
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
-                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
-        except Exception as exc:
-            raise BackendError(f"cannot start or reach Ray ({address or 'local'}): {exc}") from exc
-        started = True
+    ray: Any, fn: Callable[[Task], Any], tasks: list[Task], workers: int, retries: int
+) -> Generator[Outcome, None, None]:
     # Retries are counted here, the same way for both backends, so Ray's own are off.
     remote = ray.remote(num_cpus=1, max_retries=0, retry_exceptions=False)(_call)
     fn_ref = ray.put(fn)
     cpus = int(ray.cluster_resources().get("CPU", workers))
     window = max(workers, cpus) * 2
-    queue = list(reversed(tasks))
-    attempts: dict[int, int] = {}
+    todo = _Attempts(tasks, retries)
     running: dict[Any, Task] = {}
     try:
-        while queue or running:
-            while queue and len(running) < window:
-                task = queue.pop()
-                attempts[task.index] = attempts.get(task.index, 0) + 1
+        while todo.queue or running:
+            while todo.queue and len(running) < window:
+                task = todo.next()
                 running[remote.remote(fn_ref, task)] = task
             ready, _ = ray.wait(list(running), num_returns=1)
             for ref in ready:
                 task = running.pop(ref)
-                n = attempts[task.index]
+                n = todo.started[task.index]
                 try:
                     value = ray.get(ref)
                 except Exception as exc:
                     if n > retries:
                         yield Outcome(task.index, task.seed, error=_describe(exc), attempts=n)
                     else:
-                        queue.append(task)
+                        todo.queue.append(task)
                 else:
                     yield Outcome(task.index, task.seed, value=value, attempts=n)
     finally:
         for ref in running:
             ray.cancel(ref, force=True)
-        if started:
-            ray.shutdown()

@@ -1,0 +1,164 @@
+"""Courts: cases filed on a docket, heard in order by free judge places, decided."""
+
+from __future__ import annotations
+
+import numpy as np
+from tiny_world import (
+    counted,
+    levers,
+    parameters,
+    places,
+    put,
+    states,
+    step,
+    story,
+    taken,
+    tiny_world,
+)
+
+from borderflow.scenario.vocabulary import CourtOutcome, DocketKind, Flag, State, Transition
+
+#: One judge place (1 judge x 1 completion a day x 1 active day) and hearings that end the
+#: day after they begin; one hearing a case, nobody misses it, and every judge denies asylum
+#: and gives no other relief: a heard case ends in a removal order.
+ONE_PLACE = {
+    "completions_per_judge_day": 1.0,
+    "case_active_days": 1.0,
+    "hearings_per_case": 1.0,
+    "p_absentia_released": 0.0,
+    "p_absentia_mpp": 0.0,
+    "p_deny_oth": 1.0,
+    "share_other_relief": 0.0,
+    "share_voluntary_departure": 0.0,
+}
+
+
+def court(*sections: str, more_levers: dict | None = None, **pars: float) -> tuple[str, ...]:
+    """One judge on each docket, :data:`ONE_PLACE` changed by ``pars``."""
+    one_judge = levers(judges=1, mpp_judges=1, **(more_levers or {}))
+    return (one_judge, *sections, parameters(**{**ONE_PLACE, **pars}))
+
+
+def filed(
+    world,
+    n: int,
+    state: State = State.RELEASED_PENDING_HEARING,
+    place: str = "san_diego_sector",
+    docket: DocketKind = DocketKind.REGULAR,
+    **kwargs,
+) -> list[int]:
+    """``n`` people with a notice to appear, their cases handed to the courts."""
+    idx = put(world, n, state, place, **kwargs)
+    world.handoffs.cases.put(np.array(idx), docket=int(docket), p_lawyer=0.0)
+    return idx
+
+
+def log(world) -> list[tuple[int, int, int, int, int]]:
+    """The courts' daily log: (day, docket, waiting, in hearings, pending from the start)."""
+    rows = world.stages["courts"].snapshot()["courts"]
+    return list(
+        zip(
+            rows.day.tolist(),
+            rows.docket.tolist(),
+            rows.waiting.tolist(),
+            rows.in_hearings.tolist(),
+            rows.pending_from_start.tolist(),
+            strict=True,
+        )
+    )
+
+
+def test_one_judge_place_hears_two_cases_one_after_the_other(tiny):
+    world = tiny_world(tiny, *court())
+    a, b = filed(world, 2)
+    step(world, "courts", 0)
+    filed_today = [(0, i, Transition.CASE_FILED, State.RELEASED_PENDING_HEARING) for i in (a, b)]
+    assert story(world) == filed_today
+    assert world.people.ti_case[[a, b]].tolist() == [0, 0]
+    assert all(Flag(int(f)) & Flag.HAS_CASE for f in world.people.flags[[a, b]])
+    step(world, "courts", 1, 2, 3)
+    ordered = [(d, i, s) for d, i, t, s in story(world) if t == Transition.REMOVAL_ORDERED]
+    assert ordered == [(1, a, State.AWAITING_REMOVAL), (2, b, State.AWAITING_REMOVAL)]
+    assert taken(world.handoffs.removal_orders) == [([a], {}), ([b], {})]
+    assert [counted(world, Transition.HEARING, day) for day in range(4)] == [0, 1, 1, 0]
+    regular = [row[2:] for row in log(world) if row[1] == DocketKind.REGULAR][:4]
+    assert regular == [(1, 1, 0), (0, 1, 0), (0, 0, 0), (0, 0, 0)]
+
+
+def test_the_decisions_table_counts_days_from_custody_or_else_from_the_case(tiny):
+    world = tiny_world(tiny, *court())
+    (held,) = put(world, 1, State.RELEASED_PENDING_HEARING, "san_diego_sector", ti_custody=0)
+    (never,) = put(world, 1, State.RELEASED_PENDING_HEARING, "san_diego_sector")
+    step(world, "courts", 0, 1)
+    world.handoffs.cases.put(np.array([held, never]), docket=int(DocketKind.REGULAR), p_lawyer=0.0)
+    step(world, "courts", 2, 3, 4)
+    table = world.ledger.decision_table()
+    rows = sorted(zip(table.outcome.tolist(), table.days.tolist(), table.n.tolist(), strict=True))
+    assert rows == [
+        (CourtOutcome.REMOVAL_ORDERED, 2, 1),  # never held: filed day 2, decided day 4
+        (CourtOutcome.REMOVAL_ORDERED, 3, 1),  # held from day 0, decided day 3
+        (CourtOutcome.HEARINGS_BEGAN, 0, 1),
+        (CourtOutcome.HEARINGS_BEGAN, 1, 1),
+    ]
+
+
+def test_cases_pending_at_the_start_are_heard_before_the_first_filed(tiny):
+    backlog = '\n[courts]\ninitial_backlog = 1\ninitial_backlog_source = "assumed"\n'
+    world = tiny_world(tiny, *court(backlog))
+    (a,) = filed(world, 1)
+    step(world, "courts", 0, 1, 2, 3)
+    assert [(d, t) for d, i, t, _ in story(world) if i == a] == [
+        (0, Transition.CASE_FILED),
+        (2, Transition.REMOVAL_ORDERED),
+    ]
+    regular = [row[2:] for row in log(world) if row[1] == DocketKind.REGULAR][:4]
+    assert regular == [(1, 1, 0), (0, 1, 0), (0, 0, 0), (0, 0, 0)]
+
+
+def test_someone_who_missed_a_hearing_is_ordered_removed_in_absentia_where_she_is(tiny):
+    world = tiny_world(tiny, *court(p_absentia_released=1.0))
+    (released,) = filed(world, 1)
+    (detained,) = filed(world, 1, State.DETAINED)  # brought to her hearings
+    step(world, "courts", 0, 1, 2)
+    assert states(world, [released, detained]) == [
+        State.ORDERED_REMOVED_IN_ABSENTIA,
+        State.AWAITING_REMOVAL,
+    ]
+    assert places(world, [released]) == ["san_diego_sector"]
+
+
+def test_someone_no_longer_waiting_is_ordered_removed_in_absentia_and_stays_put(tiny):
+    world = tiny_world(tiny, *court())
+    (a,) = filed(world, 1)
+    step(world, "courts", 0)
+    world.people.state[a] = State.SETTLED_IN_MEXICO  # she settled while her case was heard
+    step(world, "courts", 1)
+    assert story(world)[-1] == (1, a, Transition.REMOVED_IN_ABSENTIA, State.SETTLED_IN_MEXICO)
+    assert len(world.handoffs.removal_orders) == 0
+
+
+def test_an_asylum_barred_case_can_win_other_relief_at_best(tiny):
+    world = tiny_world(tiny, *court(p_deny_oth=0.0, share_other_relief=1.0))
+    (a,) = filed(world, 1, flags=int(Flag.IRREGULAR_ENTRY | Flag.ASYLUM_BARRED))
+    step(world, "courts", 0, 1)
+    assert story(world)[-1] == (1, a, Transition.OTHER_RELIEF, State.OTHER_RELIEF)
+    assert places(world, [a]) == ["san_diego_sector"]
+
+
+def test_voluntary_departure_sends_the_person_home(tiny):
+    world = tiny_world(tiny, *court(share_voluntary_departure=1.0))
+    (a,) = filed(world, 1)
+    step(world, "courts", 0, 1)
+    assert story(world)[-1] == (1, a, Transition.VOLUNTARY_DEPARTURE, State.VOLUNTARY_DEPARTURE)
+    assert places(world, [a]) == ["home"]
+
+
+def test_the_mpp_docket_has_its_own_judges(tiny):
+    world = tiny_world(tiny, *court(more_levers={"mpp": {"tijuana": 1.0}}))
+    (regular,) = filed(world, 1)
+    (mpp,) = filed(world, 1, State.MPP_WAITING, "tijuana", DocketKind.MPP)
+    step(world, "courts", 0)
+    day0 = {row[1]: row[2:] for row in log(world) if row[0] == 0}
+    assert day0 == {DocketKind.REGULAR: (0, 1, 0), DocketKind.MPP: (0, 1, 0)}
+    step(world, "courts", 1)
+    assert states(world, [regular, mpp]) == [State.AWAITING_REMOVAL] * 2

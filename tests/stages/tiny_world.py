@@ -1,0 +1,159 @@
+"""A tiny world for stage stories: build it, put people in it, step one stage, read the books.
+
+The world is the tiny network of ``tests/conftest.py`` (home -> south -> middle -> Tijuana or
+Mexicali, each border city with one port and one U.S. sector), built with the plan's stages
+and the per-person event log on. A story puts people where a stage expects them (on the
+ledger too, so stocks are right), steps that stage alone on the days it wants, and reads
+who did what on which day from the event log, the day's flows and the hand-offs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from borderflow.engine.plan import DAY
+from borderflow.model.records import Events, Flows
+from borderflow.model.stage import Handoff, Stage
+from borderflow.model.world import World, build_world
+from borderflow.scenario.vocabulary import (
+    HOUSEHOLD_ROLES,
+    NATIONALITIES,
+    OUTSIDE,
+    State,
+    Transition,
+)
+from conftest import head_for
+
+#: Days in a tiny world's run.
+N_DAYS = 10
+
+#: A background group (group 0): people of other nationalities bound for Tijuana. Only the
+#: departures stories step the departures stage; the others need the group for its shares.
+BACKGROUND = """
+[background]
+arrivals = "constant"
+daily = { OTH = 1.0 }
+origins = { OTH = "home" }
+destinations = { tijuana = 1.0 }
+"""
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def levers(**values: Any) -> str:
+    """A ``[levers]`` table: ``levers(quota={"default": 1}, asylum_ban=True)``."""
+    return "\n[levers]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
+
+
+def parameters(**values: float) -> str:
+    """A ``[parameters]`` table, each range narrowed to the value (so 0 and 1 are allowed)."""
+    rows = (f"{k} = {{ value = {v}, low = {v}, high = {v} }}\n" for k, v in values.items())
+    return "\n[parameters]\n" + "".join(rows)
+
+
+def tiny_world(tiny: Any, *sections: str, n_days: int = N_DAYS, **files: str) -> World:
+    """A fresh world of the plan's stages on the tiny network, with TOML ``sections``."""
+    scenario = tiny("".join(sections), head=head_for(n_days), **files)
+    return build_world(scenario, 1, DAY, events=True)
+
+
+def at(world: World, *names: str) -> list[int]:
+    """The place indices of ``names``."""
+    return [world.net.index(name) for name in names]
+
+
+def put(
+    world: World,
+    n: int,
+    state: State,
+    place: str,
+    *,
+    origin: str = "home",
+    dest: str = "tijuana",
+    nationality: str = "OTH",
+    household: str = "single_adult",
+    **fields: Any,
+) -> list[int]:
+    """``n`` people in ``state`` at ``place``, counted on the ledger as entering there."""
+    where = world.net.index(place)
+    idx = world.people.add(
+        n,
+        state=int(state),
+        place=where,
+        origin=world.net.index(origin),
+        dest=world.net.index(dest),
+        nationality=NATIONALITIES.index(nationality),
+        household=HOUSEHOLD_ROLES.index(household),
+        **fields,
+    )
+    group = world.people.group[idx]
+    world.ledger.record(Transition.DEPART, OUTSIDE, int(state), where, where, group, who=idx)
+    return idx.tolist()
+
+
+def step(world: World, name: str, *days: int) -> Stage:
+    """Step the stage ``name`` alone on each of ``days``, closing each day's books after."""
+    stage = world.stages[name]
+    for day in days:
+        world.ledger.day = day
+        stage.step(world, day)
+        world.ledger.close_day(day)
+    return stage
+
+
+def story(world: World, *, entries: bool = False) -> list[tuple[int, int, Transition, State]]:
+    """``(day, person, transition, state after)`` for every change and event, in order.
+
+    People entering (from outside) are left out unless ``entries``.
+    """
+    log = Events.concat(world.ledger.events)
+    if not entries:
+        log = log[log.from_state != OUTSIDE]
+    return [
+        (int(d), int(p), Transition(t), State(s))
+        for d, p, t, s in zip(log.day, log.person, log.transition, log.to_state, strict=True)
+    ]
+
+
+def flows(world: World) -> Flows:
+    """Every closed day's flows."""
+    return Flows.concat(world.ledger.flows)
+
+
+def counted(world: World, transition: Transition, day: int | None = None) -> int:
+    """People (or events) the ledger counted for ``transition`` (on ``day``, or all days)."""
+    rows = flows(world)
+    keep = rows.transition == transition
+    if day is not None:
+        keep &= rows.day == day
+    return int(rows.n[keep].sum())
+
+
+def _plain(value: Any) -> Any:
+    return value.tolist() if isinstance(value, np.ndarray | np.generic) else value
+
+
+def taken(handoff: Handoff) -> list[tuple[list[int], dict[str, Any]]]:
+    """Take every batch off ``handoff``: its people and values, as plain lists and numbers."""
+    return [
+        (batch.people.tolist(), {k: _plain(v) for k, v in batch.values.items()})
+        for batch in handoff.drain()
+    ]
+
+
+def states(world: World, idx: list[int]) -> list[State]:
+    """The states of people ``idx`` now."""
+    return [State(s) for s in world.people.state[idx]]
+
+
+def places(world: World, idx: list[int]) -> list[str]:
+    """The place ids of people ``idx`` now."""
+    return [world.net.ids[p] for p in world.people.place[idx]]
