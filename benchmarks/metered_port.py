@@ -253,7 +253,7 @@ def main() -> None:
                     with np.load(npz) as res:
                         pooled.append(batches(dict(res), horizon))
                 est = estimate({k: np.concatenate([b[k] for b in pooled]) for k in BATCHED})
-                port_stages = ("departures", "transit", "shelter", "metering", "reneging")
+                port_stages = ("departures", "transit", "border")
                 share = (
                     statistics.median(
                         sum(s.get(k, 0.0) for k in port_stages) / sum(s.values()) for s in stages
