@@ -36,7 +36,16 @@ __all__ = [
 ]
 
 
-class State(IntEnum):
+class Coded(IntEnum):
+    """A code written in result files, with its label: the lower-case name."""
+
+    @property
+    def label(self) -> str:
+        """The name used in scenario files and result tables."""
+        return self.name.lower()
+
+
+class State(Coded):
     """Where a person stands in the system.
 
     The codes are stable: they are written in result files.
@@ -62,11 +71,6 @@ class State(IntEnum):
     OTHER_RELIEF = 17
     ORDERED_REMOVED_IN_ABSENTIA = 18
     VOLUNTARY_DEPARTURE = 19
-
-    @property
-    def label(self) -> str:
-        """The name used in result tables."""
-        return self.name.lower()
 
 
 #: A pseudo-state for the source of people entering the system (departures).
@@ -121,7 +125,7 @@ IS_WAITING = code_table(WAITING)
 IS_AWAITING_HEARING = code_table(AWAITING_HEARING)
 
 
-class Transition(IntEnum):
+class Transition(Coded):
     """Why a flow happened. Codes are stable: they are written in result files."""
 
     DEPART = 0
@@ -160,11 +164,6 @@ class Transition(IntEnum):
     VOLUNTARY_DEPARTURE = 33
     REMOVED = 34
     HEARING = 35
-
-    @property
-    def label(self) -> str:
-        """The name used in result tables."""
-        return self.name.lower()
 
 
 #: Transitions that are counted but change neither state nor place.
@@ -236,7 +235,7 @@ def transition_table() -> str:
     return "\n".join(["| transition | kind | meaning |", "|---|---|---|", *rows])
 
 
-class Household(IntEnum):
+class Household(Coded):
     """Household role carried per person."""
 
     SINGLE_ADULT = 0
@@ -245,38 +244,23 @@ class Household(IntEnum):
     UNACCOMPANIED_CHILD = 3
 
     @property
-    def label(self) -> str:
-        """The name used in scenario files and result tables."""
-        return self.name.lower()
-
-    @property
     def is_adult(self) -> bool:
         """Whether this role is an adult."""
         return self in (Household.SINGLE_ADULT, Household.FAMILY_ADULT)
 
 
-class WaitOutcome(IntEnum):
+class WaitOutcome(Coded):
     """How a wait on a port's list ended: the ``outcome`` code of the waits table."""
 
     ADMITTED = 0
     LEFT_LIST = 1
 
-    @property
-    def label(self) -> str:
-        """The name used in result tables."""
-        return self.name.lower()
 
-
-class DocketKind(IntEnum):
+class DocketKind(Coded):
     """An immigration-court docket: the ``docket`` code of the decisions and courts tables."""
 
     REGULAR = 0
     MPP = 1
-
-    @property
-    def label(self) -> str:
-        """The name used in result tables."""
-        return self.name.lower()
 
 
 #: Labels of the wait outcomes and dockets, by code (the categories of their columns).
@@ -284,7 +268,7 @@ WAIT_OUTCOMES: tuple[str, ...] = tuple(o.label for o in WaitOutcome)
 DOCKETS: tuple[str, ...] = tuple(d.label for d in DocketKind)
 
 
-class CourtOutcome(IntEnum):
+class CourtOutcome(Coded):
     """How a court case ended, or that hearings began: the ``outcome`` of the decisions table."""
 
     ASYLUM_GRANTED = 0
@@ -293,11 +277,6 @@ class CourtOutcome(IntEnum):
     REMOVED_IN_ABSENTIA = 3
     VOLUNTARY_DEPARTURE = 4
     HEARINGS_BEGAN = 5
-
-    @property
-    def label(self) -> str:
-        """The name used in result tables."""
-        return self.name.lower()
 
 
 #: Labels of the court outcomes, by code (the categories of the decisions table's column).
