@@ -38,7 +38,6 @@ from borderflow.scenario.vocabulary import MEXICAN, TRANSIT_HAZARDS, Event, Stat
 ROAD_LEVERS = frozenset({"mexico_enforcement", "mexico_refuge_offer"})
 #: People redrawn at a time (bounds the temporary arrays of a redraw).
 REDRAW_CHUNK = 1 << 16
-HAZARD_KINDS = np.array([int(k) for k in TRANSIT_HAZARDS], np.int8)
 #: Hazards that only Mexico's territory carries (detention, refuge, settling).
 MEXICO_ONLY = np.array([True, True, False, True])
 
@@ -48,31 +47,24 @@ def rate(p_daily: float) -> float:
     return -float(np.log1p(-min(p_daily, 1 - 1e-12)))
 
 
-def leg_durations(
-    world: World, u: np.ndarray, v: np.ndarray, rng: np.random.Generator, ride: bool = True
-) -> np.ndarray:
-    """Days (fractional) to travel from ``u`` to neighbour ``v``, rest days included.
+def leg_days(
+    road: trip_walk.Road, u: int, v: int, rng: np.random.Generator, ride: bool = True
+) -> float:
+    """Days (fractional) a caravan fragment takes from ``u`` to neighbour ``v``, rests included.
 
-    With ``ride`` false the travellers walk whatever the road offers.
+    The hop arithmetic of planned trips (:mod:`borderflow.model.trip_walk`), with NumPy's
+    draws: two uniforms for the mode (bus, train), then Poisson rest days. With ``ride``
+    false the fragment walks whatever the road offers.
     """
-    pars, net = world.pars, world.net
-    km = net.km[u, v]
-    modes = net.modes[u, v] if ride else np.zeros(len(u), np.uint8)
-    speed = np.full(len(u), pars.walk_km_per_day)
-    has_bus = (modes & MODE_BIT["bus"]) > 0
-    has_train = (modes & MODE_BIT["train"]) > 0
-    draw = rng.random((2, len(u)))
-    take_bus = has_bus & (draw[0] < pars.p_take_bus)
-    take_train = has_train & ~take_bus & (draw[1] < pars.p_take_train)
-    speed[take_train] = pars.train_km_per_day
-    speed[take_bus] = pars.bus_km_per_day
-    moving = km / speed
-    p_rest = pars.p_rest_day
-    if p_rest <= 0:
+    travel = road.travel()
+    u_bus, u_train = rng.random(2)
+    mode = trip_walk.hop_mode(travel, int(road.modes[u, v]) if ride else 0, u_bus, u_train)
+    moving = trip_walk.travel_days(travel, float(road.km[u, v]), mode)
+    if travel.rest_ratio <= 0:
         return moving
-    # Each day is a rest day with probability p_rest, so `moving` travel days come with
-    # moving * p / (1 - p) rest days on average; Poisson, which numpy draws fast.
-    return moving + rng.poisson(moving * (p_rest / (1.0 - p_rest)))
+    # Each day is a rest day with probability p, so `moving` travel days come with
+    # moving * p / (1 - p) rest days on average; Poisson, which NumPy draws fast.
+    return moving + float(rng.poisson(moving * travel.rest_ratio))
 
 
 def road_rates(world: World, idx: np.ndarray, day: int) -> np.ndarray:
@@ -295,7 +287,7 @@ class Transit(Stage):
             r = rates[:, hit]
             u = rng.random(int(hit.sum())) * r.sum(axis=0)
             which = (u[None, :] > np.cumsum(r, axis=0)).sum(axis=0)
-            kinds = HAZARD_KINDS[which]
+            kinds = trip_walk.HAZARDS[which]
             self.agenda.schedule(idx[hit], np.floor(t_hit[hit]).astype(np.int64), kinds)
         self.agenda.cancel(idx[~hit])
 
@@ -650,7 +642,7 @@ class Transit(Stage):
             frag.members[g] = part
             frag.next_place[g] = hop
             ride = frag.riding[g]
-            duration = leg_durations(world, np.array([here]), np.array([hop]), rng, ride)[0]
+            duration = leg_days(self.road, here, hop, rng, ride)
             frag.arrive[g] = arrived_at + w + float(duration)
             start, end = np.full(len(part), arrived_at), np.full(len(part), frag.arrive[g])
             self.schedule_leg(world, part, start, end, day, rng=rng)
