@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -211,27 +211,52 @@ def network_map(
         animate: add frames, a slider over days and play/pause buttons.
         max_frames: at most this many days in the slider (evenly spaced; the last included).
     """
-    places = list(scenario.places)
-    ids = [p.id for p in places]
-    lon = np.array([p.longitude for p in places])
-    lat = np.array([p.latitude for p in places])
-    wide = daily_pivot(daily, scenario, states=MAP_STATES, by="place")
-    counts = wide.reindex(columns=ids, fill_value=0)
-    total = counts.sum(axis=1)
-    if date is None:
-        first = total.idxmax() if total.any() else counts.index[0]
-    else:
-        first = pd.Timestamp(date)
-        if first not in counts.index:
-            raise ValueError(
-                f"date {first.date()} is outside the run ({scenario.start} to {scenario.end})"
-            )
+    counts = _people_per_place(daily, scenario)
+    first = _first_day(counts, scenario, date)
     biggest = float(counts.to_numpy().max())
-    names = [p.name for p in places]
-    kinds = [p.kind for p in places]
-    fills = {"USA": "#f7f7f7", "MEX": "#ececec"}
+
+    def sizes(day: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+        n = counts.loc[day].to_numpy()
+        return np.round(_sizes(n, biggest), 1), n
 
     fig = go.Figure()
+    _add_countries(fig)
+    _add_routes(fig, scenario)
+    markers = _add_places(fig, scenario, *sizes(first))
+    _frame(fig, scenario, first)
+    if animate:
+        _animate(fig, counts.index, first, markers, sizes, max_frames)
+    return fig
+
+
+def _people_per_place(daily: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """People on the map (on the road, waiting or held) per day and place, a column a place."""
+    wide = daily_pivot(daily, scenario, states=MAP_STATES, by="place")
+    return wide.reindex(columns=[p.id for p in scenario.places], fill_value=0)
+
+
+def _first_day(
+    counts: pd.DataFrame, scenario: Scenario, date: str | pd.Timestamp | None
+) -> pd.Timestamp:
+    """``date``, or the day with most people on the map.
+
+    Raises:
+        ValueError: for a date outside the run.
+    """
+    if date is None:
+        total = counts.sum(axis=1)
+        return total.idxmax() if total.any() else counts.index[0]
+    first = pd.Timestamp(date)
+    if first not in counts.index:
+        raise ValueError(
+            f"date {first.date()} is outside the run ({scenario.start} to {scenario.end})"
+        )
+    return first
+
+
+def _add_countries(fig: go.Figure) -> None:
+    """The countries' outlines, the United States and Mexico lighter than the rest."""
+    fills = {"USA": "#f7f7f7", "MEX": "#ececec"}
     for code, country in outlines()["countries"].items():
         xs, ys = _joined(country["rings"])
         fig.add_trace(
@@ -248,7 +273,11 @@ def network_map(
                 meta=code,
             )
         )
-    where = {p.id: (p.longitude, p.latitude) for p in places}
+
+
+def _add_routes(fig: go.Figure, scenario: Scenario) -> None:
+    """Every route as a straight line (one trace)."""
+    where = {p.id: (p.longitude, p.latitude) for p in scenario.places}
     rx: list[float | None] = []
     ry: list[float | None] = []
     for r in scenario.routes:
@@ -266,11 +295,13 @@ def network_map(
         )
     )
 
-    def sizes(day: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
-        n = counts.loc[day].to_numpy()
-        return np.round(_sizes(n, biggest), 1), n
 
-    size0, n0 = sizes(first)
+def _add_places(fig: go.Figure, scenario: Scenario, size: np.ndarray, n: np.ndarray) -> int:
+    """A marker a place sized by its people, and names; return the markers' trace index."""
+    places = list(scenario.places)
+    lon = np.array([p.longitude for p in places])
+    lat = np.array([p.latitude for p in places])
+    names = [p.name for p in places]
     fig.add_trace(
         go.Scatter(
             x=lon,
@@ -278,10 +309,10 @@ def network_map(
             mode="markers",
             name="people at a place",
             text=names,
-            customdata=n0,
+            customdata=n,
             marker={
-                "size": size0,
-                "color": [KIND_COLOURS[k] for k in kinds],
+                "size": size,
+                "color": [KIND_COLOURS[p.kind] for p in places],
                 "line": {"width": 0.5, "color": "white"},
                 "opacity": 0.85,
             },
@@ -306,6 +337,13 @@ def network_map(
             name="names",
         )
     )
+    return markers
+
+
+def _frame(fig: go.Figure, scenario: Scenario, first: pd.Timestamp) -> None:
+    """Axes around the places and the border at true proportions, title and layout."""
+    lon = np.array([p.longitude for p in scenario.places])
+    lat = np.array([p.latitude for p in scenario.places])
     mid = math.radians((BOX[1] + BOX[3]) / 2)
     x_range = [min(lon.min(), -118) - 2, max(lon.max(), -86) + 2]
     y_range = [min(lat.min(), 12) - 1.5, max(lat.max(), 33) + 1.5]
@@ -324,63 +362,77 @@ def network_map(
         plot_bgcolor="#e3f2fd",
         hovermode="closest",
     )
-    if animate:
-        days = _frame_dates(counts.index, max_frames)
-        fig.frames = [
-            go.Frame(
-                name=str(day.date()),
-                # only what changes: sizes and counts (names and colours stay from the trace)
-                data=[go.Scatter(marker={"size": sz}, customdata=n) for sz, n in [sizes(day)]],
-                traces=[markers],
-                layout={"title": {"text": f"People per place — {day.date()}"}},
-            )
-            for day in days
-        ]
-        step_args = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}
-        fig.update_layout(
-            sliders=[
-                {
-                    "active": int(np.searchsorted(days, first)) if first in days else 0,
-                    "currentvalue": {"prefix": "day: "},
-                    "pad": {"t": 10},
-                    "x": 0.16,
-                    "len": 0.84,
-                    "steps": [
-                        {
-                            "label": str(d.date()),
-                            "method": "animate",
-                            "args": [[str(d.date())], step_args],
-                        }
-                        for d in days
-                    ],
-                }
-            ],
-            updatemenus=[
-                {
-                    "type": "buttons",
-                    "direction": "left",
-                    "x": 0.0,
-                    "y": 0.0,
-                    "xanchor": "left",
-                    "yanchor": "top",
-                    "pad": {"t": 30},
-                    "buttons": [
-                        {
-                            "label": "▶ play",
-                            "method": "animate",
-                            "args": [
-                                None,
-                                {"frame": {"duration": 120, "redraw": False}, "fromcurrent": True},
-                            ],
-                        },
-                        {
-                            "label": "❚❚ pause",
-                            "method": "animate",
-                            "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}],
-                        },
-                    ],
-                }
-            ],
-            margin={"b": 80},
+
+
+def _animate(
+    fig: go.Figure,
+    dates: pd.DatetimeIndex,
+    first: pd.Timestamp,
+    markers: int,
+    sizes: Callable[[pd.Timestamp], tuple[np.ndarray, np.ndarray]],
+    max_frames: int,
+) -> None:
+    """Frames of the markers' sizes by day, a slider over the days and play/pause."""
+    days = _frame_dates(dates, max_frames)
+    fig.frames = [
+        go.Frame(
+            name=str(day.date()),
+            # only what changes: sizes and counts (names and colours stay from the trace)
+            data=[go.Scatter(marker={"size": sz}, customdata=n) for sz, n in [sizes(day)]],
+            traces=[markers],
+            layout={"title": {"text": f"People per place — {day.date()}"}},
         )
-    return fig
+        for day in days
+    ]
+    step_args = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}}
+    fig.update_layout(
+        sliders=[
+            {
+                "active": int(np.searchsorted(days, first)) if first in days else 0,
+                "currentvalue": {"prefix": "day: "},
+                "pad": {"t": 10},
+                "x": 0.16,
+                "len": 0.84,
+                "steps": [
+                    {
+                        "label": str(d.date()),
+                        "method": "animate",
+                        "args": [[str(d.date())], step_args],
+                    }
+                    for d in days
+                ],
+            }
+        ],
+        updatemenus=[_play_pause()],
+        margin={"b": 80},
+    )
+
+
+def _step(day: pd.Timestamp, args: dict[str, Any]) -> dict[str, Any]:
+    """A slider step showing ``day``'s frame."""
+    return {"label": str(day.date()), "method": "animate", "args": [[str(day.date())], args]}
+
+
+def _play_pause() -> dict[str, Any]:
+    """The play and pause buttons of an animated map."""
+    return {
+        "type": "buttons",
+        "direction": "left",
+        "x": 0.0,
+        "y": 0.0,
+        "xanchor": "left",
+        "yanchor": "top",
+        "pad": {"t": 30},
+        "buttons": [
+            {
+                "label": "▶ play",
+                "method": "animate",
+                "args": [None, {"frame": {"duration": 120, "redraw": False}, "fromcurrent": True}],
+            },
+            {
+                "label": "❚❚ pause",
+                "method": "animate",
+                "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}],
+            },
+        ],
+    }
