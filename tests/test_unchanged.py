@@ -74,6 +74,20 @@ def test_results_are_unchanged(case: str, seed: int, tmp_path: Path) -> None:
     assert results_of(case, seed, tmp_path / "out") == recorded
 
 
+#: The fall caravan's event log at seed 1, each person's events in their order (rows sorted
+#: by person, stably), as the code wrote it before its stages became objects (commit
+#: f9d073c). Stages now pass people on by hand-offs, so within a day the log interleaves
+#: people differently; each person's story, and every row, is the same.
+PERSON_STORIES = "d2624711a0135fd028d5"
+
+
+def test_every_persons_story_in_the_event_log_is_unchanged() -> None:
+    res = api.run(api.load_scenario("caravan-2018-fall"), 1, events=True)
+    assert res.events is not None
+    stories = res.events.sort_values("person", kind="stable").to_csv(index=False)
+    assert hashlib.sha256(stories.encode()).hexdigest()[:20] == PERSON_STORIES
+
+
 def record() -> None:
     """Run every case and write its digests to ``data/result_digests.json``."""
     import tempfile
