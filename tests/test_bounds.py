@@ -35,8 +35,9 @@ from borderflow.model.world import build_world
 from borderflow.scenario import bounds
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.levers import LEVER_BOUNDS, build_schedule
-from borderflow.scenario.load import PARAMETERS_FILE, apply_settings, load_scenario, revalidate
+from borderflow.scenario.load import PARAMETERS_FILE, load_scenario, revalidate
 from borderflow.scenario.schema import PER_PLACE_LEVERS, SCALAR_LEVERS, Scenario
+from borderflow.scenario.settings import apply_settings
 from borderflow.scenario.vocabulary import DocketKind
 from conftest import BASE_TOML, FULL_BODY, PLACES, ROUTES, write_scenario
 from hostile import Edit, at, refusal, scenario_data, time_limit, toml_text, widened

@@ -26,8 +26,8 @@ from borderflow.interfaces.web.requests import (
     RefusedError,
     prepare,
 )
-from borderflow.scenario.load import apply_settings
 from borderflow.scenario.schema import PER_PLACE_LEVERS, SCALAR_LEVERS, Scenario
+from borderflow.scenario.settings import apply_settings
 from conftest import FULL_BODY, write_scenario
 from hostile import assert_sound, clean_or_result
 

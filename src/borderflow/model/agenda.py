@@ -1,7 +1,11 @@
 """A day-bucketed agenda of personal events.
 
 Each person has at most one pending event (``people.ti_next``,
-``people.next_kind``). Scheduling appends the person to that day's bucket;
+``people.next_kind``), which is why the stages' agendas can share those fields: a person
+is held by one stage at a time (the one whose state they are in), and only that stage
+schedules them; a stage taking someone over schedules anew, which drops what was
+pending. A court case's decision has a clock of its own (``ti_court``), as it is
+pending while the person is held elsewhere (released, detained, in MPP). Scheduling appends the person to that day's bucket;
 rescheduling leaves a stale entry that :meth:`Agenda.due` drops because the
 person's ``ti_next``/``next_kind`` no longer match. Work per day is therefore
 proportional to the events due that day, never to the population.

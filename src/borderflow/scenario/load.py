@@ -27,7 +27,6 @@ from borderflow.scenario.files import (
 )
 from borderflow.scenario.parameters import PARAMETER_NAMES
 from borderflow.scenario.schema import Parameter, Place, Route, Scenario
-from borderflow.scenario.settings import apply_settings as apply_settings  # its old home
 
 BUNDLED = Path(str(resources.files("borderflow.scenario") / "bundled"))
 PARAMETERS_FILE = BUNDLED / "parameters.csv"
@@ -501,7 +500,6 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 
 __all__ = [
     "BUNDLED",
-    "apply_settings",
     "bundled_names",
     "load_scenario",
     "resolve",

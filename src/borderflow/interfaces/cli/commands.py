@@ -14,6 +14,8 @@ import typer
 from borderflow.engine.plan import describe
 from borderflow.interfaces import api
 from borderflow.interfaces.cli.common import (
+    ScenarioArgument,
+    WorkersOption,
     console,
     default_folder,
     errors,
@@ -40,16 +42,15 @@ from borderflow.report.compare import COMPARE, write_compare
 from borderflow.report.html import write_report
 from borderflow.results import store
 from borderflow.results.results import RUN
-from borderflow.scenario.bounds import MAX_SEED, MAX_WORKERS
+from borderflow.scenario.bounds import MAX_SEED
 from borderflow.scenario.errors import ScenarioError
-from borderflow.scenario.load import apply_settings, bundled_names
+from borderflow.scenario.load import bundled_names
 from borderflow.scenario.load import load_scenario as _raw_load
+from borderflow.scenario.settings import apply_settings
 
 
 def run(
-    scenario: Annotated[
-        str, typer.Argument(help="bundled name or scenario file")
-    ] = api.DEFAULT_SCENARIO,
+    scenario: ScenarioArgument = api.DEFAULT_SCENARIO,
     seed: Annotated[
         int,
         typer.Option(min=0, max=MAX_SEED, help="random seed; the same seed gives the same result"),
@@ -217,9 +218,7 @@ def validate(
 
 
 def params(
-    scenario: Annotated[
-        str, typer.Argument(help="bundled name or scenario file")
-    ] = api.DEFAULT_SCENARIO,
+    scenario: ScenarioArgument = api.DEFAULT_SCENARIO,
 ) -> None:
     """Print a scenario's parameters: value, range, and source or the reason for the assumption."""
     try:
@@ -253,7 +252,7 @@ def serve(
         int | None,
         typer.Option(envvar="BORDERFLOW_MAX_RUNS", help="most runs (ensemble size) per request"),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="runs at the same time")] = 1,
+    workers: WorkersOption = 1,
     cache_size: Annotated[int, typer.Option(min=1, help="answers kept in memory")] = 16,
     cache_mb: Annotated[
         int,

@@ -19,6 +19,8 @@ from borderflow.interfaces import api
 from borderflow.interfaces.cli.common import (
     BackendOption,
     RayAddressOption,
+    ScenarioArgument,
+    WorkersOption,
     console,
     default_folder,
     errors,
@@ -36,13 +38,11 @@ from borderflow.interfaces.cli.show import (
     show_written,
 )
 from borderflow.results import store
-from borderflow.scenario.bounds import MAX_RETRIES, MAX_RUNS, MAX_SAMPLES, MAX_SEED, MAX_WORKERS
+from borderflow.scenario.bounds import MAX_RETRIES, MAX_RUNS, MAX_SAMPLES, MAX_SEED
 
 
 def ensemble(
-    scenario: Annotated[
-        str, typer.Argument(help="bundled name or scenario file")
-    ] = api.DEFAULT_SCENARIO,
+    scenario: ScenarioArgument = api.DEFAULT_SCENARIO,
     runs: Annotated[
         int, typer.Option(min=1, max=MAX_RUNS, help="runs, each with its own seed stream")
     ] = 200,
@@ -52,7 +52,7 @@ def ensemble(
             min=0, max=MAX_SEED, help="the ensemble's seed; run i uses stream i spawned from it"
         ),
     ] = 1,
-    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="runs at the same time")] = 1,
+    workers: WorkersOption = 1,
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
     out: Annotated[
@@ -134,9 +134,7 @@ def write_ensemble_extras(res: EnsembleResults) -> None:
 
 
 def calibrate(
-    scenario: Annotated[
-        str, typer.Argument(help="bundled name or scenario file")
-    ] = api.DEFAULT_SCENARIO,
+    scenario: ScenarioArgument = api.DEFAULT_SCENARIO,
     budget: Annotated[
         int,
         typer.Option(
@@ -146,9 +144,7 @@ def calibrate(
     seed: Annotated[
         int, typer.Option(min=0, max=MAX_SEED, help="the same seed gives the same fit")
     ] = 1,
-    workers: Annotated[
-        int, typer.Option(min=1, max=MAX_WORKERS, help="simulations at the same time")
-    ] = 1,
+    workers: WorkersOption = 1,
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
     out: Annotated[
@@ -245,9 +241,7 @@ def sensitivity(
             help="the indicator: a target id or a summary path (us_processing.court_backlog_final)"
         ),
     ],
-    scenario: Annotated[
-        str, typer.Argument(help="bundled name or scenario file")
-    ] = api.DEFAULT_SCENARIO,
+    scenario: ScenarioArgument = api.DEFAULT_SCENARIO,
     method: Annotated[str, typer.Option(help="sobol or morris")] = "sobol",
     n: Annotated[
         int,
@@ -265,7 +259,7 @@ def sensitivity(
         list[str] | None,
         typer.Option("--params", help="an assumption to vary (repeatable) [default: all]"),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, max=MAX_WORKERS, help="runs at the same time")] = 1,
+    workers: WorkersOption = 1,
     backend: BackendOption = "local",
     ray_address: RayAddressOption = None,
     out: Annotated[

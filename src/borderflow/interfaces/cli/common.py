@@ -17,9 +17,10 @@ from borderflow.model.kernels import kernel_problem
 from borderflow.report.html import Written, write_report
 from borderflow.results import store
 from borderflow.results.results import Results
+from borderflow.scenario.bounds import MAX_WORKERS
 from borderflow.scenario.errors import ScenarioError
-from borderflow.scenario.load import apply_settings
 from borderflow.scenario.schema import Scenario
+from borderflow.scenario.settings import apply_settings
 
 
 class _Commands(TyperGroup):
@@ -54,7 +55,12 @@ app = typer.Typer(
 console = Console(width=None if sys.stdout.isatty() else 140)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
+#: The scenario argument of the commands that run one.
+ScenarioArgument = Annotated[str, typer.Argument(help="bundled name or scenario file")]
 #: Options shared by the commands that run many simulations.
+WorkersOption = Annotated[
+    int, typer.Option(min=1, max=MAX_WORKERS, help="runs (simulations) at the same time")
+]
 BackendOption = Annotated[str, typer.Option(help="local (processes on this machine) or ray")]
 RayAddressOption = Annotated[
     str | None, typer.Option(help="an existing Ray cluster (e.g. auto, ray://head:10001)")
