@@ -5,10 +5,12 @@ Each person has at most one pending event (``people.ti_next``,
 is held by one stage at a time (the one whose state they are in), and only that stage
 schedules them; a stage taking someone over schedules anew, which drops what was
 pending. A court case's decision has a clock of its own (``ti_court``), as it is
-pending while the person is held elsewhere (released, detained, in MPP). Scheduling appends the person to that day's bucket;
-rescheduling leaves a stale entry that :meth:`Agenda.due` drops because the
-person's ``ti_next``/``next_kind`` no longer match. Work per day is therefore
-proportional to the events due that day, never to the population.
+pending while the person is held elsewhere (released, detained, in MPP).
+
+Scheduling appends the person to that day's bucket; rescheduling leaves a stale entry
+that :meth:`Agenda.due` drops because the person's ``ti_next``/``next_kind`` no longer
+match. Work per day is therefore proportional to the events due that day, never to the
+population.
 
 Events far ahead (a court case lasts months) first go to the bucket of their
 *epoch*, a run of ``2**EPOCH_BITS`` days, and are spread over that epoch's days
