@@ -81,3 +81,52 @@ def test_every_module_level_import_is_declared() -> None:
                 ):
                     undeclared.append(f"{module}: {top}")
     assert not undeclared, undeclared
+
+
+#: Where a function is kept short, and the compiled kernels excepted (each says why in its
+#: docstring: a loop per person and hop reads best whole, and a helper call per hop costs).
+SHORT_FUNCTIONS = ("scenario", "model", "engine", "analysis")
+COMPILED_KERNELS = {"model/trip_walk.py:_walk_loop"}
+LONGEST_FUNCTION = 60
+LONGEST_MODULE = 800
+
+
+def _functions() -> list[tuple[int, str]]:
+    """``(lines, where)`` of every function in the short-function folders, docstring excluded."""
+    import ast
+
+    found = []
+    src = ROOT / "src" / "borderflow"
+    for folder in SHORT_FUNCTIONS:
+        for path in sorted((src / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+                body = node.body
+                if (
+                    body
+                    and isinstance(body[0], ast.Expr)
+                    and isinstance(body[0].value, ast.Constant)
+                ):
+                    lines -= body[0].end_lineno - body[0].lineno + 1  # type: ignore[operator]
+                found.append((lines, f"{path.relative_to(src).as_posix()}:{node.name}"))
+    return found
+
+
+def test_functions_of_the_model_and_its_analysis_are_short() -> None:
+    long = sorted(
+        (lines, where)
+        for lines, where in _functions()
+        if lines > LONGEST_FUNCTION and where not in COMPILED_KERNELS
+    )
+    assert not long, f"functions over {LONGEST_FUNCTION} lines (docstring aside): {long}"
+
+
+def test_no_module_is_over_800_lines() -> None:
+    long = {
+        path.relative_to(ROOT).as_posix(): n
+        for path in sorted((ROOT / "src").rglob("*.py"))
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > LONGEST_MODULE
+    }
+    assert not long, f"modules over {LONGEST_MODULE} lines: {long}"
