@@ -66,7 +66,7 @@ def test_a_same_day_hand_off_is_taken_after_it_is_given_and_an_overnight_one_the
 
 
 #: Modules that write a stage's fields on its behalf (its helpers), by stage.
-HELPERS = {"transit": ("trips.py",)}
+HELPERS = {"transit": ("trips.py", "caravans.py")}
 
 
 def writers(field: str) -> set[str]:

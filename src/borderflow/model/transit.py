@@ -11,27 +11,27 @@ A person travelling alone plans the whole trip when setting out
 (:mod:`borderflow.model.trips`): every hop, one exponential draw against the
 piecewise hazard of the road, the moves up to where the trip ends booked on the
 ledger on their days, and one event on the agenda. A caravan fragment moves as
-one, a leg at a time, since it splits and waits in waves. Work is per hop and per
+one, a leg at a time, since it splits and waits in waves (:mod:`borderflow.model.caravans`,
+kept by this stage). Work is per hop and per
 event, never per person per day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
 from borderflow.model import trip_walk
 from borderflow.model.agenda import Agenda
+from borderflow.model.caravans import Caravans
 from borderflow.model.network import MODE_BIT
 from borderflow.model.people import People
 from borderflow.model.queues import expand
 from borderflow.model.stage import Stage
 from borderflow.model.trips import TripPool
-from borderflow.model.world import Group, World, change, enter
-from borderflow.scenario.schema import Caravan
+from borderflow.model.world import World, change
 from borderflow.scenario.vocabulary import MEXICAN, TRANSIT_HAZARDS, Event, State, Transition
 
 #: Levers whose change redraws the hazards of everyone on the road.
@@ -45,26 +45,6 @@ MEXICO_ONLY = np.array([True, True, False, True])
 def rate(p_daily: float) -> float:
     """Continuous hazard rate whose daily probability is ``p_daily``."""
     return -float(np.log1p(-min(p_daily, 1 - 1e-12)))
-
-
-def leg_days(
-    road: trip_walk.Road, u: int, v: int, rng: np.random.Generator, ride: bool = True
-) -> float:
-    """Days (fractional) a caravan fragment takes from ``u`` to neighbour ``v``, rests included.
-
-    The hop arithmetic of planned trips (:mod:`borderflow.model.trip_walk`), with NumPy's
-    draws: two uniforms for the mode (bus, train), then Poisson rest days. With ``ride``
-    false the fragment walks whatever the road offers.
-    """
-    travel = road.travel()
-    u_bus, u_train = rng.random(2)
-    mode = trip_walk.hop_mode(travel, int(road.modes[u, v]) if ride else 0, u_bus, u_train)
-    moving = trip_walk.travel_days(travel, float(road.km[u, v]), mode)
-    if travel.rest_ratio <= 0:
-        return moving
-    # Each day is a rest day with probability p, so `moving` travel days come with
-    # moving * p / (1 - p) rest days on average; Poisson, which NumPy draws fast.
-    return moving + float(rng.poisson(moving * travel.rest_ratio))
 
 
 def road_rates(world: World, idx: np.ndarray, day: int) -> np.ndarray:
@@ -92,23 +72,6 @@ def hazard_rates(world: World, idx: np.ndarray, place: np.ndarray, day: int) -> 
     rates = road_rates(world, idx, day)
     rates[MEXICO_ONLY] *= world.net.in_mexico[place]
     return rates
-
-
-def move(world: World, idx: np.ndarray, to_place: np.ndarray) -> np.ndarray:
-    """Record people reaching the next place; return where they came from."""
-    people = world.people
-    came_from = people.place[idx].astype(np.int64)
-    world.ledger.record(
-        Transition.MOVE,
-        State.TRANSIT,
-        State.TRANSIT,
-        came_from,
-        to_place,
-        people.group[idx],
-        who=idx,
-    )
-    people.place[idx] = to_place
-    return came_from
 
 
 def _road(world: World) -> trip_walk.Road:
@@ -148,31 +111,6 @@ def round_limit(world: World) -> int:
     return world.net.n * (longest_via + 2) + 8
 
 
-def _caravan_days(world: World) -> dict[int, list[tuple[int, int, bool]]]:
-    """By day, who sets out: ``(group, people, whether the caravan itself)``.
-
-    In the order a day handles them (caravan by caravan, its departure, then its joiners
-    as listed), so that a day's work does not grow with the number of joiner entries.
-    """
-    days: dict[int, list[tuple[int, int, bool]]] = {}
-    for g, group in enumerate(world.groups):
-        caravan = group.caravan
-        if caravan is None:
-            continue
-        if caravan.size > 0:
-            days.setdefault(world.scenario.day_of(caravan.depart), []).append(
-                (g, caravan.size, True)
-            )
-        for joiner in caravan.joiners:
-            if joiner.n > 0:
-                days.setdefault(world.scenario.day_of(joiner.date), []).append((g, joiner.n, False))
-    return days
-
-
-def _rides_at_start(caravan: Caravan) -> bool:
-    return caravan.rides_from is None or caravan.walks_from not in (None, caravan.origin)
-
-
 class Kept(NamedTuple):
     """Entries of trips kept when they are walked on: person after person, ``per_trip`` each."""
 
@@ -186,40 +124,6 @@ class Leg(NamedTuple):
 
     place: np.ndarray
     t: np.ndarray
-
-
-@dataclass
-class Fragments:
-    """Caravan fragments: members who move together (struct of small lists)."""
-
-    place: list[int] = field(default_factory=list)
-    next_place: list[int] = field(default_factory=list)
-    arrive: list[float] = field(default_factory=list)
-    group: list[int] = field(default_factory=list)
-    members: list[np.ndarray] = field(default_factory=list)
-    active: list[bool] = field(default_factory=list)
-    via_done: list[int] = field(default_factory=list)
-    riding: list[bool] = field(default_factory=list)
-
-    def add(
-        self,
-        place: int,
-        arrive: float,
-        group: int,
-        members: np.ndarray,
-        via_done: int = 0,
-        riding: bool = True,
-    ) -> int:
-        """Create a fragment resting at ``place`` from time ``arrive``; return its id."""
-        self.via_done.append(via_done)
-        self.riding.append(riding)
-        self.place.append(place)
-        self.next_place.append(-1)
-        self.arrive.append(arrive)
-        self.group.append(group)
-        self.members.append(members)
-        self.active.append(True)
-        return len(self.place) - 1
 
 
 class Transit(Stage):
@@ -242,9 +146,8 @@ class Transit(Stage):
             world.people, world.n_days, tuple(int(k) for k in (Event.ARRIVE, *TRANSIT_HAZARDS))
         )
         self.trips = TripPool()
-        self.frag = Fragments()
         self.road = _road(world)
-        self.caravan_days = _caravan_days(world)
+        self.caravans = Caravans(world, self)
         self.rounds = round_limit(world)
 
     def step(self, world: World, day: int) -> None:
@@ -258,7 +161,7 @@ class Transit(Stage):
             self.redraw_hazards(world, day)
         for batch in world.handoffs.setting_out.drain():
             self.start_alone(world, batch.people, batch["clock"], day)
-        self.caravans_set_out(world, day)
+        self.caravans.set_out(world, day)
         self.move_on(world, day)
 
     def schedule_leg(
@@ -542,111 +445,6 @@ class Transit(Stage):
             world, idx[kinds == Event.SETTLE], Transition.SETTLE, State.SETTLED_IN_MEXICO, day
         )
 
-    def fragments_due(self, world: World, day: int) -> bool:
-        """Move every caravan fragment whose leg ends today; return whether any moved."""
-        frag = self.frag
-        due = [f for f in range(len(frag.place)) if frag.active[f] and frag.arrive[f] < day + 1]
-        for f in due:
-            self.advance_fragment(world, f, day)
-        return bool(due)
-
-    def fragment_members(self, world: World, f: int) -> np.ndarray:
-        """Members still travelling with fragment ``f``."""
-        people = world.people
-        members = self.frag.members[f]
-        keep = (people.fragment[members] == f) & (people.state[members] == State.TRANSIT)
-        members = members[keep]
-        self.frag.members[f] = members
-        return members
-
-    def advance_fragment(self, world: World, f: int, day: int) -> None:
-        """Fragment ``f`` reaches its next place (or sets out), splits by next hop, plans on."""
-        frag, people = self.frag, world.people
-        rng = world.rng["caravans"]
-        members = self.fragment_members(world, f)
-        if len(members) == 0:
-            frag.active[f] = False
-            return
-        here = frag.place[f]
-        if frag.next_place[f] >= 0:
-            here = frag.next_place[f]
-            came_from = move(world, members, np.full(len(members), here, np.int64))
-            frag.place[f] = here
-            members = self.refuge_on_entry(world, members, came_from, rng, day)
-        at_dest = people.dest[members] == here
-        if at_dest.any():
-            people.fragment[members[at_dest]] = -1
-            world.handoffs.at_border_city.put(members[at_dest])
-            members = members[~at_dest]
-        if len(members) == 0:
-            frag.active[f] = False
-            return
-        hops = self.next_hops(world, f, here, members)
-        self.split(world, f, here, members, hops, day, rng)
-
-    def next_hops(self, world: World, f: int, here: int, members: np.ndarray) -> np.ndarray:
-        """Each member's next place from ``here``: toward the next ``via`` place, else home.
-
-        Raises:
-            RuntimeError: if no road leads on to a place the caravan must pass or reach.
-        """
-        frag, net, group = self.frag, world.net, world.groups[self.frag.group[f]]
-        if here == group.walks_from:
-            frag.riding[f] = False
-        if here == group.rides_from:
-            frag.riding[f] = True
-        via = group.via
-        while frag.via_done[f] < len(via) and via[frag.via_done[f]] == here:
-            frag.via_done[f] += 1
-        if frag.via_done[f] < len(via):
-            toward = np.full(len(members), via[frag.via_done[f]], np.int64)
-        else:
-            toward = world.people.dest[members].astype(np.int64)
-        hops = net.next_hop[here, toward].astype(np.int64)
-        if (hops < 0).any():
-            lost = int(toward[np.argmax(hops < 0)])
-            raise RuntimeError(
-                f"caravan {group.name!r} cannot go on from {net.ids[here]}: no road "
-                f"leads to {net.ids[lost]} (a place it must pass or reach)"
-            )
-        return hops
-
-    def split(
-        self,
-        world: World,
-        f: int,
-        here: int,
-        members: np.ndarray,
-        hops: np.ndarray,
-        day: int,
-        rng: np.random.Generator,
-    ) -> None:
-        """Split fragment ``f`` by wave and next hop; each part sets out on its next leg."""
-        frag, people = self.frag, world.people
-        group = frag.group[f]
-        arrived_at = frag.arrive[f]
-        first, last = world.groups[group].stops.get(here, (0, 0))
-        if last > first:  # leave in daily waves: a random share of the members each day
-            wave = rng.integers(first, last + 1, len(members))
-        else:
-            wave = np.full(len(members), first)
-        parts = [(int(w), int(hop)) for w in np.unique(wave) for hop in np.unique(hops[wave == w])]
-        for k, (w, hop) in enumerate(parts):
-            part = members[(wave == w) & (hops == hop)]
-            g = (
-                f
-                if k == 0
-                else frag.add(here, arrived_at, group, part, frag.via_done[f], frag.riding[f])
-            )
-            people.fragment[part] = g
-            frag.members[g] = part
-            frag.next_place[g] = hop
-            ride = frag.riding[g]
-            duration = leg_days(self.road, here, hop, rng, ride)
-            frag.arrive[g] = arrived_at + w + float(duration)
-            start, end = np.full(len(part), arrived_at), np.full(len(part), frag.arrive[g])
-            self.schedule_leg(world, part, start, end, day, rng=rng)
-
     def move_on(self, world: World, day: int) -> None:
         """Hazards, trips' ends and fragment moves, in rounds until none is due today."""
         limit = self.rounds
@@ -655,10 +453,10 @@ class Transit(Stage):
             kinds = world.people.next_kind[due]
             self.hazards(world, due[kinds != Event.ARRIVE], day)
             world.handoffs.at_border_city.put(due[kinds == Event.ARRIVE])
-            moved = self.fragments_due(world, day)
+            moved = self.caravans.move_due(world, day)
             if not len(due) and not moved and not self.agenda.pending(day):
                 return
-        frag = self.frag
+        frag = self.caravans.frag
         moving = sorted(
             {
                 f"{world.groups[frag.group[f]].name} at {world.net.ids[frag.place[f]]}"
@@ -688,55 +486,3 @@ class Transit(Stage):
         arrive = people.t_arrive[sel].astype(float)
         start = np.maximum(float(day), np.minimum(arrive, float(day)))
         self.schedule_leg(world, sel, start, np.maximum(arrive, start), day, rng=rng)
-
-    def caravans_set_out(self, world: World, day: int) -> None:
-        """Caravans that set out today, and joiners reaching a caravan today."""
-        frag = self.frag
-        rng = world.rng["caravans"]
-        for g, n, sets_out in self.caravan_days.get(day, ()):
-            caravan = world.groups[g].caravan
-            assert caravan is not None
-            if sets_out:
-                origin = world.net.index(caravan.origin)
-                f = frag.add(
-                    origin, float(day), g, np.empty(0, np.int64), riding=_rides_at_start(caravan)
-                )
-                frag.members[f] = enter(world, g, n, origin, day, rng, fragment=f)
-            else:
-                self.join(world, world.groups[g], g, n, day, rng)
-
-    def join(
-        self, world: World, group: Group, g: int, n: int, day: int, rng: np.random.Generator
-    ) -> None:
-        """``n`` people join caravan ``g`` at its largest fragment (or its origin, if gone)."""
-        frag = self.frag
-        live = [f for f in range(len(frag.place)) if frag.active[f] and frag.group[f] == g]
-        if not live:  # the caravan has arrived or dissolved: joiners set out from its origin
-            assert group.caravan is not None
-            origin = world.net.index(group.caravan.origin)
-            f = frag.add(
-                origin, float(day), g, np.empty(0, np.int64), riding=_rides_at_start(group.caravan)
-            )
-            frag.members[f] = enter(
-                world, g, n, origin, day, rng, fragment=f, transition=Transition.JOIN_CARAVAN
-            )
-            return
-        lead = max(live, key=lambda f: len(self.fragment_members(world, f)))
-        idx = enter(
-            world,
-            g,
-            n,
-            frag.place[lead],
-            day,
-            rng,
-            fragment=lead,
-            transition=Transition.JOIN_CARAVAN,
-        )
-        frag.members[lead] = np.concatenate([frag.members[lead], idx])
-        if frag.next_place[lead] < 0:
-            return  # the fragment sets out today and plans every member's leg then
-        # Joiners walk with the lead group to its next place, then split off if their
-        # destination lies another way.
-        self.schedule_leg(
-            world, idx, np.full(n, float(day)), np.full(n, frag.arrive[lead]), day, rng=rng
-        )
