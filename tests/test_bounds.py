@@ -422,7 +422,7 @@ def test_the_rounds_of_a_day_are_bounded(
 ) -> None:
     world = build_world(tiny(FULL_BODY), 1, DAY)
     road = world.stages["transit"]
-    monkeypatch.setattr(road.caravans, "move_due", lambda world, day: True)  # never settles
+    monkeypatch.setattr(road.caravans, "move_due", lambda world, road, day: True)  # never settles
     with time_limit(20), pytest.raises(RuntimeError, match="still moving"):
         road.step(world, 0)
     assert transit.round_limit(world) == world.net.n * 2 + 8

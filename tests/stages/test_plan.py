@@ -92,3 +92,26 @@ def test_borderflow_plan_prints_every_stage_and_hand_off_in_day_order():
     assert [line.split(".")[1].split(":")[0].strip() for line in stage_lines] == NAMES
     for name, giver, taker in ((n, g, t) for n, (g, t) in HANDOFFS.items()):
         assert f"- {name} ({giver} -> {taker}):" in result.output
+
+
+def test_a_finished_world_is_freed_at_once_with_no_reference_cycles(tiny) -> None:
+    # A cycle (a stage holding a helper that holds the stage) would keep a finished run's
+    # arrays alive until the collector's next full pass, and the next run would pay for it.
+    import gc
+    import weakref
+
+    from borderflow.model.world import build_world
+    from conftest import FULL_BODY
+
+    world = build_world(tiny(FULL_BODY), 1, DAY)
+    for day in range(world.n_days):
+        for name in world.stages:
+            world.stages[name].step(world, day)
+        world.ledger.close_day(day)
+    alive = [weakref.ref(obj) for obj in (world, world.people, *world.stages.values())]
+    gc.disable()
+    try:
+        del world
+        assert [ref() for ref in alive] == [None] * len(alive)
+    finally:
+        gc.enable()

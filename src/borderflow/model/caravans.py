@@ -122,14 +122,18 @@ def move(world: World, idx: np.ndarray, to_place: np.ndarray) -> np.ndarray:
 
 
 class Caravans:
-    """The caravans of a run: their calendar and their fragments (owned by transit)."""
+    """The caravans of a run: their calendar and their fragments (owned by transit).
 
-    def __init__(self, world: World, transit: Transit):
-        self.transit = transit
+    The transit stage passes itself (``transit``) where a leg is planned, rather than being
+    held here: a cycle of references would keep a finished run's arrays alive until the
+    garbage collector's next full pass.
+    """
+
+    def __init__(self, world: World):
         self.frag = Fragments()
         self.days = _caravan_days(world)
 
-    def set_out(self, world: World, day: int) -> None:
+    def set_out(self, world: World, transit: Transit, day: int) -> None:
         """Caravans that set out today, and joiners reaching a caravan today."""
         frag = self.frag
         rng = world.rng["caravans"]
@@ -143,10 +147,17 @@ class Caravans:
                 )
                 frag.members[f] = enter(world, g, n, origin, day, rng, fragment=f)
             else:
-                self.join(world, world.groups[g], g, n, day, rng)
+                self.join(world, transit, world.groups[g], g, n, day, rng)
 
     def join(
-        self, world: World, group: Group, g: int, n: int, day: int, rng: np.random.Generator
+        self,
+        world: World,
+        transit: Transit,
+        group: Group,
+        g: int,
+        n: int,
+        day: int,
+        rng: np.random.Generator,
     ) -> None:
         """``n`` people join caravan ``g`` at its largest fragment (or its origin, if gone)."""
         frag = self.frag
@@ -177,16 +188,16 @@ class Caravans:
             return  # the fragment sets out today and plans every member's leg then
         # Joiners walk with the lead group to its next place, then split off if their
         # destination lies another way.
-        self.transit.schedule_leg(
+        transit.schedule_leg(
             world, idx, np.full(n, float(day)), np.full(n, frag.arrive[lead]), day, rng=rng
         )
 
-    def move_due(self, world: World, day: int) -> bool:
+    def move_due(self, world: World, transit: Transit, day: int) -> bool:
         """Move every caravan fragment whose leg ends today; return whether any moved."""
         frag = self.frag
         due = [f for f in range(len(frag.place)) if frag.active[f] and frag.arrive[f] < day + 1]
         for f in due:
-            self.advance(world, f, day)
+            self.advance(world, transit, f, day)
         return bool(due)
 
     def members(self, world: World, f: int) -> np.ndarray:
@@ -198,7 +209,7 @@ class Caravans:
         self.frag.members[f] = members
         return members
 
-    def advance(self, world: World, f: int, day: int) -> None:
+    def advance(self, world: World, transit: Transit, f: int, day: int) -> None:
         """Fragment ``f`` reaches its next place (or sets out), splits by next hop, plans on."""
         frag, people = self.frag, world.people
         rng = world.rng["caravans"]
@@ -211,7 +222,7 @@ class Caravans:
             here = frag.next_place[f]
             came_from = move(world, members, np.full(len(members), here, np.int64))
             frag.place[f] = here
-            members = self.transit.refuge_on_entry(world, members, came_from, rng, day)
+            members = transit.refuge_on_entry(world, members, came_from, rng, day)
         at_dest = people.dest[members] == here
         if at_dest.any():
             people.fragment[members[at_dest]] = -1
@@ -221,7 +232,7 @@ class Caravans:
             frag.active[f] = False
             return
         hops = self.next_hops(world, f, here, members)
-        self.split(world, f, here, members, hops, day, rng)
+        self.split(world, transit, f, here, members, hops, day, rng)
 
     def next_hops(self, world: World, f: int, here: int, members: np.ndarray) -> np.ndarray:
         """Each member's next place from ``here``: toward the next ``via`` place, else home.
@@ -253,6 +264,7 @@ class Caravans:
     def split(
         self,
         world: World,
+        transit: Transit,
         f: int,
         here: int,
         members: np.ndarray,
@@ -281,7 +293,7 @@ class Caravans:
             frag.members[g] = part
             frag.next_place[g] = hop
             ride = frag.riding[g]
-            duration = leg_days(self.transit.road, here, hop, rng, ride)
+            duration = leg_days(transit.road, here, hop, rng, ride)
             frag.arrive[g] = arrived_at + w + float(duration)
             start, end = np.full(len(part), arrived_at), np.full(len(part), frag.arrive[g])
-            self.transit.schedule_leg(world, part, start, end, day, rng=rng)
+            transit.schedule_leg(world, part, start, end, day, rng=rng)

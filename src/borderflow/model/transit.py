@@ -147,7 +147,7 @@ class Transit(Stage):
         )
         self.trips = TripPool()
         self.road = _road(world)
-        self.caravans = Caravans(world, self)
+        self.caravans = Caravans(world)
         self.rounds = round_limit(world)
 
     def step(self, world: World, day: int) -> None:
@@ -161,7 +161,7 @@ class Transit(Stage):
             self.redraw_hazards(world, day)
         for batch in world.handoffs.setting_out.drain():
             self.start_alone(world, batch.people, batch["clock"], day)
-        self.caravans.set_out(world, day)
+        self.caravans.set_out(world, self, day)
         self.move_on(world, day)
 
     def schedule_leg(
@@ -453,7 +453,7 @@ class Transit(Stage):
             kinds = world.people.next_kind[due]
             self.hazards(world, due[kinds != Event.ARRIVE], day)
             world.handoffs.at_border_city.put(due[kinds == Event.ARRIVE])
-            moved = self.caravans.move_due(world, day)
+            moved = self.caravans.move_due(world, self, day)
             if not len(due) and not moved and not self.agenda.pending(day):
                 return
         frag = self.caravans.frag
