@@ -21,6 +21,7 @@ from borderflow.interfaces.cli.commands import (
 )
 from borderflow.interfaces.cli.commands_analysis import calibrate, ensemble, sensitivity
 from borderflow.interfaces.cli.common import app, errors
+from borderflow.interfaces.cli.data import data
 
 __all__ = ["app", "main"]
 
@@ -33,6 +34,7 @@ for _command in (
     validate,
     params,
     plan,
+    data,
     serve,
     calibrate,
     sensitivity,
