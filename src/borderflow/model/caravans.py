@@ -34,7 +34,7 @@ def leg_days(
     draws: two uniforms for the mode (bus, train), then Poisson rest days. With ``ride``
     false the fragment walks whatever the road offers.
     """
-    travel = road.travel()
+    travel = road.travel
     u_bus, u_train = rng.random(2)
     mode = trip_walk.hop_mode(travel, int(road.modes[u, v]) if ride else 0, u_bus, u_train)
     moving = trip_walk.travel_days(travel, float(road.km[u, v]), mode)

@@ -43,45 +43,6 @@ MIX2 = np.uint64(0x94D049BB133111EB)
 TWO_POW_M53 = 2.0**-53
 
 
-class Road(NamedTuple):
-    """The network and the travel parameters a walk needs."""
-
-    next_hop: np.ndarray  # int16 (n, n)
-    km: np.ndarray  # float (n, n)
-    modes: np.ndarray  # uint8 (n, n)
-    in_mexico: np.ndarray  # bool (n,)
-    bus_bit: int
-    train_bit: int
-    walk_speed: float
-    bus_speed: float
-    train_speed: float
-    p_bus: float
-    p_train: float
-    rest_ratio: float  # expected rest days per travel day
-    #: ``exp(-lam)`` of each road's rest days by mode (walk, bus, train), worked out once
-    #: per run, with NumPy: Numba's ``exp`` may differ from it in the last bit, and the
-    #: compiled and uncompiled walks must see the same value.
-    rest_p0: np.ndarray
-
-    @staticmethod
-    def speeds_of(walk: float, bus: float, train: float) -> np.ndarray:
-        """Speeds in the order of ``rest_p0``'s first axis."""
-        return np.array([walk, bus, train])
-
-    def travel(self) -> Travel:
-        """Its travel parameters: all but the arrays."""
-        return Travel(
-            self.bus_bit,
-            self.train_bit,
-            self.walk_speed,
-            self.bus_speed,
-            self.train_speed,
-            self.p_bus,
-            self.p_train,
-            self.rest_ratio,
-        )
-
-
 class Travel(NamedTuple):
     """How people travel a hop: the modes' bits, speeds and chances, and the rest days.
 
@@ -97,6 +58,25 @@ class Travel(NamedTuple):
     p_bus: float
     p_train: float
     rest_ratio: float  # expected rest days per travel day
+
+
+class Road(NamedTuple):
+    """The network and the travel parameters a walk needs."""
+
+    next_hop: np.ndarray  # int16 (n, n)
+    km: np.ndarray  # float (n, n)
+    modes: np.ndarray  # uint8 (n, n)
+    in_mexico: np.ndarray  # bool (n,)
+    travel: Travel
+    #: ``exp(-lam)`` of each road's rest days by mode (walk, bus, train), worked out once
+    #: per run, with NumPy: Numba's ``exp`` may differ from it in the last bit, and the
+    #: compiled and uncompiled walks must see the same value.
+    rest_p0: np.ndarray
+
+    @staticmethod
+    def speeds_of(walk: float, bus: float, train: float) -> np.ndarray:
+        """Speeds in the order of ``rest_p0``'s first axis."""
+        return np.array([walk, bus, train])
 
 
 class Walkers(NamedTuple):
@@ -331,5 +311,5 @@ def walk(road: Road, walkers: Walkers, sink: Sink) -> Walked:
         sink = sink._replace(future=np.zeros((0, 1), np.int32))
     # SplitMix64 wraps modulo 2**64 by design: uncompiled, NumPy would warn each time.
     with np.errstate(over="ignore"):
-        kernel(_walk_loop)(road, road.travel(), w, sink, out)
+        kernel(_walk_loop)(road, road.travel, w, sink, out)
     return out
