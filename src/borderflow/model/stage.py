@@ -55,63 +55,41 @@ class Handoff:
         return sum(len(b.people) for b in self._batches)
 
 
-def _about(giver: str, taker: str, doc: str) -> dict[str, str]:
-    return {"giver": giver, "taker": taker, "doc": doc}
+def handoff(giver: str, taker: str, doc: str) -> Any:
+    """A hand-off field of :class:`Handoffs`: who gives, who takes, what it carries."""
+    return field(default_factory=Handoff, metadata={"giver": giver, "taker": taker, "doc": doc})
 
 
 @dataclass
 class Handoffs:
     """Every hand-off of the day: who gives, who takes, and what it carries."""
 
-    setting_out: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about(
-            "departures", "transit", "people who set out alone today (new or deported and back)"
-        ),
+    setting_out: Handoff = handoff(
+        "departures", "transit", "people who set out alone today (new or deported and back)"
     )
-    onto_waitlist: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about(
-            "departures", "border", "people already on a port's list when the run starts (day 0)"
-        ),
+    onto_waitlist: Handoff = handoff(
+        "departures", "border", "people already on a port's list when the run starts (day 0)"
     )
-    at_border_city: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about("transit", "border", "travellers who reached their border city today"),
+    at_border_city: Handoff = handoff(
+        "transit", "border", "travellers who reached their border city today"
     )
-    deported: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about(
-            "transit", "departures", "people deported by Mexico who will set out again, and when"
-        ),
+    deported: Handoff = handoff(
+        "transit", "departures", "people deported by Mexico who will set out again, and when"
     )
-    crossers: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about(
-            "border, mpp", "crossing", "people setting out to cross between ports today"
-        ),
+    crossers: Handoff = handoff(
+        "border, mpp", "crossing", "people setting out to cross between ports today"
     )
-    into_custody: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about(
-            "border, crossing", "custody", "people admitted at a port or apprehended today"
-        ),
+    into_custody: Handoff = handoff(
+        "border, crossing", "custody", "people admitted at a port or apprehended today"
     )
-    returned_to_mexico: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about(
-            "custody", "mpp", "people returned to Mexico under MPP, and when each gives up or moves"
-        ),
+    returned_to_mexico: Handoff = handoff(
+        "custody", "mpp", "people returned to Mexico under MPP, and when each gives up or moves"
     )
-    cases: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about(
-            "custody", "courts", "notices to appear: cases to file on a docket, in order"
-        ),
+    cases: Handoff = handoff(
+        "custody", "courts", "notices to appear: cases to file on a docket, in order"
     )
-    removal_orders: Handoff = field(
-        default_factory=Handoff,
-        metadata=_about("custody, courts", "removals", "people ordered removed, in order"),
+    removal_orders: Handoff = handoff(
+        "custody, courts", "removals", "people ordered removed, in order"
     )
 
     @classmethod
@@ -121,10 +99,6 @@ class Handoffs:
             (f.name, f.metadata["giver"], f.metadata["taker"], f.metadata["doc"])
             for f in fields(cls)
         ]
-
-    def pending(self) -> int:
-        """People on all hand-offs now."""
-        return sum(len(getattr(self, f.name)) for f in fields(self))
 
 
 class Stage:
