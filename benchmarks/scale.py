@@ -107,8 +107,8 @@ def main() -> None:
     parser.add_argument(
         "--base-people",
         type=float,
-        default=1_551_276,
-        help="people who set out in the unscaled scenario",
+        default=1_670_148,
+        help="people who set out in the unscaled scenario (national-fy2019's expected people)",
     )
     parser.add_argument("--reps", type=int, default=3, help="runs per size (median and range)")
     parser.add_argument("--one", help=argparse.SUPPRESS)

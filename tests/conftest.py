@@ -54,6 +54,7 @@ routes = "routes.csv"
 WAITING_TARGET = """
 [[target]]
 id = "waiting"
+role = "check"
 quantity = "people waiting at Tijuana"
 date = 2020-03-01
 measure = "stock"

@@ -7,6 +7,7 @@ import pytest
 
 from borderflow.analysis.calibrate import distance, target_scales, weighted_quantile
 from borderflow.analysis.calibrate.abc_smc import abc_smc
+from borderflow.analysis.calibrate.distance import FitTargets
 from borderflow.scenario.schema import Target
 
 
@@ -27,9 +28,7 @@ def test_posterior_matches_the_closed_form() -> None:
         GaussianModel(),
         lo,
         hi,
-        np.array([3.0]),
-        np.array([1.0]),
-        np.array([True]),
+        FitTargets(np.array([3.0]), np.array([1.0]), np.array([True])),
         n=1000,
         budget=12_000,
         seed=1,
@@ -54,6 +53,7 @@ def test_scales_and_distance() -> None:
     def target(reported: float, low: float, high: float) -> Target:
         return Target(
             id="t",
+            role="check",
             quantity="q",
             date="2020-01-01",
             measure="stock",
@@ -64,7 +64,9 @@ def test_scales_and_distance() -> None:
             source="s",
         )
 
-    targets = [target(100, 80, 120), target(100, 100, 100), target(0, 0, 0)]
+    targets = [
+        p for t in (target(100, 80, 120), target(100, 100, 100), target(0, 0, 0)) for p in t.points
+    ]
     scales = target_scales(targets)
     assert scales.tolist() == [20.0, 5.0, 1.0]
     sim = np.array([[120.0, 105.0, 1.0], [100.0, 100.0, np.nan]])

@@ -325,7 +325,9 @@ def test_expected_people_weighs_each_day_by_its_month() -> None:
     sc = borderflow.load_scenario("national-fy2019")
     bg = sc.background
     assert bg is not None
-    by_day = sum(sum(bg.daily.values()) * bg.seasonality[d.month - 1] for d in sc.dates)
+    by_day = sum(
+        sum(group.daily.values()) * group.season(d.month) for group in bg.groups for d in sc.dates
+    )
     assert sc.expected_people() == pytest.approx(by_day + sum(sc.border.initial_waitlist.values()))
 
 

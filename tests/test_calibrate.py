@@ -50,17 +50,18 @@ def test_recovers_the_true_values_within_the_posterior(calibrated: tuple[Path, P
     assert set(FITTED) <= set(posterior.columns)
 
 
-def test_fit_table_reports_before_after_and_held_out(calibrated: tuple[Path, Path]) -> None:
+def test_fit_table_reports_before_after_and_the_checks(calibrated: tuple[Path, Path]) -> None:
     _, out = calibrated
     fit = pd.read_csv(out / "fit.csv").set_index("id")
     assert fit.loc["crossings", "held_out"] and not fit.loc["list", "held_out"]
+    assert fit.loc["crossings", "role"] == "check" and fit.loc["list", "role"] == "fit"
     for column in ("before_median", "after_q05", "after_median", "after_q95", "posterior_median"):
         assert fit[column].notna().all(), column
     fitted = fit[~fit["held_out"]]
     # The defaults (p_violence_unsheltered 0.004 against a true 0.01) miss the targets.
     assert fitted["error_after"].mean() < fitted["error_before"].mean()
     summary = json.loads((out / "fitted.json").read_text())
-    assert summary["targets_held_out"] == ["crossings"]
+    assert summary["targets_checked"] == ["crossings"] and summary["targets_held_out"] == []
     assert summary["targets_fitted"] == ["list", "violence", "left"]
     assert summary["out_of_sample_error"] == pytest.approx(fit.loc["crossings", "error_after"])
     assert set(summary["parameters"]) == set(FITTED)

@@ -9,7 +9,13 @@ import pytest
 
 from borderflow.analysis.assumptions import bounds
 from borderflow.analysis.calibrate import SimulationStore
-from borderflow.analysis.calibrate.distance import FitTargets, band
+from borderflow.analysis.calibrate.distance import (
+    FitTargets,
+    band,
+    fitted_dispersion,
+    nb_excess,
+    nb_log_likelihood,
+)
 from borderflow.analysis.calibrate.simulations import Phase, Simulations, Tally
 from borderflow.analysis.executor import Executor
 from calibration_cases import FITTED, known_truth
@@ -31,9 +37,52 @@ def test_a_band_names_its_quantiles_and_skips_what_no_run_defines() -> None:
     assert band(values, weights).q05[0] == 101.0
 
 
-def test_the_distance_leaves_out_held_out_targets() -> None:
+def test_the_distance_leaves_out_checks_and_held_out_targets() -> None:
     targets = FitTargets(np.array([10.0, 0.0]), np.array([1.0, 1.0]), np.array([True, False]))
     assert targets.distance(np.array([[12.0, 1e9]])).tolist() == [2.0]
+
+
+def test_the_negative_binomial_is_the_count_law_with_mean_mu_and_dispersion_r() -> None:
+    from scipy.stats import nbinom
+
+    mu, r, y = np.array([40.0, 7.5]), 3.0, np.array([35.0, 0.0])
+    expected = nbinom.logpmf(y, r, r / (r + mu))
+    np.testing.assert_allclose(nb_log_likelihood(mu, y, r), expected)
+
+
+def test_the_fitted_dispersion_is_found_from_counts_drawn_with_it() -> None:
+    rng = np.random.default_rng(7)
+    mu = rng.uniform(500, 5000, size=3000)
+    for r in (5.0, 50.0):
+        y = rng.negative_binomial(r, r / (r + mu))
+        assert fitted_dispersion(mu, y) == pytest.approx(r, rel=0.1)
+    # Poisson counts: the dispersion runs to the top of its range (no overdispersion).
+    assert fitted_dispersion(mu, rng.poisson(mu)) > 1e4
+
+
+def test_a_perfect_fit_costs_nothing_and_a_worse_one_more() -> None:
+    y = np.array([100.0, 2000.0])
+    assert nb_excess(y, y, 1e7).max() < 1e-3
+    near, far = nb_excess(y * 1.1, y, 20.0), nb_excess(y * 1.5, y, 20.0)
+    assert (0 < near).all() and (near < far).all()
+
+
+def test_the_count_likelihood_ranks_runs_and_leaves_out_checks() -> None:
+    reported = np.array([100.0, 120.0, 90.0, 0.5, 1e6])
+    targets = FitTargets(
+        reported,
+        scales=np.array([10.0, 12.0, 9.0, 0.05, 1.0]),
+        used=np.array([True, True, True, True, False]),  # the last is a check
+        counts=np.array([True, True, True, False, True]),
+        likelihood="negative_binomial",
+    )
+    close = np.array([[101.0, 118.0, 92.0, 0.5, 0.0]])
+    far = np.array([[150.0, 60.0, 140.0, 0.5, 0.0]])
+    off_rate = np.array([[101.0, 118.0, 92.0, 0.9, 0.0]])
+    d_close, d_far, d_rate = (targets.distance(v)[0] for v in (close, far, off_rate))
+    assert 0 <= d_close < d_far and d_close < d_rate
+    # The check's figure, however far, changes nothing.
+    assert targets.distance(close + np.array([0, 0, 0, 0, 1e9]))[0] == d_close
 
 
 def test_ranges_carry_the_unit_cube_into_each_parameter(scenario) -> None:

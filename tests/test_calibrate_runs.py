@@ -30,7 +30,7 @@ def same(a: Calibration, b: Calibration) -> None:
 
 
 def test_held_out_targets_do_not_move_the_fit(scenario, tmp_path: Path) -> None:
-    # Held out by the scenario's flag (crossings) and by the option (violence): reporting
+    # A check (crossings) and a fit target held out by the option (violence): reporting
     # them fifty times larger changes nothing in the fit, only their out-of-sample error.
     shifted = known_truth(tmp_path, shift={"crossings": 50, "violence": 50})
     a = borderflow.calibrate(scenario, params=FITTED, hold_out=["violence"], **SMALL)
@@ -43,6 +43,26 @@ def test_held_out_targets_do_not_move_the_fit(scenario, tmp_path: Path) -> None:
     assert a.in_sample_error == b.in_sample_error
     assert b.out_of_sample_error > a.out_of_sample_error
     assert a.summary()["targets_fitted"] == ["list", "left"]
+    assert a.summary()["targets_held_out"] == ["violence"]
+    assert a.summary()["targets_checked"] == ["crossings"]
+    series = a.series.set_index("id")
+    assert series.loc["crossings", "role"] == "check" and not series.loc["crossings", "fitted_to"]
+
+
+def test_calibration_refuses_a_scenario_whose_targets_are_all_checks(tmp_path: Path) -> None:
+    only_checks = known_truth(tmp_path, held_out=("list", "violence", "left", "crossings"))
+    with pytest.raises(CalibrationError, match=r"no fit target left to fit to.*4 are checks"):
+        borderflow.calibrate(only_checks, params=FITTED, **SMALL)
+
+
+def test_a_count_likelihood_calibration_fits_and_says_its_dispersion(scenario) -> None:
+    cal = borderflow.calibrate(scenario, params=FITTED, likelihood="negative_binomial", **SMALL)
+    summary = cal.summary()
+    assert summary["likelihood"] == "negative_binomial"
+    assert summary["dispersion"] is not None and summary["dispersion"] > 0
+    assert cal.in_sample_error < cal.fit["error_before"][~cal.fit["held_out"]].mean()
+    with pytest.raises(ValueError, match="unknown likelihood 'poisson'"):
+        borderflow.calibrate(scenario, params=FITTED, likelihood="poisson", **SMALL)
 
 
 def test_interrupted_calibration_resumes_to_the_same_result(scenario, tmp_path: Path) -> None:
@@ -78,7 +98,7 @@ def test_clear_errors(scenario) -> None:
         borderflow.calibrate(scenario, params=["p_renege_typo"], **SMALL)
     with pytest.raises(UnknownNameError, match=r"nope.*list, violence, left, crossings"):
         borderflow.calibrate(scenario, params=FITTED, hold_out=["nope"], **SMALL)
-    with pytest.raises(CalibrationError, match="no target left"):
+    with pytest.raises(CalibrationError, match="no fit target left"):
         everything = ["list", "violence", "left"]
         borderflow.calibrate(scenario, params=FITTED, hold_out=everything, **SMALL)
     with pytest.raises(UnknownNameError, match="point range"):

@@ -24,7 +24,7 @@ from borderflow.interfaces.cli.common import console
 from borderflow.interfaces.cli.show import show_targets
 from borderflow.interfaces.web.jobs import INDICATORS as DASHBOARD
 from borderflow.interfaces.web.jobs import indicators as dashboard_values
-from borderflow.report import figures as figs
+from borderflow.report import target_figures as target_figs
 from borderflow.report.html import report_input
 from borderflow.results.indicators import (
     INDICATORS,
@@ -41,7 +41,11 @@ from borderflow.results.results import Results
 from borderflow.results.targets import inside, inside_count
 from conftest import single_port_body
 
-COUNT = re.compile(r"\((\d+) of (\d+) inside\)")
+#: A role's count as the command prints it, as the targets figure's title gives it, and
+#: as the report's heading of the role says it.
+PRINTED = re.compile(r"^(Checks|Fits) \(.*?\): (\d+) of (\d+) inside", re.MULTILINE)
+SCORED = re.compile(r"(checks|fits): (\d+) of (\d+) inside")
+HEADED = re.compile(r"(Checks|Fits) — [^:<]*: (\d+) of (\d+) inside")
 
 
 def test_each_indicator_is_written_once() -> None:
@@ -112,13 +116,17 @@ def test_numbers_are_written_by_their_format() -> None:
     assert formatted(12.34, "days") == "12.3"
     assert significant(0.0) == "0" and significant(1234.5) == "1,234"
     assert target_format("flow_per_person") == target_format("flow_per_day") == "rate"
+    assert target_format("share") == "rate"  # 0.35 is not "0"
     assert target_format("stock") == "count"
 
 
 def test_a_rate_target_is_printed_with_its_digits() -> None:
     targets = pd.DataFrame(
         {
+            "key": ["F42"],
             "id": ["F42"],
+            "role": ["check"],
+            "fitted": [""],
             "quantity": ["violence incidents per returnee"],
             "date": ["2019-09-30"],
             "measure": ["flow_per_person"],
@@ -127,6 +135,7 @@ def test_a_rate_target_is_printed_with_its_digits() -> None:
             "low": [0.29],
             "high": [0.6],
             "inside": [True],
+            "error": [0.446 / 0.44 - 1],
             "source": ["F42"],
         }
     )
@@ -134,7 +143,7 @@ def test_a_rate_target_is_printed_with_its_digits() -> None:
         show_targets(SimpleNamespace(targets=targets))  # type: ignore[arg-type]
     text = out.get()
     assert "0.446" in text and "0.44" in text and "0.29–0.6" in text
-    assert "(1 of 1 inside)" in text
+    assert "Checks (used for nothing but this comparison): 1 of 1 inside" in text
 
 
 def test_inside_is_the_value_in_the_reported_range() -> None:
@@ -154,11 +163,21 @@ def test_the_ensemble_command_and_its_report_count_the_same_targets_inside(
     args = ["ensemble", "caravan-2018-spring", "--runs", "3", "--out", str(out)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    printed = COUNT.findall(result.output)
-    assert len(printed) == 1
+    # Each role is counted on its own, checks first, the same on every surface.
+    printed = PRINTED.findall(result.output)
+    assert [role for role, *_ in printed] == ["Checks", "Fits"]
     targets = report_input(out).targets
-    title = figs.targets_figure(targets).layout.title.text
-    assert COUNT.findall(title) == printed
-    assert COUNT.findall((out / "report.html").read_text()) == printed
-    assert printed[0] == (str(int(targets["inside"].sum())), str(len(targets)))
+    counted = [
+        (str(int(targets.loc[targets["role"] == role, "inside"].sum())), str(n))
+        for role, n in targets["role"].value_counts().reindex(["check", "fit"]).items()
+    ]
+    assert [tuple(n) for _, *n in printed] == counted
+    title = target_figs.targets_figure(targets).layout.title.text
+    assert [tuple(n) for _, *n in SCORED.findall(title)] == counted
+    text = (out / "report.html").read_text()
+    assert [tuple(n) for _, *n in HEADED.findall(text)] == counted
+    # never one count over fits and checks together
+    merged = re.compile(rf"\b\d+ of {len(targets)} inside")
+    for surface in (result.output, title, text):
+        assert not merged.search(surface)
     assert "people who set out" in result.output

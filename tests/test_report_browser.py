@@ -16,7 +16,8 @@ import pytest
 import borderflow
 from borderflow.report.compare import write_compare
 from borderflow.report.geo import MAP_STATES
-from borderflow.report.html import FIGURES, write_report
+from borderflow.report.html import FIGURES, SERIES_FIGURE, write_report
+from borderflow.report.target_figures import series_figures
 from browser_harness import browser_context, need_browser
 
 
@@ -56,7 +57,9 @@ def test_every_figure_is_drawn_and_the_map_slider_moves(context: Any, runs) -> N
         f"document.querySelectorAll('.js-plotly-plot').length >= {len(FIGURES)}", timeout=60_000
     )
     drawn = page.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(d => d.id).sort()")
-    assert drawn == sorted(FIGURES)
+    # every figure of the report, and one over time for each series target
+    series = {SERIES_FIGURE + k for k in series_figures(res.targets)}
+    assert drawn == sorted({*FIGURES, *series})
     # every figure has an SVG with something in it
     empty = page.evaluate(
         "[...document.querySelectorAll('.js-plotly-plot')]"

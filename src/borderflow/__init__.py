@@ -5,7 +5,8 @@
 ``Results`` tables (``daily``, ``flows``, ``waits``, ``summary``, ``targets``).
 ``ensemble`` runs a scenario under many seeds and returns bands (``read_ensemble`` reads
 its folder back). ``calibrate`` fits the assumptions to the targets (a posterior sample and a
-point fit); ``sensitivity`` ranks the assumptions by their effect on an indicator. The
+point fit); ``sensitivity`` ranks the assumptions by their effect on an indicator;
+``scorecard`` compares every bundled scenario with the record, fit and check apart. The
 three take ``executor=Executor(workers=…, backend="local" | "ray")``, or its keywords.
 ``write_report`` draws a run's or an ensemble's ``report.html``; ``write_compare`` two
 results side by side.
@@ -15,6 +16,7 @@ results side by side.
 from borderflow._version import __version__
 from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.analysis.executor import Executor
+from borderflow.analysis.scorecard import Scorecard, scorecard
 from borderflow.interfaces.api import (
     calibrate,
     ensemble,
@@ -39,6 +41,7 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Scorecard",
     "__version__",
     "apply_settings",
     "calibrate",
@@ -49,6 +52,7 @@ __all__ = [
     "run",
     "run_flee_rules",
     "scenarios",
+    "scorecard",
     "sensitivity",
     "write_compare",
     "write_report",

@@ -130,6 +130,16 @@ def test_a_patient_list_keeps_everyone_waiting_when_the_port_admits_nobody(tiny)
     assert len(world.ledger.wait_table()) == 0
 
 
+def test_a_vanishing_chance_of_giving_up_never_ends_a_wait_in_the_run(tiny):
+    # Patience drawn for p = 1e-70 is astronomically long: it must not wrap into the past.
+    world = tiny_world(tiny, levers(quota={"default": 0}), parameters(p_renege=1e-70))
+    step(world, "border", 0, 1)
+    few, many = arriving(world, 3), arriving(world, 40)  # scheduled one by one, and at once
+    step(world, "border", *range(2, 7))
+    assert states(world, few + many) == [UNSHELTERED] * 43
+    assert len(world.ledger.wait_table()) == 0
+
+
 def test_an_arrival_who_will_not_queue_heads_to_cross_the_same_day(tiny):
     world = tiny_world(tiny, BACKGROUND, still(p_join_waitlist=0.0))
     a, b = arriving(world, 2)

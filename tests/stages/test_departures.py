@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-from tiny_world import at, places, put, states, step, story, taken, tiny_world
+import datetime as dt
 
-from borderflow.model.world import ALREADY_WAITING
-from borderflow.scenario.vocabulary import NATIONALITIES, State, Transition
+import numpy as np
+from tiny_world import at, flows, places, put, states, step, story, taken, tiny_world
+
+from borderflow.engine.plan import DAY
+from borderflow.model.world import ALREADY_WAITING, build_world
+from borderflow.scenario.vocabulary import HOUSEHOLD_ROLES, NATIONALITIES, State, Transition
+from conftest import head_for
 
 
 def background(daily: str, arrivals: str = "constant", extra: str = "") -> str:
@@ -96,3 +100,92 @@ initial_waitlist_source = "assumed for the story"
     step(world, "departures", 1, 2)
     assert world.people.count == 4
     assert len(world.handoffs.onto_waitlist) == 0
+
+
+#: Two streams of the background, each its own group: adults from home (Honduras), families
+#: from the south (Mexico), each with its own households and seasonality (Jan, Feb, then 1).
+STREAMS = """
+[background]
+arrivals = "constant"
+origins = { HND = "home", MEX = "south" }
+destinations = { tijuana = 1.0 }
+
+[background.streams.adults]
+daily = { HND = 2.0 }
+household = { single_adult = 1.0 }
+seasonality = [1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+[background.streams.families]
+daily = { MEX = 1.0 }
+household = { family_child = 1.0 }
+seasonality = [3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+"""
+
+
+def test_two_streams_set_out_as_their_own_groups_with_their_households_and_seasons(tiny):
+    # Two days of January, then two of February.
+    scenario = tiny(STREAMS, head=head_for(4, start=dt.date(2020, 1, 30)))
+    world = build_world(scenario, 1, DAY, events=True)
+    assert [g.name for g in world.groups] == ["adults", "families"]
+    step(world, "departures", 0, 1, 2, 3)
+    people = world.people
+    adults, families = 0, 1
+    # January: 2 adults and 1 x 3 families a day; February: 2 x 2 adults and 1 family a day.
+    who = [
+        (int(g), NATIONALITIES[k], HOUSEHOLD_ROLES[h], world.net.ids[p])
+        for g, k, h, p in zip(
+            people.group, people.nationality, people.household, people.place, strict=True
+        )
+    ]
+    adult = [(adults, "HND", "single_adult", "home")]
+    family = [(families, "MEX", "family_child", "south")]
+    assert who == (adult * 2 + family * 3) * 2 + (adult * 4 + family) * 2
+    assert people.ti_enter.tolist() == [0] * 5 + [1] * 5 + [2] * 5 + [3] * 5
+    # The ledger counts each stream's departures under its own group.
+    rows = flows(world)
+    departed = rows.transition == Transition.DEPART
+    per_group = {
+        (int(d), world.groups[g].name): int(n)
+        for d, g, n in zip(rows.day[departed], rows.group[departed], rows.n[departed], strict=True)
+    }
+    assert per_group == {
+        (0, "adults"): 2,
+        (0, "families"): 3,
+        (1, "adults"): 2,
+        (1, "families"): 3,
+        (2, "adults"): 4,
+        (2, "families"): 1,
+        (3, "adults"): 4,
+        (3, "families"): 1,
+    }
+    # Each stream's people set out that day, a batch per stream.
+    batches = taken(world.handoffs.setting_out)
+    assert [(len(who), values["clock"]) for who, values in batches] == [
+        (2, 0.0),
+        (3, 0.0),
+        (2, 1.0),
+        (3, 1.0),
+        (4, 2.0),
+        (1, 2.0),
+        (4, 3.0),
+        (1, 3.0),
+    ]
+
+
+def test_a_stream_without_its_own_households_or_season_takes_the_backgrounds(tiny):
+    body = """
+[background]
+arrivals = "constant"
+origins = { OTH = "home" }
+destinations = { tijuana = 1.0 }
+household = { unaccompanied_child = 1.0 }
+seasonality = [2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+[background.streams.children]
+daily = { OTH = 1.0 }
+"""
+    world = tiny_world(tiny, body, n_days=2)
+    step(world, "departures", 0, 1)
+    assert [g.name for g in world.groups] == ["children"]
+    assert world.people.count == 4  # 1 a day x 2 in January
+    assert set(world.people.household.tolist()) == {HOUSEHOLD_ROLES.index("unaccompanied_child")}

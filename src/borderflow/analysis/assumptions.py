@@ -18,6 +18,7 @@ from borderflow.analysis.executor import Task
 from borderflow.engine.run import run as run_engine
 from borderflow.results.indicators import flatten
 from borderflow.results.results import Results
+from borderflow.results.targets import target_keys
 from borderflow.scenario.schema import Scenario
 
 
@@ -81,22 +82,25 @@ def bounds(sc: Scenario, names: Sequence[str]) -> Ranges:
 
 
 def indicator_names(results: Results) -> list[str]:
-    """Every indicator of a run: its target ids, then the summary's numeric dotted paths."""
+    """Every indicator of a run: its targets' figure keys, then the summary's dotted paths.
+
+    A point target's key is its id; a series target has one key a row (``id@date``).
+    """
     summary = list(flatten(results.summary_dict))
-    return [t.id for t in results.scenario.targets] + summary
+    return target_keys(results.scenario) + summary
 
 
 def indicator_values(results: Results, names: Sequence[str]) -> list[float]:
-    """The named indicators of one run (target ids first, then summary paths).
+    """The named indicators of one run (target figure keys first, then summary paths).
 
     Raises:
         UnknownNameError: naming the unknown indicator and listing the valid ones.
     """
-    targets = {t.id for t in results.scenario.targets}
+    targets = set(target_keys(results.scenario))
     simulated: dict[str, float] = {}
     if any(n in targets for n in names):
         table = results.targets
-        simulated = dict(zip(table["id"], table["simulated"].astype(float), strict=True))
+        simulated = dict(zip(table["key"], table["simulated"].astype(float), strict=True))
     summary: dict[str, float] | None = None
     values = []
     for name in names:
@@ -107,7 +111,7 @@ def indicator_values(results: Results, names: Sequence[str]) -> list[float]:
             summary = flatten(results.summary_dict)
         if name not in summary:
             raise UnknownNameError(
-                f"unknown indicator {name!r}; valid: target ids "
+                f"unknown indicator {name!r}; valid: target keys "
                 + (", ".join(sorted(targets)) or "(none)")
                 + "; summary indicators "
                 + ", ".join(summary)

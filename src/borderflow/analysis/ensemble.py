@@ -7,16 +7,25 @@ bit-identical whatever the number of workers or the backend, and whether the ens
 ran in one go or was interrupted and resumed. Bands are taken over runs in run order
 with NumPy's default (linear) quantiles.
 
+Such bands carry the seed's noise only. With a calibration's posterior
+(``posterior=``, :mod:`borderflow.analysis.posterior`) run ``i`` also draws one particle,
+with probability proportional to its weight and from a stream of its own that depends on
+``s`` and ``i`` only, and runs with that particle's values of the fitted parameters: the
+bands then carry the parameters' uncertainty as well (``manifest["bands"]`` says which).
+
 The ensemble folder::
 
-    ensemble.json            what was asked: scenario, ensemble seed, runs, version, and a
-                             fingerprint of the scenario (resume refuses another scenario
-                             or seed); written first
+    ensemble.json            what was asked: scenario, ensemble seed, runs, version, a
+                             fingerprint of the scenario and the posterior drawn from (its
+                             calibration folder and a fingerprint of its particles, or
+                             null); resume refuses another scenario, seed or posterior;
+                             written first
     scenario.json            the exact scenario
     shards/run-00017.parquet run 17, written atomically as soon as it finishes: its daily
                              table (date, place, state, group, n), with the run number, its
                              seed, its indicators and its targets' simulated values as JSON
-                             in the Parquet metadata (key ``borderflow``)
+                             in the Parquet metadata (key ``borderflow``); with a posterior
+                             also the particle drawn and its parameter values
     daily.parquet            every (date, place, state, group) row present in any run: the
                              mean, p05, p25, median, p75 and p95 over runs of ``n`` (a row
                              missing from a run counts as 0 there)
@@ -29,8 +38,12 @@ The ensemble folder::
                              in the reported range), ``reported_in_90`` and
                              ``reported_in_50`` (the reported value falls in the 5–95% or
                              25–75% band)
+    parameters.csv           with a posterior only: per run in the bands, its run number,
+                             seed, the particle drawn and a column per fitted parameter
     manifest.json            written last: its kind (``ensemble``), runs asked, succeeded
-                             and failed, each failure (run, seed, attempts, error), the files
+                             and failed, each failure (run, seed, attempts, error), the
+                             kind of band (``bands``: ``seed`` or ``parameters and seed``)
+                             and the posterior, the files
 
 Shards are written under a temporary name and renamed, so a file named ``run-*.parquet``
 is always complete; a run that was cut off leaves no shard and is run again on resume.
@@ -60,12 +73,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from borderflow._version import __version__
+from borderflow.analysis.assumptions import scenario_with
+from borderflow.analysis.calibrate.result import Calibration
 from borderflow.analysis.executor import Executor, ExecutorOptions, Outcome, Task, task_seed
+from borderflow.analysis.posterior import Draw, Posterior, load_posterior
 from borderflow.engine.run import run as run_engine
 from borderflow.results import store
 from borderflow.results.indicators import flatten
 from borderflow.results.results import Results
-from borderflow.results.targets import inside
+from borderflow.results.targets import inside, relative_error, target_frame, target_keys
 from borderflow.scenario.schema import Scenario
 
 SPEC = "ensemble.json"
@@ -73,10 +89,24 @@ SHARDS = "shards"
 SCENARIO_FILE = "scenario.json"
 #: The aggregate's files, rewritten at the end of every session.
 AGGREGATE = ("daily.parquet", "indicators.csv", "targets.csv")
+#: The parameters each run drew from the posterior (an ensemble with a posterior only).
+PARAMETERS_FILE = "parameters.csv"
+#: ``manifest["bands"]``: what the runs of an ensemble vary.
+SEED_BANDS, POSTERIOR_BANDS = "seed", "parameters and seed"
 #: An ensemble folder; ``ensemble.json``, written first, marks an unfinished one.
 ENSEMBLE = store.Kind(
     "ensemble",
-    frozenset({SPEC, SCENARIO_FILE, SHARDS, *AGGREGATE, store.REPORT_FILE, store.FIGURES}),
+    frozenset(
+        {
+            SPEC,
+            SCENARIO_FILE,
+            SHARDS,
+            *AGGREGATE,
+            PARAMETERS_FILE,
+            store.REPORT_FILE,
+            store.FIGURES,
+        }
+    ),
     signature=SPEC,
     marker=SPEC,
     folders={store.FIGURES: store.FIGURE_FILES, SHARDS: r"run-\d+\.parquet"},
@@ -108,6 +138,8 @@ class EnsembleResults:
         failed: runs given up: run, seed, attempts, error.
         manifest: runs asked, succeeded, failed, and the rest of ``manifest.json``.
         folder: where it is written (``None`` when no folder was asked for).
+        parameters: with a posterior, one row per run in the bands: run, seed, particle
+            and the value of each fitted parameter it drew (``None`` without one).
     """
 
     daily: pd.DataFrame
@@ -116,11 +148,41 @@ class EnsembleResults:
     failed: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     folder: Path | None = None
+    parameters: pd.DataFrame | None = None
 
     @property
     def runs(self) -> int:
         """How many runs succeeded (the bands are over these)."""
         return int(self.manifest["succeeded"])
+
+    @property
+    def bands(self) -> str:
+        """What the runs vary: ``"seed"``, or ``"parameters and seed"`` with a posterior."""
+        return str(self.manifest.get("bands", SEED_BANDS))
+
+    @property
+    def bands_sentence(self) -> str:
+        """The kind of band in a sentence (see :func:`bands_sentence`)."""
+        return bands_sentence(self.manifest)
+
+
+def bands_sentence(manifest: dict[str, Any]) -> str:
+    """Which kind of band an ensemble's manifest describes, in one sentence.
+
+    ``Bands: 5–95% over 200 runs that vary the seed only.``, or, with a posterior,
+    ``… that draw the fitted parameters (a, b) from calibration X's posterior and vary
+    the seed.``
+    """
+    runs = manifest.get("succeeded", manifest.get("runs"))
+    start = f"Bands: 5–95% over {runs} runs that"
+    posterior = manifest.get("posterior")
+    if manifest.get("bands", SEED_BANDS) != POSTERIOR_BANDS or not posterior:
+        return f"{start} vary the seed only."
+    names = ", ".join(posterior.get("parameters", []))
+    label = posterior.get("label") or f"calibration {posterior.get('calibration')}"
+    return (
+        f"{start} draw the fitted parameters ({names}) from {label}'s posterior and vary the seed."
+    )
 
 
 def shard_name(index: int) -> str:
@@ -135,19 +197,27 @@ def _default_runner(scenario: Scenario, seed: int) -> Results:
 def simulate_shard(task: Task) -> bytes:
     """Run one member of an ensemble; its shard as Parquet bytes (the task function).
 
-    ``task.data`` is ``(scenario, runner)``; ``runner`` ``None`` is the engine.
+    ``task.data`` is ``(scenario, runner)`` or ``(scenario, runner, draw)``; ``runner``
+    ``None`` is the engine; a :class:`~borderflow.analysis.posterior.Draw` sets the
+    parameters it drew from the posterior (kept in the shard's metadata).
     """
-    scenario, runner = task.data
+    scenario, runner, *rest = task.data
+    draw: Draw | None = rest[0] if rest else None
+    if draw is not None:
+        scenario = scenario_with(scenario, draw.names, draw.values)
     res = (runner or _default_runner)(scenario, task.seed)
     meta = {
         "run": task.index,
         "seed": task.seed,
         "indicators": flatten(res.summary_dict),
         "targets": {
-            "id": [str(i) for i in res.targets["id"]],
+            "key": [str(i) for i in res.targets["key"]],
             "simulated": [float(v) for v in res.targets["simulated"]],
         },
     }
+    if draw is not None:
+        meta["particle"] = draw.particle
+        meta["parameters"] = draw.as_dict()
     # Sorted by date, so each row group covers a short span of days and aggregation can
     # skip the groups outside the dates it is filling.
     daily = res.daily[[*KEYS, "n"]].sort_values("date", kind="stable", ignore_index=True)
@@ -178,11 +248,14 @@ def read_shard_meta(path: Path) -> dict[str, Any]:
     return dict(json.loads(meta[META_KEY]))
 
 
-def complete_shards(shards: Path, seed: int, runs: int) -> dict[int, Path]:
+def complete_shards(
+    shards: Path, seed: int, runs: int, draws: list[Draw] | None = None
+) -> dict[int, Path]:
     """Shards on disk for runs ``0 .. runs-1`` that are whole and belong to ``seed``.
 
     A shard that cannot be read (a disk that lost its last write) or names another run
-    or seed is removed, so that run is simulated again.
+    or seed, or other parameters than ``draws[run]`` (none without ``draws``), is
+    removed, so that run is simulated again.
     """
     found: dict[int, Path] = {}
     for path in sorted(shards.glob("run-*.parquet")):
@@ -195,6 +268,8 @@ def complete_shards(shards: Path, seed: int, runs: int) -> dict[int, Path]:
         try:
             meta = read_shard_meta(path)
             whole = meta["run"] == index and meta["seed"] == task_seed(seed, index)
+            drawn = None if draws is None else draws[index].as_dict()
+            whole = whole and meta.get("parameters") == drawn
         except Exception:
             whole = False
         if whole:
@@ -214,6 +289,7 @@ def ensemble(
     progress: Progress | None = None,
     chunk_rows: int | None = None,
     runner: Runner | None = None,
+    posterior: str | Path | Calibration | Posterior | None = None,
     executor: Executor | None = None,
     **executor_options: Unpack[ExecutorOptions],
 ) -> EnsembleResults:
@@ -223,6 +299,11 @@ def ensemble(
         scenario: the scenario.
         runs: how many runs.
         seed: the ensemble's seed; run ``i`` uses ``task_seed(seed, i)``.
+        posterior: a calibration of ``scenario`` (its folder, or the
+            :class:`~borderflow.analysis.calibrate.Calibration`): each run then draws one
+            particle of its posterior (weight-proportional, from a stream that depends
+            on ``seed`` and the run only) and runs with its values of the fitted
+            parameters, so the bands carry their uncertainty as well as the seed's.
         out: the ensemble folder (see the module's docstring); ``None`` keeps the shards
             in a temporary folder and returns the bands only.
         resume: carry on in ``out``: keep the whole shards there, run only the missing
@@ -245,18 +326,27 @@ def ensemble(
             that is not an ensemble (a file, other files, another kind of result).
         OutputError: the system refused a write (disk full, read-only, ...); the runs
             finished so far are kept for ``resume``.
-        ValueError: resuming an ensemble of another scenario or seed, or whose
+        ValueError: resuming an ensemble of another scenario, seed or posterior, or whose
             ``ensemble.json`` is damaged; ``runs`` or ``workers`` < 1.
+        PosteriorError: (a ``ValueError``) the posterior's files are missing or damaged,
+            it is a calibration of another scenario, or a particle lies outside a range;
+            raised before anything is written or run.
         RuntimeError: every run failed.
         KeyboardInterrupt: after stopping the workers; the finished shards stay on disk.
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
+    drawn_from = None if posterior is None else load_posterior(posterior)
+    draws = None
+    if drawn_from is not None:
+        drawn_from.check(scenario)
+        draws = [drawn_from.draw(seed, i) for i in range(runs)]
     executor = Executor.choose(executor, executor_options)
     with _folder_or_temporary(out) as chosen:
-        folder = _prepare(chosen, scenario, runs, seed, resume)
-        ran = _run_missing(executor, folder / SHARDS, scenario, runs, seed, runner, progress)
-        res = _summarise(folder, scenario, runs, seed, ran, executor, chunk_rows)
+        folder = _prepare(chosen, scenario, runs, seed, resume, drawn_from)
+        shards = folder / SHARDS
+        ran = _run_missing(executor, shards, scenario, runs, seed, runner, progress, draws)
+        res = _summarise(folder, scenario, runs, seed, ran, executor, chunk_rows, drawn_from, draws)
     if out is None:
         res.folder = None  # the temporary folder is gone with the shards
     return res
@@ -286,13 +376,20 @@ def _run_missing(
     seed: int,
     runner: Runner | None,
     progress: Progress | None,
+    draws: list[Draw] | None = None,
 ) -> _Session:
     """Simulate the runs that have no whole shard yet, writing each shard as it finishes."""
     for leftover in shards.glob(".run-*.tmp"):
         leftover.unlink(missing_ok=True)
-    have = complete_shards(shards, seed, runs)
+    have = complete_shards(shards, seed, runs, draws)
     missing = [
-        Task(i, task_seed(seed, i), (scenario, runner)) for i in range(runs) if i not in have
+        Task(
+            i,
+            task_seed(seed, i),
+            (scenario, runner) if draws is None else (scenario, runner, draws[i]),
+        )
+        for i in range(runs)
+        if i not in have
     ]
     failures: list[Outcome] = []
     done = len(have)
@@ -319,9 +416,11 @@ def _summarise(
     ran: _Session,
     executor: Executor,
     chunk_rows: int | None,
+    posterior: Posterior | None = None,
+    draws: list[Draw] | None = None,
 ) -> EnsembleResults:
     """The bands over every whole shard in ``folder``, written beside them."""
-    have = complete_shards(folder / SHARDS, seed, runs)
+    have = complete_shards(folder / SHARDS, seed, runs, draws)
     if not have:
         first = min(ran.failures, key=lambda o: o.index)
         raise RuntimeError(
@@ -342,6 +441,8 @@ def _summarise(
         "scenario": scenario.name,
         "seed": seed,
         "runs": runs,
+        "bands": SEED_BANDS if posterior is None else POSTERIOR_BANDS,
+        "posterior": None if posterior is None else posterior.spec(),
         "succeeded": len(paths),
         "failed": len(failed),
         "failures": failed.to_dict(orient="records"),
@@ -350,11 +451,31 @@ def _summarise(
         "seconds_this_session": round(ran.seconds, 3),
         "runs_this_session": ran.started - len(failed),
     }
-    _write_aggregate(folder, daily, indicators, targets, manifest)
-    return EnsembleResults(daily, indicators, targets, failed, manifest, folder)
+    parameters = None if posterior is None else parameters_table(paths, posterior.names)
+    _write_aggregate(folder, daily, indicators, targets, manifest, parameters)
+    return EnsembleResults(daily, indicators, targets, failed, manifest, folder, parameters)
 
 
-def _prepare(out: str | Path, scenario: Scenario, runs: int, seed: int, resume: bool) -> Path:
+def parameters_table(paths: list[Path], names: tuple[str, ...]) -> pd.DataFrame:
+    """Run, seed, particle and each fitted parameter's value, from the shards' metadata."""
+    rows = []
+    for meta in map(read_shard_meta, paths):
+        drawn = meta.get("parameters") or {}
+        rows.append(
+            {"run": meta["run"], "seed": meta["seed"], "particle": meta.get("particle")}
+            | {name: drawn.get(name) for name in names}
+        )
+    return pd.DataFrame(rows, columns=["run", "seed", "particle", *names])
+
+
+def _prepare(
+    out: str | Path,
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    resume: bool,
+    posterior: Posterior | None = None,
+) -> Path:
     """Check and set up the ensemble folder; return it.
 
     ``ensemble.json`` is written first (atomically), so an interrupted folder is known
@@ -368,6 +489,7 @@ def _prepare(out: str | Path, scenario: Scenario, runs: int, seed: int, resume: 
         "fingerprint": scenario.fingerprint(),
         "seed": seed,
         "runs": runs,
+        "posterior": None if posterior is None else posterior.spec(),
     }
     if spec_path.exists():
         if not resume:
@@ -376,10 +498,14 @@ def _prepare(out: str | Path, scenario: Scenario, runs: int, seed: int, resume: 
                 "it already holds an ensemble: resume it (--resume) or choose another folder",
             )
         old = _read_spec(spec_path)
-        if (old["fingerprint"], old["seed"]) != (spec["fingerprint"], seed):
+        if (old["fingerprint"], old["seed"], _particles(old)) != (
+            spec["fingerprint"],
+            seed,
+            _particles(spec),
+        ):
             raise ValueError(
-                f"{folder} holds an ensemble of another scenario or seed, so it cannot be "
-                f"resumed: {_what_differs(old, spec)}"
+                f"{folder} holds an ensemble of another scenario or seed (or posterior), so it "
+                f"cannot be resumed: {_what_differs(old, spec)}"
             )
     text = scenario.model_dump_json(indent=2, by_alias=True)
     with store.made_folder(folder):
@@ -406,7 +532,33 @@ def _what_differs(old: dict[str, Any], new: dict[str, Any]) -> str:
                 f"its scenario {new['scenario']} differs from the one asked for "
                 "(a lever, parameter or policy changed, e.g. with --set)"
             )
+    if _particles(old) != _particles(new):
+        differences.append(_posterior_differs(old.get("posterior"), new.get("posterior")))
     return "; ".join(differences)
+
+
+def _particles(spec: dict[str, Any]) -> str | None:
+    """The fingerprint of the posterior an ensemble draws from (``None``: seed only)."""
+    posterior = spec.get("posterior")
+    return posterior.get("fingerprint") if isinstance(posterior, dict) else None
+
+
+def _posterior_differs(old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+    """How the posterior of the ensemble in the folder differs from the one asked for."""
+
+    def named(posterior: dict[str, Any]) -> str:
+        label = posterior.get("label") or f"calibration {posterior.get('calibration')}"
+        return f"{label}'s posterior (particles {posterior.get('fingerprint')})"
+
+    if old is None:
+        return f"it varies the seed only (no posterior), not drawing from {named(new or {})}"
+    if new is None:
+        again = old.get("calibration") or "that calibration"
+        return (
+            f"it draws the parameters from {named(old)}, and none was asked for: resume it "
+            f"with the same posterior (--posterior {again})"
+        )
+    return f"it draws the parameters from {named(old)}, not from {named(new)}"
 
 
 def _read_spec(path: Path) -> dict[str, Any]:
@@ -540,20 +692,6 @@ def aggregate_daily(paths: list[Path], chunk_rows: int | None = None) -> pd.Data
     return pd.concat(parts, ignore_index=True)
 
 
-TARGET_COLUMNS = (
-    "id",
-    "quantity",
-    "date",
-    "measure",
-    "reported",
-    "low",
-    "high",
-    "held_out",
-    "source",
-    "note",
-)
-
-
 def aggregate_indicators_targets(
     scenario: Scenario, paths: list[Path]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -561,12 +699,12 @@ def aggregate_indicators_targets(
     names: dict[str, int] = {}
     columns: list[dict[str, float]] = []
     target_values: list[list[float]] = []
-    target_ids = [t.id for t in scenario.targets]
+    target_ids = target_keys(scenario)
     for meta in map(read_shard_meta, paths):
         for name in meta["indicators"]:
             names.setdefault(name, len(names))
         columns.append(meta["indicators"])
-        by_id = dict(zip(meta["targets"]["id"], meta["targets"]["simulated"], strict=True))
+        by_id = dict(zip(meta["targets"]["key"], meta["targets"]["simulated"], strict=True))
         target_values.append([by_id.get(i, np.nan) for i in target_ids])
     matrix = np.full((len(names), len(columns)), np.nan)
     for r, values in enumerate(columns):
@@ -582,18 +720,16 @@ def aggregate_indicators_targets(
 
 
 def _target_bands(scenario: Scenario, sims: np.ndarray) -> pd.DataFrame:
-    """The targets with the bands of their simulated values (``sims``: target × run)."""
-    targets = pd.DataFrame(
-        [
-            {**{c: getattr(t, c) for c in TARGET_COLUMNS}, "note": t.note or ""}
-            for t in scenario.targets
-        ],
-        columns=list(TARGET_COLUMNS),
-    )
+    """The targets' figures with the bands of their simulated values (``sims``: figure × run).
+
+    ``inside`` and ``error`` are the median's; fit and check stay apart in ``role``.
+    """
+    targets = target_frame(scenario)
     empty = {c: np.empty(0) for c in BAND_COLUMNS}
-    for name, values in (bands(sims) if len(scenario.targets) else empty).items():
+    for name, values in (bands(sims) if len(targets) else empty).items():
         targets[name] = values
-    targets["inside"] = inside(targets["median"], targets["low"], targets["high"])
+    targets["inside"] = inside(targets["median"], targets["low"], targets["high"]).astype(bool)
+    targets["error"] = relative_error(targets["median"], targets["reported"])
     reported = targets["reported"]
     targets["reported_in_90"] = (targets["p05"] <= reported) & (reported <= targets["p95"])
     targets["reported_in_50"] = (targets["p25"] <= reported) & (reported <= targets["p75"])
@@ -606,6 +742,7 @@ def _write_aggregate(
     indicators: pd.DataFrame,
     targets: pd.DataFrame,
     manifest: dict[str, Any],
+    parameters: pd.DataFrame | None = None,
 ) -> None:
     # Each file replaces its old self atomically; the manifest goes last, so a folder
     # with a manifest has a whole, current aggregate.
@@ -616,7 +753,11 @@ def _write_aggregate(
     )
     for name, write in zip(AGGREGATE, writes, strict=True):
         store.replace_file(folder / name, write)
-    store.write_manifest(folder, ENSEMBLE, manifest, [SPEC, SCENARIO_FILE, *AGGREGATE])
+    files = [SPEC, SCENARIO_FILE, *AGGREGATE]
+    if parameters is not None:
+        store.replace_file(folder / PARAMETERS_FILE, lambda path: store.write_csv(path, parameters))
+        files.append(PARAMETERS_FILE)
+    store.write_manifest(folder, ENSEMBLE, manifest, files)
 
 
 def read_ensemble(folder: str | Path) -> EnsembleResults:
@@ -637,8 +778,14 @@ def read_ensemble(folder: str | Path) -> EnsembleResults:
     targets = pd.read_csv(folder / "targets.csv")
     # An empty table read from CSV has untyped columns; give the bands their types.
     indicators = indicators.astype({"runs": "int64"} | dict.fromkeys(BAND_COLUMNS, "float64"))
-    flags = ["held_out", "inside", "reported_in_90", "reported_in_50"]
+    flags = ["inside", "reported_in_90", "reported_in_50"]
     targets = targets.astype(dict.fromkeys(BAND_COLUMNS, "float64") | dict.fromkeys(flags, bool))
+    # CSV writes an empty text as nothing; read it back as the empty text it was.
+    for column in ("fitted", "note"):
+        if column in targets:
+            text = targets[column].astype(object)
+            targets[column] = text.where(text.notna(), "").astype(str)
+    drawn = folder / PARAMETERS_FILE
     return EnsembleResults(
         daily=pd.read_parquet(folder / "daily.parquet"),
         indicators=indicators,
@@ -646,4 +793,5 @@ def read_ensemble(folder: str | Path) -> EnsembleResults:
         failed=failed,
         manifest=manifest,
         folder=folder,
+        parameters=pd.read_csv(drawn) if drawn.is_file() else None,
     )

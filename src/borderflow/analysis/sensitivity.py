@@ -40,6 +40,7 @@ from borderflow.analysis.executor import Executor, ExecutorOptions, Task
 from borderflow.engine.run import run as run_engine
 from borderflow.results import store
 from borderflow.results.results import Results
+from borderflow.results.targets import target_keys
 from borderflow.scenario.schema import Scenario
 
 METHODS = ("sobol", "morris")
@@ -106,12 +107,12 @@ class Sensitivity:
 def check_indicator(sc: Scenario, indicator: str, seed: int = 1) -> None:
     """Check that ``indicator`` names a target or a numeric summary indicator of ``sc``.
 
-    Target ids are checked without a run; a summary path needs one run to list them.
+    Target keys are checked without a run; a summary path needs one run to list them.
 
     Raises:
         UnknownNameError: naming the indicator and listing the valid ones.
     """
-    if indicator in {t.id for t in sc.targets}:
+    if indicator in target_keys(sc):
         return
     names = indicator_names(Results(run_engine(sc, seed)))
     if indicator not in names:

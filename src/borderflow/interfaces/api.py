@@ -10,6 +10,7 @@ from borderflow.analysis import calibrate as _calibrate
 from borderflow.analysis import ensemble as _ensemble
 from borderflow.analysis import sensitivity as _sensitivity
 from borderflow.analysis.calibrate import Calibration
+from borderflow.analysis.calibrate.distance import Likelihood
 from borderflow.analysis.ensemble import EnsembleResults
 from borderflow.analysis.executor import Executor, ExecutorOptions
 from borderflow.analysis.sensitivity import Sensitivity
@@ -74,6 +75,7 @@ def ensemble(
     out: str | Path | None = None,
     resume: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
+    posterior: str | Path | Calibration | None = None,
     executor: Executor | None = None,
     **executor_options: Unpack[ExecutorOptions],
 ) -> EnsembleResults:
@@ -82,7 +84,11 @@ def ensemble(
     Run ``i`` uses seed stream ``i`` spawned from ``seed``, so the bands are the same with
     any ``workers`` and either ``backend`` (``"local"`` processes or ``"ray"``). With ``out``
     each finished run is kept as a shard there, and ``resume=True`` carries on an
-    interrupted ensemble. ``progress(done, failed, total)`` is called as runs finish. See
+    interrupted ensemble. ``progress(done, failed, total)`` is called as runs finish. With
+    ``posterior`` (a calibration folder of this scenario, or the ``Calibration``) each run
+    also draws the fitted parameters from the calibration's posterior, weight-proportional
+    and the same for the same ``seed``, so the bands carry the parameters' uncertainty as
+    well as the seed's (``EnsembleResults.bands`` says which, ``parameters`` what was drawn). See
     :mod:`borderflow.analysis.ensemble` for the folder format. The runs go to ``executor``,
     or to one built from ``workers``, ``backend``, ``ray_address`` and ``retries``
     (:class:`~borderflow.analysis.executor.Executor`).
@@ -90,6 +96,8 @@ def ensemble(
     Raises:
         ScenarioError: for a seed that is not a whole number in [0, 2**63 - 1], or a
             scenario with problems.
+        PosteriorError: (a ``ValueError``) ``posterior`` is not a readable calibration of
+            this scenario; the message names the folder, the file and what was expected.
     """
     check_seed(seed, "ensemble")
     check_counts("ensemble", runs=(runs, 1, MAX_RUNS), **_executor_counts(executor_options))
@@ -101,6 +109,7 @@ def ensemble(
         out=out,
         resume=resume,
         progress=progress,
+        posterior=posterior,
         executor=executor,
         **executor_options,
     )
@@ -157,6 +166,7 @@ def calibrate(
     hold_out: Iterable[str] = (),
     population: int | None = None,
     check_runs: int = 20,
+    likelihood: Likelihood = "distance",
     out: str | Path | None = None,
     resume: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
@@ -167,12 +177,14 @@ def calibrate(
 
     Returns a :class:`~borderflow.analysis.calibrate.Calibration`: ``fitted`` values,
     ``estimates`` and ``posterior`` (DataFrames), the ``fit`` table (target, reported,
-    simulated band before and after; held-out targets marked) and the calibrated
+    simulated band before and after; checks and held-out targets marked) and the calibrated
     ``scenario``. With ``out`` it is written there (``scenario/scenario.toml`` runs with
     ``borderflow run``) and an interrupted calibration goes on with ``resume=True``. See
     :mod:`borderflow.analysis.calibrate` for the method. The simulations go to
     ``executor``, or to one built from ``workers``, ``backend``, ``ray_address`` and
-    ``retries`` (:class:`~borderflow.analysis.executor.Executor`).
+    ``retries`` (:class:`~borderflow.analysis.executor.Executor`). Only ``fit`` targets
+    are fitted to, never a ``check``; ``likelihood="negative_binomial"`` measures runs
+    against the count figures by a negative binomial with its dispersion fitted.
     """
     check_seed(seed, "calibrate")
     check_counts(
@@ -191,6 +203,7 @@ def calibrate(
         hold_out=hold_out,
         population=population,
         check_runs=check_runs,
+        likelihood=likelihood,
         out=out,
         resume=resume,
         progress=progress,

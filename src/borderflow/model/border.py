@@ -18,6 +18,7 @@ import numpy as np
 
 from borderflow.model.agenda import Agenda
 from borderflow.model.queues import FifoQueues
+from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.world import World, change, note
 from borderflow.scenario.levers import per_day_counts, stock_counts
@@ -119,7 +120,7 @@ class Border(Stage):
         p_renege = world.pars.p_renege
         if p_renege > 0:
             # Patience on {0, 1, ...} days: one may give up the day one arrives, after admissions.
-            patience = world.rng["patience"].geometric(p_renege, len(idx)) - 1
+            patience = waiting_days(world.rng["patience"], p_renege, len(idx)) - 1
             self.patience.schedule(idx, day + patience, RENEGE)
 
     def shelter(self, world: World, day: int) -> None:

@@ -30,6 +30,7 @@ from borderflow.model import records
 from borderflow.model.agenda import Agenda
 from borderflow.model.queues import FifoQueue
 from borderflow.model.removal import order_removal
+from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.world import World, note
 from borderflow.scenario.bounds import UNLIMITED
@@ -208,7 +209,7 @@ class Courts(Stage):
         rng = world.rng["courts"]
         anonymous = min(free, docket.anonymous_waiting)
         if anonymous:
-            finish = day + rng.geometric(self.p_finish, anonymous)
+            finish = day + waiting_days(rng, self.p_finish, anonymous)
             finish = finish[finish < len(docket.anonymous_done)]
             docket.anonymous_done += np.bincount(finish, minlength=len(docket.anonymous_done))
             docket.anonymous_waiting -= anonymous
@@ -221,7 +222,7 @@ class Courts(Stage):
         world.ledger.record_duration(
             int(docket.kind), HEARINGS_BEGAN, day - world.people.ti_case[idx]
         )
-        docket.agenda.schedule(idx, day + rng.geometric(self.p_finish, len(idx)), 0)
+        docket.agenda.schedule(idx, day + waiting_days(rng, self.p_finish, len(idx)), 0)
 
     def branches(self, world: World, docket: Docket, idx: np.ndarray) -> np.ndarray:
         """Each finished case's branch (:data:`BRANCHES`), its hearings counted."""

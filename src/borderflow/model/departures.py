@@ -27,8 +27,14 @@ class Departures(Stage):
     gives = ("setting_out", "onto_waitlist")
 
     def init(self, world: World) -> None:
-        """The agenda of people deported by Mexico who will set out again."""
+        """The agenda of people deported by Mexico who will set out again.
+
+        Also each background group with its index among the world's groups.
+        """
         self.deported_agenda = Agenda(world.people, world.n_days, (SET_OUT_AGAIN,))
+        bg = world.scenario.background
+        names = [grp.name for grp in world.groups]
+        self.background_groups = [] if bg is None else [(names.index(g.name), g) for g in bg.groups]
 
     def step(self, world: World, day: int) -> None:
         """Set people out for one day."""
@@ -40,7 +46,11 @@ class Departures(Stage):
         self.background(world, day)
 
     def background(self, world: World, day: int) -> None:
-        """Today's background departures, by nationality."""
+        """Today's background departures, by group and nationality.
+
+        Each group (``background``, or each stream) sets out its own people, who enter
+        with its group index.
+        """
         bg = world.scenario.background
         if bg is None:
             return
@@ -48,25 +58,26 @@ class Departures(Stage):
         if (bg.start and date < bg.start) or (bg.end and date > bg.end):
             return
         rng = world.rng["departures"]
-        season = bg.seasonality[date.month - 1]
         since = day - (world.scenario.day_of(bg.start) if bg.start else 0)
-        counts = np.zeros(len(NATIONALITIES), np.int64)
-        origins = np.zeros(len(NATIONALITIES), np.int64)
-        for k, nat in enumerate(NATIONALITIES):
-            mean = bg.daily.get(nat, 0.0) * season
-            if mean <= 0:
+        for g, group in self.background_groups:
+            season = group.season(date.month)
+            counts = np.zeros(len(NATIONALITIES), np.int64)
+            origins = np.zeros(len(NATIONALITIES), np.int64)
+            for k, nat in enumerate(NATIONALITIES):
+                mean = group.daily.get(nat, 0.0) * season
+                if mean <= 0:
+                    continue
+                if bg.arrivals == "poisson":
+                    counts[k] = rng.poisson(mean)
+                else:  # evenly spread: exactly floor(k * mean) by day k
+                    counts[k] = np.floor((since + 1) * mean + 1e-9) - np.floor(since * mean + 1e-9)
+                origins[k] = world.net.index(bg.origins[nat])
+            n = int(counts.sum())
+            if n == 0:
                 continue
-            if bg.arrivals == "poisson":
-                counts[k] = rng.poisson(mean)
-            else:  # evenly spread: exactly floor(k * mean) by day k
-                counts[k] = np.floor((since + 1) * mean + 1e-9) - np.floor(since * mean + 1e-9)
-            origins[k] = world.net.index(bg.origins[nat])
-        n = int(counts.sum())
-        if n == 0:
-            return
-        idx = enter(world, 0, n, np.repeat(origins, counts), day, rng)
-        world.people.nationality[idx] = np.repeat(np.arange(len(NATIONALITIES)), counts)
-        world.handoffs.setting_out.put(idx, clock=float(day))
+            idx = enter(world, g, n, np.repeat(origins, counts), day, rng)
+            world.people.nationality[idx] = np.repeat(np.arange(len(NATIONALITIES)), counts)
+            world.handoffs.setting_out.put(idx, clock=float(day))
 
     def set_out_again(self, world: World, day: int) -> None:
         """People deported by Mexico whose wait is over set out again, alone."""

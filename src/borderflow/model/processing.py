@@ -28,7 +28,7 @@ import numpy as np
 from borderflow.model.agenda import Agenda
 from borderflow.model.queues import MAX_TAKE, FifoQueue
 from borderflow.model.removal import order_removal
-from borderflow.model.rng import choose, cumulative_shares
+from borderflow.model.rng import choose, cumulative_shares, waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.world import World, change, note
 from borderflow.scenario.levers import per_day_counts, stock_counts
@@ -67,7 +67,7 @@ REGULAR, MPP_DOCKET = int(DocketKind.REGULAR), int(DocketKind.MPP)
 
 def _geometric_days(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
     """Whole days >= 1 with the given mean (a discrete-time exponential)."""
-    return rng.geometric(1.0 / max(mean, 1.0), n)
+    return waiting_days(rng, 1.0 / max(mean, 1.0), n)
 
 
 class Custody(Stage):
@@ -216,7 +216,7 @@ class Custody(Stage):
         if total <= 0:
             return
         rng = world.rng["mpp"]
-        wait = rng.geometric(min(total, 1.0), len(idx))
+        wait = waiting_days(rng, min(total, 1.0), len(idx))
         kind = choose(rng, self.mpp_cdf, len(idx))
         world.handoffs.returned_to_mexico.put(idx, day=day + wait, kind=self.mpp_kinds[kind])
 

@@ -45,3 +45,16 @@ def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
     shares on every call.
     """
     return np.asarray(cdf.searchsorted(rng.random(n), side="right"))
+
+
+#: The longest wait drawn, in days: longer than any run, short enough that adding a day to
+#: it never overflows (a hazard of 1e-70 a day would otherwise draw 2**63 days).
+LONGEST_WAIT = int(np.iinfo(np.int32).max)
+
+
+def waiting_days(rng: np.random.Generator, p: float, n: int) -> np.ndarray:
+    """Days until an event of daily probability ``p`` (geometric, from 1), capped.
+
+    The cap, :data:`LONGEST_WAIT`, only ever touches waits that end after any run.
+    """
+    return np.minimum(rng.geometric(p, n), LONGEST_WAIT)

@@ -29,6 +29,7 @@ from borderflow.model.caravans import Caravans
 from borderflow.model.network import MODE_BIT
 from borderflow.model.people import People
 from borderflow.model.queues import expand
+from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.trips import TripPool
 from borderflow.model.world import World, change
@@ -424,8 +425,10 @@ class Transit(Stage):
         )
         again = world.rng["deported"].random(len(deported)) < world.pars.p_set_out_again
         if again.any():
-            wait = world.rng["deported"].geometric(
-                1.0 / max(world.pars.dur_before_setting_out_again, 1.0), int(again.sum())
+            wait = waiting_days(
+                world.rng["deported"],
+                1.0 / max(world.pars.dur_before_setting_out_again, 1.0),
+                int(again.sum()),
             )
             world.handoffs.deported.put(deported[again], day=day + wait)
         self.leave(

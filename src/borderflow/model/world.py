@@ -20,7 +20,7 @@ from borderflow.model.rng import Streams, choose, cumulative_shares
 from borderflow.model.stage import Handoffs, Stage
 from borderflow.scenario.levers import LeverSchedule, build_schedule
 from borderflow.scenario.parameters import Parameters
-from borderflow.scenario.schema import Caravan, GroupMix, Scenario
+from borderflow.scenario.schema import Background, Caravan, GroupMix, Scenario
 from borderflow.scenario.vocabulary import (
     HOUSEHOLD_ROLES,
     NATIONALITIES,
@@ -35,7 +35,7 @@ ALREADY_WAITING = "already_waiting"
 
 @dataclass
 class Group:
-    """A travelling group: the background flow or one caravan."""
+    """A travelling group: the background flow (or one of its streams) or one caravan."""
 
     name: str
     mix: GroupMix
@@ -178,6 +178,29 @@ def _group(
     )
 
 
+def _background_groups(bg: Background, net: Network, pars: Parameters) -> list[Group]:
+    """The background's groups: one named ``background``, or one per stream.
+
+    A stream travels with the background's destinations and shares, its own household mix,
+    and the nationality mix of its daily departures.
+    """
+    if not bg.streams:
+        return [_group("background", bg, net, pars)]
+    groups = []
+    for flow in bg.groups:
+        shares = {k: v for k, v in flow.daily.items() if v > 0}
+        total = sum(shares.values())
+        mix = GroupMix(
+            nationality={k: v / total for k, v in shares.items()} if total else bg.nationality,
+            household=flow.household,
+            destinations=bg.destinations,
+            p_join_waitlist=bg.p_join_waitlist,
+            p_refuge_at_entry=bg.p_refuge_at_entry,
+        )
+        groups.append(_group(flow.name, mix, net, pars))
+    return groups
+
+
 def build_world(
     sc: Scenario, seed: int, stages: Sequence[type[Stage]], *, events: bool = False
 ) -> World:
@@ -189,7 +212,7 @@ def build_world(
     pars = Parameters.of(sc)
     groups: list[Group] = []
     if sc.background is not None:
-        groups.append(_group("background", sc.background, net, pars))
+        groups += _background_groups(sc.background, net, pars)
     groups += [_group(c.name, c, net, pars, caravan=c) for c in sc.caravans]
     if sc.border.initial_waitlist:
         cities = {net.ids[net.city_of[net.index(port)]] for port in sc.border.initial_waitlist}

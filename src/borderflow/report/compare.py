@@ -17,12 +17,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from borderflow._version import __version__
+from borderflow.analysis.ensemble import POSTERIOR_BANDS
 from borderflow.report import figures as figs
+from borderflow.report import target_figures as target_figs
 from borderflow.report.html import (
     ReportInput,
     figure_div,
     page,
     report_input,
+    report_targets,
     table,
 )
 from borderflow.report.series import (
@@ -37,8 +40,9 @@ from borderflow.report.series import (
     waitlist_by_city,
 )
 from borderflow.results import store
-from borderflow.results.indicators import key_indicators
+from borderflow.results.indicators import formatted, key_indicators, target_format
 from borderflow.results.results import RUN, Results
+from borderflow.results.targets import inside, role_scores, series_errors
 from borderflow.scenario.bounds import shown_capacity
 from borderflow.scenario.schema import Scenario
 
@@ -280,31 +284,100 @@ def _indicator_html(rows: pd.DataFrame, bands: bool) -> str:
     return table(header, body)
 
 
-def _targets_html(a: Side, b: Side) -> str:
-    ta, tb = a.inp.targets, b.inp.targets
-    if ta is None or ta.empty:
-        return "<p>The scenario has no observed targets.</p>"
-    merged = ta[["id", "quantity", "date", "reported", "low", "high", "simulated"]].merge(
-        tb[["id", "simulated"]], on="id", how="left", suffixes=("_a", "_b")
-    )
-    rows = [
-        (
-            r.id,
-            str(r.date),
-            r.reported,
-            f"{_fmt(r.low)} – {_fmt(r.high)}",
-            _fmt(r.simulated_a),
-            _fmt(r.simulated_b),
-            r.quantity,
+def _side_targets(side: Side) -> pd.DataFrame:
+    t = report_targets(side.inp.targets)
+    return t if t is not None else pd.DataFrame(columns=["key", "id", "role", "simulated"])
+
+
+def _simulated_cells(figures: pd.DataFrame, simulated: str) -> tuple[str, str]:
+    """One side's cells for a target's figures: ``(value, inside)``.
+
+    A series gives its median error and how many figures are inside; a target missing
+    on that side, dashes.
+    """
+    values = figures[simulated]
+    if values.isna().all():
+        return "–", "–"
+    flags = inside(values, figures["low"], figures["high"])
+    if len(figures) == 1 and figures["key"].iloc[0] == figures["id"].iloc[0]:
+        r = figures.iloc[0]
+        return formatted(r[simulated], target_format(str(r["measure"]))), (
+            "yes" if flags.iloc[0] else "no"
         )
-        for r in merged.itertuples()
-    ]
-    return table(["target", "date", "reported", "range", "A", "B", "quantity"], rows)
+    error = series_errors(figures.assign(simulated=values)).iloc[0]["median_error"]
+    shown = "–" if pd.isna(error) else f"median error {error:.0%}"
+    return shown, f"{int(flags.sum())} of {len(figures)}"
+
+
+def _targets_html(a: Side, b: Side) -> str:
+    """Each side's score per role, then one row a point target and one a series, by key."""
+    ta, tb = _side_targets(a), _side_targets(b)
+    if ta.empty and tb.empty:
+        return "<p>The scenario has no observed targets.</p>"
+    sa, sb = role_scores(ta), role_scores(tb)
+    scores = table(
+        ["role", "A", "B"],
+        [
+            (target_figs.ROLE_HEADINGS[r], sa[r].counted, sb[r].counted)
+            for r in target_figs.ROLE_ORDER
+        ],
+    )
+    # every figure of either side, by key (A's description first), with both values
+    meta = pd.concat([ta.drop(columns="simulated"), tb.drop(columns="simulated")])
+    meta = meta.drop_duplicates("key").reset_index(drop=True)
+    merged = meta.assign(
+        simulated_a=meta["key"].map(ta.set_index("key")["simulated"]),
+        simulated_b=meta["key"].map(tb.set_index("key")["simulated"]),
+    )
+    order = {role: i for i, role in enumerate(target_figs.ROLE_ORDER)}
+    merged = merged.sort_values("role", key=lambda r: r.map(order), kind="stable")
+    rows = []
+    for target_id, figures in merged.groupby("id", sort=False):
+        first, last = figures.iloc[0], figures.iloc[-1]
+        a_value, a_inside = _simulated_cells(figures, "simulated_a")
+        b_value, b_inside = _simulated_cells(figures, "simulated_b")
+        if len(figures) == 1 and first["key"] == target_id:
+            fmt = target_format(str(first["measure"]))
+            when = str(first["date"])
+            reported = formatted(first["reported"], fmt)
+            span = f"{formatted(first['low'], fmt)} – {formatted(first['high'], fmt)}"
+        else:
+            when = f"{first['date']} … {last['date']}"
+            reported = f"series of {len(figures)} figures"
+            tolerance = first["high"] / first["reported"] - 1 if first["reported"] else None
+            span = "–" if tolerance is None else f"each ±{tolerance:.0%}"
+        rows.append(
+            (
+                str(target_id),
+                first["role"],
+                when,
+                reported,
+                span,
+                a_value,
+                a_inside,
+                b_value,
+                b_inside,
+                first["quantity"],
+            )
+        )
+    header = ["target", "role", "date", "reported", "range", "A", "A inside", "B", "B inside"]
+    median = any(s.inp.kind == "ensemble" for s in (a, b))
+    note = (
+        '<p class="note">Checks and fits are scored apart: a check is used for nothing but '
+        "this comparison; a fit's figure set or fitted the scenario, so inside shows the fit "
+        "worked."
+        + (" For an ensemble the value is the median of its runs." if median else "")
+        + "</p>"
+    )
+    return note + scores + table([*header, "quantity"], rows)
 
 
 def _describe(side: Side) -> str:
     inp = side.inp
     what = f"ensemble of {inp.runs} runs" if inp.kind == "ensemble" else "one run"
+    manifest = inp.extra.get("manifest") or {}
+    if inp.kind == "ensemble" and manifest.get("bands") == POSTERIOR_BANDS:
+        what += " drawing the fitted parameters from a posterior"
     return f"{side.label}: {inp.scenario.name}, {what}, seed {inp.seed}"
 
 

@@ -19,8 +19,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from borderflow.report import figures as figs
+from borderflow.report import target_figures as target_figs
 from borderflow.report.geo import network_map
-from borderflow.report.html import ReportInput
+from borderflow.report.html import SERIES_FIGURE, ReportInput, report_targets
 from borderflow.report.series import (
     PALETTE,
     Band,
@@ -49,7 +50,9 @@ ENSEMBLE_NOTES = {
     "section-crossings": "Totals over the run: median and 5–95% over the runs.",
     "section-violence": "Incidents over the run: median and 5–95% over the runs.",
     "section-us": "Lines: medians and bands over the runs; bars: headline indicators' bands.",
-    "section-targets": "Dots: the median of the runs; whiskers: 5–95% of the runs.",
+    "section-targets": "Dots and lines: the median of the runs; whiskers: 5–95% of the runs; "
+    "shaded around a series: 25–75% and 5–95% of the runs. A figure is inside when the "
+    "median of the runs lies in its reported range.",
 }
 
 
@@ -72,7 +75,7 @@ def ensemble_input(folder: str | Path) -> ReportInput:
     scenario = Scenario.model_validate_json((folder / "scenario.json").read_text())
     ind = pd.read_csv(folder / "indicators.csv")
     indicators = {row["indicator"]: row for row in ind.to_dict(orient="records")}
-    targets = pd.read_csv(folder / "targets.csv").fillna({"note": ""})
+    targets = report_targets(pd.read_csv(folder / "targets.csv"))
     targets = targets.assign(
         simulated=targets["median"],
         sim_p05=targets["p05"],
@@ -246,8 +249,9 @@ def ensemble_figures(inp: ReportInput) -> dict[str, go.Figure]:
         "fig-violence": indicator_bars(
             ind, violence, "Violent incidents over the run", y="incidents"
         ),
-        "fig-targets": figs.targets_figure(inp.targets),
+        "fig-targets": target_figs.targets_figure(inp.targets),
     }
+    out |= {SERIES_FIGURE + k: f for k, f in target_figs.series_figures(inp.targets).items()}
     if has_us_side({name: band["p95"] for name, band in ind.items()}):
         state_labels = {
             "in_custody": "in CBP custody",

@@ -17,8 +17,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from borderflow.results.indicators import formatted, target_format
-from borderflow.results.targets import inside_count
 from borderflow.scenario.bounds import is_unlimited
 from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.schema import Scenario
@@ -60,7 +58,6 @@ __all__ = [
     "mpp_population",
     "shelter_occupancy",
     "stocks_over_time",
-    "targets_figure",
     "time_to_decision",
     "violence_over_time",
     "wait_distribution",
@@ -455,90 +452,6 @@ def time_to_decision(decisions: pd.DataFrame, scenario: Scenario) -> go.Figure:
     fig.update_xaxes(title_text=f"days from custody to the decision (bars: {unit})")
     _layout(fig, "Time from custody to a court decision (cases decided in the run)", y="cases")
     fig.update_layout(hovermode="closest")
-    return fig
-
-
-def _target_numbers(t: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """The targets' values in ``columns`` as text, each in its measure's format."""
-    fmts = [target_format(m) for m in t["measure"]] if "measure" in t else ["count"] * len(t)
-    return np.array(
-        [
-            [formatted(v, fmt) for v in row]
-            for row, fmt in zip(t[columns].to_numpy(), fmts, strict=True)
-        ],
-        dtype=object,
-    ).reshape(len(t), len(columns))
-
-
-def targets_figure(targets: pd.DataFrame) -> go.Figure:
-    """Each target's simulated value against the reported one, relative to the reported.
-
-    The reported value sits at 1 and its plausible range is a grey bar; the simulated
-    value is a dot, green inside the range and red outside (ensemble bands, when given
-    as ``sim_p05``/``sim_p95`` columns, are drawn as whiskers).
-    """
-    if targets is None or targets.empty:
-        return _empty("Targets", "This scenario has no observed targets.")
-    t = targets.reset_index(drop=True)
-    ref = t["reported"].where(t["reported"] != 0, 1.0)
-    label = t["id"].astype(str) + " · " + t["quantity"].astype(str).str.slice(0, 60)
-    inside = t["inside"].astype(bool)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=label,
-            x=(t["high"] - t["low"]) / ref,
-            base=t["low"] / ref,
-            orientation="h",
-            marker_color="rgba(120,120,120,0.25)",
-            name="reported range",
-            hoverinfo="skip",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            y=label,
-            x=np.ones(len(t)),
-            mode="markers",
-            marker={"symbol": "line-ns-open", "size": 16, "color": "#212121"},
-            name="reported",
-            customdata=_target_numbers(t, ["reported", "low", "high"]),
-            hovertemplate="reported %{customdata[0]} (%{customdata[1]}–"
-            "%{customdata[2]})<extra></extra>",
-        )
-    )
-    error_x = None
-    if {"sim_p05", "sim_p95"} <= set(t.columns):
-        error_x = {
-            "type": "data",
-            "symmetric": False,
-            "array": (t["sim_p95"] - t["simulated"]) / ref,
-            "arrayminus": (t["simulated"] - t["sim_p05"]) / ref,
-            "color": "#455a64",
-        }
-    fig.add_trace(
-        go.Scatter(
-            y=label,
-            x=t["simulated"] / ref,
-            mode="markers",
-            marker={"size": 11, "color": np.where(inside, "#2e7d32", "#c62828")},
-            error_x=error_x,
-            name="simulated",
-            customdata=np.column_stack(
-                [_target_numbers(t, ["simulated"])[:, 0], t["date"].astype(str)]
-            ),
-            hovertemplate="simulated %{customdata[0]} on %{customdata[1]}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(title_text="relative to the reported value (1 = as reported)", type="log")
-    height = max(HEIGHT, 32 * len(t) + 120)
-    _layout(fig, f"Targets: simulated against reported ({inside_count(inside)})")
-    fig.update_yaxes(autorange="reversed", title_text="")
-    # the legend below the axis title, not on it
-    fig.update_layout(
-        height=height, hovermode="closest", margin={"l": 20}, legend={"y": -120 / height}
-    )
-    fig.update_yaxes(rangemode="normal", automargin=True)
     return fig
 
 

@@ -20,16 +20,35 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from borderflow._version import __version__
-from borderflow.analysis.ensemble import ENSEMBLE, EnsembleResults
+from borderflow.analysis.ensemble import ENSEMBLE, EnsembleResults, bands_sentence
 from borderflow.report import figures as figs
+from borderflow.report import target_figures as target_figs
 from borderflow.report.geo import network_map
 from borderflow.report.png import PngResult, write_pngs
 from borderflow.report.tables import tables_of
 from borderflow.results import store
-from borderflow.results.indicators import flatten, has_us_side, key_indicators
+from borderflow.results.indicators import (
+    flatten,
+    formatted,
+    has_us_side,
+    key_indicators,
+    target_format,
+)
 from borderflow.results.results import RUN, Results
+from borderflow.results.targets import (
+    inside,
+    relative_error,
+    role_scores,
+    scoreline,
+    series_errors,
+)
 from borderflow.scenario.bounds import shown_capacity
-from borderflow.scenario.schema import PER_PLACE_LEVERS, Scenario
+from borderflow.scenario.schema import (
+    PER_PLACE_LEVERS,
+    Scenario,
+    SeasonalityEstimate,
+    multipliers_of,
+)
 
 REPORT_FILE = store.REPORT_FILE
 #: A folder holding a report alone (one not written into its run's or ensemble's folder).
@@ -86,7 +105,7 @@ margin:18px 0}
 h2{margin:4px 0 8px;font-size:1.25em}
 table{border-collapse:collapse;font-size:.88em;margin:8px 0}
 th,td{border-bottom:1px solid #eee;padding:3px 8px;text-align:left;vertical-align:top}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .assumption{color:#e65100}.sourced{color:#2e7d32}
 .note{color:#616161;font-size:.9em}
 .figure{margin:6px 0 14px}
@@ -140,7 +159,7 @@ def report_input(
         kind="run",
         tables=data,
         indicators=flatten(data["summary"]),
-        targets=data["targets"],
+        targets=report_targets(data["targets"]),
         seed=data.get("seed"),
     )
 
@@ -177,6 +196,8 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]], *, cls: str =
         for v in row:
             if isinstance(v, Raw):
                 cells.append(f"<td>{v.text}</td>")
+            elif isinstance(v, Num):
+                cells.append(f'<td class="num">{_e(v.text)}</td>')
             elif isinstance(v, int | float) and not isinstance(v, bool):
                 cells.append(f'<td class="num">{_num(v)}</td>')
             else:
@@ -189,6 +210,13 @@ def table(header: Sequence[str], rows: Iterable[Sequence[object]], *, cls: str =
 @dataclass(frozen=True)
 class Raw:
     """HTML that is already safe (built here), for a table cell."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number already written as text (in its own format), right-aligned in a table."""
 
     text: str
 
@@ -243,6 +271,8 @@ def scenario_section(inp: ReportInput) -> str:
         ("places / routes", f"{len(sc.places)} / {len(sc.routes)}"),
         ("borderflow", __version__),
     ]
+    if inp.targets is not None and not inp.targets.empty:
+        facts.append(("targets (checks first)", scoreline(inp.targets)))
     parts = [f"<p>{_e(sc.description)}</p>" if sc.description else "", table(["", ""], facts)]
     if sc.caravans:
         parts.append("<h3>Caravans</h3>")
@@ -264,11 +294,44 @@ def scenario_section(inp: ReportInput) -> str:
         )
     if sc.background is not None:
         bg = sc.background
-        daily = ", ".join(f"{k} {v:g}" for k, v in bg.daily.items())
-        parts.append(f"<p>Background departures a day: {_e(daily)} ({_e(bg.source or '')}).</p>")
+        if not bg.streams:
+            daily = ", ".join(f"{k} {v:g}" for k, v in bg.daily.items())
+            parts.append(
+                f"<p>Background departures a day: {_e(daily)} ({_e(bg.source or '')}).</p>"
+            )
+        else:
+            parts.append(f"<p>Background departures a day, by stream ({_e(bg.source or '')}):</p>")
+            parts.append(
+                table(
+                    ["stream", "departures a day", "households", "seasonality", "source"],
+                    [
+                        (
+                            group.name,
+                            ", ".join(f"{k} {v:g}" for k, v in group.daily.items()),
+                            ", ".join(f"{k} {v:g}" for k, v in group.household.items()),
+                            _seasonality_text(group.seasonality),
+                            bg.streams[group.name].source or "",
+                        )
+                        for group in bg.groups
+                    ],
+                )
+            )
     parts.append("<h3>Key indicators</h3>")
     parts.append(indicator_table(inp))
     return "".join(parts)
+
+
+def _seasonality_text(seasonality: list[float] | SeasonalityEstimate) -> str:
+    """A background group's seasonality: its multipliers, and the series estimated from."""
+    shown = " ".join(f"{m:.2f}" for m in multipliers_of(seasonality))
+    if not isinstance(seasonality, SeasonalityEstimate):
+        return f"Jan–Dec: {shown}"
+    of = ", ".join(x for x in (seasonality.place, seasonality.breakdown) if x)
+    return (
+        f"estimated from {seasonality.series}{f' ({of})' if of else ''}, "
+        f"{seasonality.from_} to {seasonality.to}, leading by {seasonality.lead_months} "
+        f"month(s); Jan–Dec: {shown}"
+    )
 
 
 def indicator_table(inp: ReportInput) -> str:
@@ -341,34 +404,154 @@ def levers_section(inp: ReportInput) -> str:
     )
 
 
-def targets_section(inp: ReportInput, fig: go.Figure | None = None) -> str:
-    """The targets figure and table."""
-    t = inp.targets
-    fig = fig if fig is not None else figs.targets_figure(t)
+#: What fit and check mean, above the targets' figure and tables.
+TARGETS_INTRO = (
+    "Each target is a figure reported by a public source. A check is used for nothing but "
+    "this comparison: how many checks fall inside their range says how well the model "
+    "reproduces the record. A fit's figure set or fitted something in the scenario (its "
+    "table says what), so a fit inside shows only that the fit worked. Checks and fits are "
+    "counted apart, never together. Inside: the simulated value{median} lies in the "
+    "reported range; error: (simulated − reported) / reported."
+)
+#: Added to :data:`TARGETS_INTRO` when a target is a series.
+SERIES_INTRO = (
+    " A series target compares each row of a public series (one figure a row): its table "
+    "has one row a series, and its figure shows the rows over time."
+)
+#: The id of a series target's figure over time, after its target's id.
+SERIES_FIGURE = "fig-series-"
+
+
+def report_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The target table as the report reads it: read back from CSV or not, the same text."""
+    if targets is None:
+        return targets
+    text = [c for c in ("fitted", "note") if c in targets]  # all empty: read as floats
+    return targets.astype(dict.fromkeys(text, object)).fillna(dict.fromkeys(text, ""))
+
+
+def _percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:+.0%}"
+
+
+def _dates(r: Any) -> str:
+    """A figure's date, or the days a flow covers (``from – to``)."""
+    if pd.isna(r.date_from) or str(r.date_from) in ("", "None"):
+        return str(r.date)
+    return f"{r.date_from} – {r.date}"
+
+
+def _point_table(t: pd.DataFrame, role: str, band: bool) -> str:
+    """One row a point target: simulated, reported, range, inside, error, what it fitted."""
+    header = ["target", "date", "simulated", "reported", "range", "inside", "error"]
+    header += ["quantity", "source"]
+    if band:
+        header[2] = "simulated (median; 5–95%)"
+    if role == "fit":
+        header.append("fitted")
+    rows = []
+    r: Any
+    for r in t.itertuples():
+        fmt = target_format(str(r.measure))
+        sim = formatted(r.simulated, fmt)
+        if band:
+            sim += f" ({formatted(r.sim_p05, fmt)} – {formatted(r.sim_p95, fmt)})"
+        flag = inside(r.simulated, r.low, r.high)
+        row: list[object] = [
+            r.id,
+            _dates(r),
+            Num(sim),
+            Num(formatted(r.reported, fmt)),
+            Num(f"{formatted(r.low, fmt)} – {formatted(r.high, fmt)}"),
+            "yes" if flag else "no",
+            Num(_percent(float(relative_error(r.simulated, r.reported)))),
+            r.quantity,
+            r.source,
+        ]
+        if role == "fit":
+            row.append(r.fitted)
+        rows.append(row)
+    return table(header, rows)
+
+
+def _series_table(t: pd.DataFrame, role: str, simulated: str = "simulated") -> str:
+    """One row a series target: its figures, how many inside, median error and bias."""
+    header = ["target", "dates", "figures", "inside", "median error", "bias", "range"]
+    header += ["quantity", "source"]
+    if role == "fit":
+        header.append("fitted")
+    errors = series_errors(t, simulated).set_index("id")
+    rows = []
+    for target_id, figures in t.groupby("id", sort=False):
+        first, last = figures.iloc[0], figures.iloc[-1]
+        e: Any = errors.loc[target_id]
+        tolerance = first["high"] / first["reported"] - 1 if first["reported"] else float("nan")
+        row: list[object] = [
+            str(target_id),
+            f"{first['date']} … {last['date']}",
+            Num(str(len(figures))),
+            Num(f"{int(e['inside'])} of {len(figures)}"),
+            Num("–" if pd.isna(e["median_error"]) else f"{e['median_error']:.0%}"),
+            Num(_percent(e["bias"])),
+            "–" if pd.isna(tolerance) else f"each ±{tolerance:.0%}",
+            first["quantity"],
+            first["source"],
+        ]
+        if role == "fit":
+            row.append(first["fitted"])
+        rows.append(row)
+    return table(header, rows)
+
+
+def targets_section(
+    inp: ReportInput,
+    fig: go.Figure | None = None,
+    series: Mapping[str, go.Figure] | None = None,
+) -> str:
+    """The targets: what fit and check mean, the figure, then each role apart.
+
+    Per role, checks first: its score, its point targets, its series targets and each
+    series' figure over time.
+
+    Args:
+        inp: the report's input.
+        fig: the targets figure, if already drawn.
+        series: the series' figures by figure id (``fig-series-<target id>``), if drawn.
+    """
+    t = report_targets(inp.targets)
+    fig = fig if fig is not None else target_figs.targets_figure(t)
     if t is None or t.empty:
         return figure_div(fig, "fig-targets")
     band = inp.kind == "ensemble"
-    header = ["target", "date", "simulated", "reported", "range", "inside", "quantity", "source"]
-    if band:
-        header[2] = "simulated (median; 5–95%)"
-    rows = []
-    for r in t.itertuples():
-        sim: object = r.simulated
-        if band:
-            sim = f"{_num(r.simulated)} ({_num(r.sim_p05)} – {_num(r.sim_p95)})"
-        rows.append(
-            (
-                r.id,
-                str(r.date),
-                sim,
-                r.reported,
-                f"{_num(r.low)} – {_num(r.high)}",
-                "yes" if r.inside else "no",
-                r.quantity,
-                r.source,
-            )
-        )
-    return figure_div(fig, "fig-targets") + table(header, rows)
+    if series is None:
+        series = {SERIES_FIGURE + k: f for k, f in target_figs.series_figures(t).items()}
+    intro = TARGETS_INTRO.format(median=" (the median of the runs)" if band else "")
+    intro += SERIES_INTRO if target_figs.target_is_series(t).any() else ""
+    parts = [f"<p>{_e(intro)}</p>", figure_div(fig, "fig-targets")]
+    scores = role_scores(t)
+    for role in target_figs.ROLE_ORDER:
+        rows = t[t["role"] == role]
+        heading = f"{target_figs.ROLE_HEADINGS[role]}: {scores[role].counted}"
+        parts.append(f'<h3 id="targets-{role}">{_e(heading)}</h3>')
+        if rows.empty:
+            parts.append(_note(NO_TARGETS[role]))
+            continue
+        is_series = target_figs.target_is_series(rows)
+        if not is_series.all():
+            parts.append(_point_table(rows[~is_series], role, band))
+        if is_series.any():
+            parts.append(_series_table(rows[is_series], role))
+            for target_id in dict.fromkeys(rows[is_series]["id"].astype(str)):
+                fid = SERIES_FIGURE + target_id
+                if fid in series:
+                    parts.append(figure_div(series[fid], fid))
+    return "".join(parts)
+
+
+NO_TARGETS = {
+    "check": "No check targets: nothing in this scenario tests the model out of sample.",
+    "fit": "No fit targets.",
+}
 
 
 def _note(text: str) -> str:
@@ -388,8 +571,9 @@ def run_figures(inp: ReportInput) -> dict[str, go.Figure]:
         "fig-shelter": figs.shelter_occupancy(daily, sc),
         "fig-crossings": figs.crossings_over_time(flows, sc),
         "fig-violence": figs.violence_over_time(flows, sc),
-        "fig-targets": figs.targets_figure(inp.targets),
+        "fig-targets": target_figs.targets_figure(inp.targets),
     }
+    out |= {SERIES_FIGURE + k: f for k, f in target_figs.series_figures(inp.targets).items()}
     if has_us_side(inp.indicators):
         out |= {
             "fig-mpp": figs.mpp_population(daily, sc),
@@ -430,7 +614,8 @@ def sections_of(
     for fid, sid in FIGURES.items():
         if fid in figures and fid != "fig-targets":
             bodies[sid] = bodies.get(sid, "") + figure_div(figures[fid], fid)
-    bodies["section-targets"] = targets_section(inp, figures.get("fig-targets"))
+    series = {k: f for k, f in figures.items() if k.startswith(SERIES_FIGURE)}
+    bodies["section-targets"] = targets_section(inp, figures.get("fig-targets"), series)
     out = []
     for sid, head in SECTIONS.items():
         body = bodies.get(sid, "")
@@ -462,15 +647,20 @@ def build_report(
     sc = inp.scenario
     figures = report_figures(inp) if figures is None else figures
     notes = {}
+    kind_of_band = ""
     if inp.kind == "ensemble":
         from borderflow.report.ensemble_input import ENSEMBLE_NOTES
 
         notes = ENSEMBLE_NOTES
         what = f"ensemble of {inp.runs} runs (seed {inp.seed})"
+        # Seed noise only, or the fitted parameters' uncertainty too: say which.
+        manifest = inp.extra.get("manifest") or {}
+        kind_of_band = f'<br><span class="bands">{_e(bands_sentence(manifest))}</span>'
     else:
         what = f"seed {inp.seed}"
     # no clock time in the page: the same results give the same file
     subtitle = _e(f"{sc.title} — {sc.start} to {sc.end}, {what}; borderflow {__version__}")
+    subtitle += kind_of_band
     return page(f"borderflow: {sc.name}", subtitle, sections_of(inp, figures, notes))
 
 

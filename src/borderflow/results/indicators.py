@@ -402,5 +402,5 @@ def formatted(value: float | None, fmt: Format = "count") -> str:
 
 
 def target_format(measure: str) -> Format:
-    """How a target's values are written: a flow per day or per person is a rate."""
-    return "rate" if measure in ("flow_per_day", "flow_per_person") else "count"
+    """How a target's values are written: a flow per day or per person, or a share, is a rate."""
+    return "rate" if measure in ("flow_per_day", "flow_per_person", "share") else "count"

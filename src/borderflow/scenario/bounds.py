@@ -49,6 +49,8 @@ MAX_PLACES = 4_000
 MAX_ROUTES = 50_000
 #: Caravans in a scenario (each is a group in every place × state table).
 MAX_CARAVANS = 200
+#: Streams of the background flow (each is a group, like a caravan).
+MAX_STREAMS = 50
 #: Joiner entries of one caravan.
 MAX_JOINERS = 1_000
 #: Places a caravan is routed ``via``.

@@ -23,7 +23,7 @@ from borderflow.scenario.bounds import (
 from borderflow.scenario.errors import Problem, listed
 from borderflow.scenario.levers import PER_PLACE_LEVERS, SCALAR_LEVERS, lever_problem
 from borderflow.scenario.parameters import PARAMETER_NAMES
-from borderflow.scenario.schema import Caravan, Scenario
+from borderflow.scenario.schema import Caravan, Scenario, Target
 
 #: Kinds of places a group may set out from, stop at or pass: those on the roads.
 _ROAD = ("origin", "town", "border_city")
@@ -141,6 +141,19 @@ def _group_problems(sc: Scenario, label: str, places: _Places) -> list[Problem]:
         problems += _caravan_problems(sc, label, places, f"caravan[{i}]", c)
     if len({c.name for c in sc.caravans}) != len(sc.caravans):
         problems.append(Problem(label, "caravan.name", "caravan names must be unique"))
+    if sc.background is not None:
+        caravans = {c.name: i for i, c in enumerate(sc.caravans, start=1)}
+        for name in sc.background.streams:
+            if name in caravans:
+                problems.append(
+                    Problem(
+                        label,
+                        f"background.streams.{name}",
+                        f"a stream's name is its group's name: caravan[{caravans[name]}] "
+                        "is named so too; rename one",
+                        name,
+                    )
+                )
     return problems + _background_problems(sc, label, places)
 
 
@@ -303,18 +316,26 @@ def _target_problems(sc: Scenario, label: str, places: _Places) -> list[Problem]
         first_with_id.setdefault(t.id, i)
         for pid in t.places:
             problems += places.need(pid, f"target[{i}].places")
-        if not sc.start <= t.date <= sc.end:
-            problems.append(Problem(label, f"target[{i}].date", _outside(sc), t.date))
-        if t.date_from is not None and not sc.start <= t.date_from <= t.date:
-            problems.append(
-                Problem(
-                    label,
-                    f"target[{i}].date_from",
-                    f"must lie between {sc.start} and the target's date",
-                    t.date_from,
-                )
-            )
+        problems += _target_date_problems(sc, label, i, t)
     return problems
+
+
+def _target_date_problems(sc: Scenario, label: str, i: int, t: Target) -> list[Problem]:
+    """A target's dates, or its series' rows, within the run (a flow's first day too)."""
+    where = f"target[{i}].series" if t.series is not None else f"target[{i}].date"
+    for point in t.points:
+        if not sc.start <= point.date <= sc.end:
+            return [Problem(label, where, _outside(sc), point.date)]
+        if point.date_from is not None and not sc.start <= point.date_from <= point.date:
+            if t.series is not None:
+                message = (
+                    f"the row of {point.date} covers a {t.series.period} from "
+                    f"{point.date_from}, before the run starts ({sc.start})"
+                )
+                return [Problem(label, where, message, point.date)]
+            message = f"must lie between {sc.start} and the target's date"
+            return [Problem(label, f"target[{i}].date_from", message, point.date_from)]
+    return []
 
 
 def _parameter_name_problems(sc: Scenario, label: str) -> list[Problem]:
@@ -391,7 +412,8 @@ def _size_problems(sc: Scenario, label: str) -> list[Problem]:
                 f"at most {MAX_PEOPLE:,} in a run",
             )
         )
-    groups = len(sc.caravans) + (sc.background is not None) + bool(sc.border.initial_waitlist)
+    background = len(sc.background.groups) if sc.background is not None else 0
+    groups = len(sc.caravans) + background + bool(sc.border.initial_waitlist)
     need = table_bytes(sc.n_days, len(sc.places), len(sc.routes), max(groups, 1))
     if need > MAX_TABLE_BYTES:
         problems.append(
@@ -410,10 +432,11 @@ def _size_problems(sc: Scenario, label: str) -> list[Problem]:
 
 def _most_people_from(sc: Scenario) -> str:
     """The field that sets out the most people, to name in a problem about their number."""
+    streams = sc.background is not None and bool(sc.background.streams)
     sources = {
         "caravan": sum(c.size + sum(j.n for j in c.joiners) for c in sc.caravans),
         "border.initial_waitlist": sum(sc.border.initial_waitlist.values()),
-        "background.daily": sc.expected_people()
+        "background.streams" if streams else "background.daily": sc.expected_people()
         - sum(c.size + sum(j.n for j in c.joiners) for c in sc.caravans)
         - sum(sc.border.initial_waitlist.values()),
     }
@@ -496,8 +519,9 @@ def _setting_out_again(sc: Scenario, label: str, part: Mapping[str, int]) -> lis
     if sc.background is not None:
         bg = sc.background
         leaving += [
-            ("background.daily", nat, bg.origins[nat], bg.destinations)
-            for nat, daily in bg.daily.items()
+            (group.field, nat, bg.origins[nat], bg.destinations)
+            for group in bg.groups
+            for nat, daily in group.daily.items()
             if daily > 0
         ]
     problems = []

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from borderflow.scenario import bounds
 from borderflow.scenario.bounds import UNLIMITED_WORD, Bound
@@ -154,3 +154,9 @@ __all__ = [
     "not_a_bool",
     "within",
 ]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors; objects are immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)

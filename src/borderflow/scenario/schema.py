@@ -1,7 +1,9 @@
 """The scenario, as validated, frozen objects.
 
 Files are read by :mod:`borderflow.scenario.load`; this module only says what a
-valid scenario is. Every model is strict about unknown keys, so a typo in a
+valid scenario is, with who sets out in :mod:`~borderflow.scenario.travellers` and what
+a run is compared with in :mod:`~borderflow.scenario.targets`. Every model is strict
+about unknown keys (:class:`~borderflow.scenario.fields.Strict`), so a typo in a
 scenario file is an error, never silently ignored.
 """
 
@@ -10,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -30,18 +32,14 @@ from borderflow.scenario import bounds
 from borderflow.scenario.bounds import UNLIMITED_WORD, as_unlimited
 from borderflow.scenario.fields import (
     Backlog,
-    Daily,
-    Days,
     Distance,
-    Multiplier,
     Name,
     Number,
     People,
     PlaceId,
     Population,
-    Probability,
+    Strict,
     Text,
-    Weight,
     most_chars,
     most_items,
     no_text,
@@ -56,6 +54,19 @@ from borderflow.scenario.levers import (
 )
 from borderflow.scenario.levers import SCALAR_LEVERS as SCALAR_LEVERS  # for older imports
 from borderflow.scenario.parameters import Parameters
+from borderflow.scenario.targets import ROLES as ROLES
+from borderflow.scenario.targets import SeriesRef as SeriesRef
+from borderflow.scenario.targets import Target
+from borderflow.scenario.targets import TargetPoint as TargetPoint
+from borderflow.scenario.travellers import Background, Caravan, checked_shares
+
+# Re-exported: the whole scenario's models are read from this module.
+from borderflow.scenario.travellers import BackgroundGroup as BackgroundGroup
+from borderflow.scenario.travellers import BackgroundStream as BackgroundStream
+from borderflow.scenario.travellers import GroupMix as GroupMix
+from borderflow.scenario.travellers import Joiners as Joiners
+from borderflow.scenario.travellers import SeasonalityEstimate as SeasonalityEstimate
+from borderflow.scenario.travellers import multipliers_of as multipliers_of
 from borderflow.scenario.vocabulary import HOUSEHOLD_ROLES, NATIONALITIES
 
 
@@ -64,12 +75,6 @@ def _unlimited_in_json(data: Any, info: SerializationInfo) -> Any:
     if not info.mode_is_json() or not isinstance(data, dict):
         return data
     return {k: UNLIMITED_WORD if v == math.inf else v for k, v in data.items()}
-
-
-class Strict(BaseModel):
-    """Base: unknown keys are errors; objects are immutable once validated."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Place(Strict):
@@ -286,161 +291,6 @@ class Policy(Strict):
         return data
 
 
-class Joiners(Strict):
-    """People who join a caravan on the road, wherever its lead group is that day."""
-
-    date: dt.date
-    n: People
-    source: Text | None = None
-
-
-class GroupMix(Strict):
-    """Composition shared by caravans and background flow."""
-
-    nationality: dict[str, Weight] = {"HND": 1.0}
-    household: dict[str, Weight] = {"single_adult": 1.0}
-    destinations: dict[PlaceId, Weight]
-    p_join_waitlist: Probability | None = None
-    p_refuge_at_entry: Probability | None = None
-
-    @field_validator("nationality")
-    @classmethod
-    def _known_nationalities(cls, value: dict[str, float]) -> dict[str, float]:
-        return _shares(value, NATIONALITIES, "nationality")
-
-    @field_validator("household")
-    @classmethod
-    def _known_roles(cls, value: dict[str, float]) -> dict[str, float]:
-        return _shares(value, HOUSEHOLD_ROLES, "household role")
-
-    @field_validator("destinations")
-    @classmethod
-    def _some_destination(cls, value: dict[str, float]) -> dict[str, float]:
-        if not value or sum(value.values()) <= 0:
-            raise ValueError("needs at least one destination with a share above 0")
-        return value
-
-
-def _shares(value: dict[str, float], allowed: tuple[str, ...], what: str) -> dict[str, float]:
-    unknown = sorted(set(value) - set(allowed))
-    if unknown:
-        raise ValueError(f"unknown {what} {unknown}; expected some of {list(allowed)}")
-    if sum(value.values()) <= 0:
-        raise ValueError(f"{what} shares must add up to more than 0")
-    return value
-
-
-class Caravan(GroupMix):
-    """A caravan: a group that departs together and moves together.
-
-    ``stops`` holds planned rests at a place: a number of days, or
-    ``[first, last]`` to leave in daily waves from ``first`` to ``last`` days
-    after arriving (the group splits into that many fragments). ``via`` lists
-    the places the caravan passes through in order before heading for its
-    members' destinations by the shortest roads (the route it was reported to
-    take). A caravan takes rides (buses, trains) where the road offers them,
-    except between ``walks_from`` (default: its origin, if ``rides_from`` is
-    set) and ``rides_from``, where it walks every leg.
-    """
-
-    @field_validator("stops")
-    @classmethod
-    def _ordered_waves(
-        cls, value: dict[str, int | tuple[int, int]]
-    ) -> dict[str, int | tuple[int, int]]:
-        for place, days in value.items():
-            if isinstance(days, tuple) and days[0] > days[1]:
-                raise ValueError(
-                    f"{place}: waves [first, last] need first <= last, got {list(days)}"
-                )
-        return value
-
-    name: Name
-    origin: PlaceId
-    depart: dt.date
-    size: People
-    joiners: Annotated[
-        list[Joiners], BeforeValidator(most_items(bounds.MAX_JOINERS, "joiner entries"))
-    ] = []
-    stops: dict[PlaceId, Days | tuple[Days, Days]] = {}
-    via: Annotated[list[PlaceId], BeforeValidator(most_items(bounds.MAX_VIA, "places"))] = []
-    walks_from: PlaceId | None = None
-    rides_from: PlaceId | None = None
-    source: Text | None = None
-
-
-class Background(GroupMix):
-    """The background flow: daily departures by nationality, travelling alone."""
-
-    daily: dict[str, Daily]
-    origins: dict[str, PlaceId]
-    arrivals: Literal["poisson", "constant"] = "poisson"
-    seasonality: list[Multiplier] = Field(default=[1.0] * 12, min_length=12, max_length=12)
-    start: dt.date | None = None
-    end: dt.date | None = None
-    source: Text | None = None
-
-    @field_validator("daily")
-    @classmethod
-    def _daily_known(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(NATIONALITIES))
-        if unknown:
-            raise ValueError(
-                f"unknown nationality {unknown}; expected some of {list(NATIONALITIES)}"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _origin_per_nationality(self) -> Background:
-        missing = sorted(k for k, v in self.daily.items() if v > 0 and k not in self.origins)
-        if missing:
-            raise ValueError(f"origins: no origin place for nationality {missing}")
-        return self
-
-
-class Target(Strict):
-    """An observed figure the scenario should reproduce.
-
-    ``measure = "stock"`` sums people on ``date`` in ``states`` at ``places``;
-    ``"flow"`` sums ``transitions`` from ``date_from`` (default: the run's start)
-    to ``date``; ``"flow_per_day"`` is that sum divided by the number of days;
-    ``"flow_per_person"`` divides it by the mean stock in ``states`` at ``places``
-    over those days (e.g. violence incidents per MPP returnee in a month).
-    Flows are matched on ``to_place`` (where people are after the flow) unless
-    ``at = "place"`` (where they were). Empty lists match everything. The target
-    is met when the simulated value lies in ``[low, high]``.
-    """
-
-    id: Annotated[
-        str, BeforeValidator(most_chars(bounds.MAX_NAME)), Field(pattern=r"^[A-Za-z0-9_\-]+$")
-    ]
-    quantity: Text
-    date: dt.date
-    date_from: dt.date | None = None
-    measure: Literal["stock", "flow", "flow_per_day", "flow_per_person"]
-    places: list[PlaceId] = []
-    states: list[str] = []
-    transitions: list[str] = []
-    groups: list[str] = []
-    at: Literal["place", "to_place"] = "to_place"
-    reported: Number
-    low: Number
-    high: Number
-    source: Text
-    note: Text | None = None
-    held_out: bool = False
-
-    @model_validator(mode="after")
-    def _check(self) -> Target:
-        if not self.low <= self.reported <= self.high:
-            raise ValueError(f"reported {self.reported} must lie within [{self.low}, {self.high}]")
-        if self.measure in ("stock", "flow_per_person") and not self.states:
-            raise ValueError(f"a {self.measure} target needs 'states'")
-        if self.measure != "stock" and not self.transitions:
-            raise ValueError("a flow target needs 'transitions'")
-        return self
-
-
 class Border(Strict):
     """Border set-up.
 
@@ -479,7 +329,7 @@ class Mpp(Strict):
     @field_validator("nationalities")
     @classmethod
     def _nationalities(cls, value: list[str]) -> list[str]:
-        _shares(dict.fromkeys(value, 1.0), NATIONALITIES, "nationality")
+        checked_shares(dict.fromkeys(value, 1.0), NATIONALITIES, "nationality")
         if "MEX" in value:
             raise ValueError("Mexican nationals are never returned to Mexico under MPP")
         return value
@@ -487,7 +337,7 @@ class Mpp(Strict):
     @field_validator("households")
     @classmethod
     def _households(cls, value: list[str]) -> list[str]:
-        _shares(dict.fromkeys(value, 1.0), HOUSEHOLD_ROLES, "household role")
+        checked_shares(dict.fromkeys(value, 1.0), HOUSEHOLD_ROLES, "household role")
         return value
 
 
@@ -572,7 +422,8 @@ class Scenario(Strict):
         """People the run is expected to set out, worked out without running it.
 
         Caravans and their joiners, the people already on port lists, and the background
-        flow's expected departures (the daily numbers weighted by each month's seasonality).
+        flow's expected departures (each group's daily numbers weighted by each month's
+        multiplier of its seasonality).
         """
         total = float(sum(c.size + sum(j.n for j in c.joiners) for c in self.caravans))
         total += sum(self.border.initial_waitlist.values())
@@ -580,7 +431,8 @@ class Scenario(Strict):
         if bg is not None:
             first = max(self.start, bg.start or self.start)
             last = min(self.end, bg.end or self.end)
-            total += sum(bg.daily.values()) * _seasonal_days(first, last, bg.seasonality)
+            for group in bg.groups:
+                total += sum(group.daily.values()) * _seasonal_days(first, last, group.multipliers)
         return total
 
     def with_levers(self, **changes: float | bool | str | dict[str, float | str]) -> Scenario:
@@ -677,19 +529,22 @@ class Scenario(Strict):
             for joiner in caravan["joiners"]:
                 joiner["n"] = round(joiner["n"] * factor)
         if data["background"] is not None:
-            data["background"]["daily"] = {
-                k: v * factor for k, v in data["background"]["daily"].items()
-            }
+            for flow in [data["background"], *data["background"]["streams"].values()]:
+                flow["daily"] = {k: v * factor for k, v in flow["daily"].items()}
         border = data["border"]
         border["initial_waitlist"] = {
             k: round(v * factor) for k, v in border["initial_waitlist"].items()
         }
         data["courts"]["initial_backlog"] = round(data["courts"]["initial_backlog"] * factor)
         for target in data["targets"]:
-            # Counts of people scale with them; rates per person do not.
-            if target["measure"] != "flow_per_person":
-                for key in ("reported", "low", "high"):
+            # Counts of people scale with them; rates per person and shares do not.
+            if target["measure"] in ("flow_per_person", "share"):
+                continue
+            for key in ("reported", "low", "high"):
+                if target[key] is not None:
                     target[key] = target[key] * factor
+            if target["series"] is not None:  # a series target's figures are its rows
+                target["series"]["scale"] = target["series"]["scale"] * factor
         return revalidate(data, origin=f"{self.name} (scaled ×{factor:g})")
 
     def with_parameters(self, **values: float) -> Scenario:
@@ -720,7 +575,7 @@ class Scenario(Strict):
         return revalidate(data, origin=origin)
 
 
-def _seasonal_days(first: dt.date, last: dt.date, seasonality: list[float]) -> float:
+def _seasonal_days(first: dt.date, last: dt.date, seasonality: Sequence[float]) -> float:
     """Days from ``first`` to ``last`` (both included), each weighted by its month's factor."""
     if last < first:
         return 0.0

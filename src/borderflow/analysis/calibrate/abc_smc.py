@@ -91,9 +91,7 @@ def abc_smc(
     simulations: Simulator,
     lo: np.ndarray,
     hi: np.ndarray,
-    reported: np.ndarray,
-    scales: np.ndarray,
-    fit: np.ndarray,
+    targets: FitTargets,
     n: int,
     budget: int,
     seed: int,
@@ -104,9 +102,8 @@ def abc_smc(
         simulations: runs the points of the unit cube carried into ``[lo, hi]``.
         lo: each parameter's lowest value.
         hi: each parameter's highest value.
-        reported: every target's reported value.
-        scales: every target's scale.
-        fit: which targets the distance is taken over.
+        targets: the figures, which of them are fitted, and how a run is measured
+            against them (:class:`~borderflow.analysis.calibrate.distance.FitTargets`).
         n: the population size.
         budget: the simulations ABC-SMC may run.
         seed: the seed of the proposals.
@@ -115,7 +112,7 @@ def abc_smc(
         The last complete population and, per generation, its tolerance, simulations,
         acceptance rate, effective sample size and median distance.
     """
-    search = _Search(simulations, lo, hi, FitTargets(reported, scales, fit), seed)
+    search = _Search(simulations, lo, hi, targets, seed)
     u = np.random.default_rng([seed, 0]).random((2 * n, len(lo)))
     values, dists = search.run("ABC-SMC generation 0", u, 0)
     used = len(u)

@@ -14,9 +14,9 @@ from borderflow._version import __version__
 from borderflow.analysis.calibrate.distance import Band, weighted_quantile
 from borderflow.analysis.calibrate.work import SIMULATIONS
 from borderflow.results import store
-from borderflow.results.targets import inside
+from borderflow.results.targets import inside, series_errors, target_frame
 from borderflow.scenario.load import revalidate
-from borderflow.scenario.schema import Scenario, Target
+from borderflow.scenario.schema import Scenario
 from borderflow.scenario.write import write_scenario
 
 #: The files of a calibration's folder (``scenario`` is the calibrated scenario's folder).
@@ -90,13 +90,32 @@ class Calibration:
         rows = self.fit[self.fit["held_out"]]
         return float(rows["error_after"].mean()) if len(rows) else float("nan")
 
+    @property
+    def series(self) -> pd.DataFrame:
+        """Per target, after the fit: role, whether fitted to, figures inside, errors.
+
+        The errors of the ``check`` targets (and of fit targets held out) are out of
+        sample: nothing was fitted to them.
+        """
+        table = series_errors(self.fit, "after_median")
+        fitted_to = ~self.fit.groupby("id", sort=False)["held_out"].all()
+        table.insert(2, "fitted_to", table["id"].map(fitted_to).astype(bool))
+        return table
+
     def summary(self) -> dict[str, Any]:
         """The fitted values and the errors, as written to ``fitted.json``."""
+        ids = self.fit.drop_duplicates("id")
+        fitted_to = ~self.fit.groupby("id", sort=False)["held_out"].all()
         return {
             "scenario": self.original.name,
             "parameters": self.fitted,
-            "targets_fitted": self.fit.loc[~self.fit["held_out"], "id"].tolist(),
-            "targets_held_out": self.fit.loc[self.fit["held_out"], "id"].tolist(),
+            "targets_fitted": [i for i in ids["id"] if fitted_to[i]],
+            "targets_held_out": [
+                i
+                for i, r in zip(ids["id"], ids["role"], strict=True)
+                if not fitted_to[i] and r == "fit"
+            ],
+            "targets_checked": ids.loc[ids["role"] == "check", "id"].tolist(),
             # JSON has no NaN: no target of that kind is null.
             "in_sample_error": _or_none(self.in_sample_error),
             "out_of_sample_error": _or_none(self.out_of_sample_error),
@@ -171,23 +190,31 @@ def estimates_table(
 
 
 def fit_table(
-    targets: Sequence[Target],
+    sc: Scenario,
     held: np.ndarray,
     scales: np.ndarray,
     before: Band,
     after: Band,
     posterior: Band,
 ) -> pd.DataFrame:
-    """One row per target: reported, range, scale, and the simulated bands and errors."""
-    reported = np.array([t.reported for t in targets])
+    """One row a target's figure: its role, reported, range, scale, the bands and errors.
+
+    ``held_out`` marks the figures the fit did not use: every ``check`` target's, and
+    those of ``fit`` targets held out when asked. Their errors are out of sample.
+    """
+    frame = target_frame(sc)
+    reported = frame["reported"].to_numpy(float)
     table = pd.DataFrame(
         {
-            "id": [t.id for t in targets],
-            "quantity": [t.quantity for t in targets],
+            "key": frame["key"],
+            "id": frame["id"],
+            "role": frame["role"],
+            "quantity": frame["quantity"],
+            "date": frame["date"],
             "held_out": held,
             "reported": reported,
-            "low": [t.low for t in targets],
-            "high": [t.high for t in targets],
+            "low": frame["low"],
+            "high": frame["high"],
             "scale": scales,
             **before.columns("before"),
             **after.columns("after"),

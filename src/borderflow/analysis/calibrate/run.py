@@ -23,7 +23,10 @@ from borderflow.analysis.assumptions import (
 )
 from borderflow.analysis.calibrate.abc_smc import Population, abc_smc
 from borderflow.analysis.calibrate.distance import (
+    COUNT_MEASURES,
+    LIKELIHOODS,
     FitTargets,
+    Likelihood,
     band,
     target_scales,
     weighted_quantile,
@@ -50,7 +53,8 @@ from borderflow.analysis.calibrate.simulations import (
 from borderflow.analysis.calibrate.work import open_work, simulations_copier
 from borderflow.analysis.executor import Executor, ExecutorOptions, task_seed
 from borderflow.results import store
-from borderflow.scenario.schema import Scenario
+from borderflow.results.targets import target_keys
+from borderflow.scenario.schema import Scenario, TargetPoint
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,21 @@ class _Plan:
     trials: int
     repeats: int
     check_runs: int
+    likelihood: Likelihood
+
+    @property
+    def points(self) -> list[TargetPoint]:
+        """Every target's figures, in the target table's order."""
+        return [p for t in self.scenario.targets for p in t.points]
 
     @property
     def targets(self) -> FitTargets:
-        """The targets, with the held-out ones left out of the fit."""
-        reported = np.array([t.reported for t in self.scenario.targets])
-        return FitTargets(reported, target_scales(self.scenario.targets), ~self.held)
+        """The figures, with checks and held-out targets left out of the fit."""
+        reported = np.array([p.reported for p in self.points])
+        counts = np.array(
+            [t.measure in COUNT_MEASURES for t in self.scenario.targets for _ in t.points], bool
+        )
+        return FitTargets(reported, target_scales(self.points), ~self.held, counts, self.likelihood)
 
     @property
     def planned(self) -> int:
@@ -92,6 +105,7 @@ class _Plan:
             "population": self.population,
             "repeats": self.repeats,
             "check_runs": self.check_runs,
+            "likelihood": self.likelihood,
         }
 
 
@@ -148,6 +162,7 @@ def calibrate(
     fit_share: float = 0.2,
     repeats: int = 3,
     check_runs: int = 20,
+    likelihood: Likelihood = "distance",
     out: str | Path | None = None,
     resume: bool = False,
     progress: Progress | None = None,
@@ -157,17 +172,21 @@ def calibrate(
     """Fit the scenario's assumptions to its targets: a posterior sample and a point fit.
 
     Args:
-        scenario: the scenario; its targets marked ``held_out`` are not fitted.
+        scenario: the scenario; only its ``fit`` targets are fitted to, never a ``check``.
         budget: simulations for ABC-SMC (``1 - fit_share`` of them) and the point fit;
             screening (``2 × assumptions + 1``, unless ``params`` are named) and the fit
             table (``2 × check_runs``) come on top.
         seed: the calibration's seed; the same seed gives the same result.
         params: the assumptions to fit (default: those screening finds to move a target).
-        hold_out: more target ids to leave out of the fit (reported out of sample).
+        hold_out: ``fit`` target ids to leave out of the fit too (reported out of
+            sample, beside the checks).
         population: ABC-SMC's population size (default: budget / 8, within 20 to 200).
         fit_share: the share of the budget for the point fit.
         repeats: seeds each point-fit trial is averaged over.
         check_runs: runs (seeds) for each band of the fit table.
+        likelihood: how a run is measured against the fitted figures: ``"distance"``
+            (scaled errors) or ``"negative_binomial"`` (a count likelihood with its
+            dispersion fitted; see :mod:`~borderflow.analysis.calibrate.distance`).
         out: where to write the result; the work folder for resuming is kept beside it.
         resume: go on with the interrupted calibration whose work folder is beside ``out``.
         progress: called with (simulations done, planned, stage) as simulations finish.
@@ -177,7 +196,8 @@ def calibrate(
 
     Raises:
         UnknownNameError: an unknown parameter or target id (the valid ones are listed).
-        CalibrationError: nothing to fit, no target left to fit to, failed runs, or a work
+        CalibrationError: nothing to fit, no fit target left to fit to (a scenario whose
+            targets are all checks has none), failed runs, or a work
             folder left by an interrupted calibration when ``resume`` is not asked for.
         BackendError: an unknown backend, or Ray asked for and not installed.
         OutputRefusedError: ``out`` holds something other than a calibration (checked first).
@@ -185,11 +205,20 @@ def calibrate(
     """
     executor = Executor.choose(executor, executor_options)
     plan = _plan(
-        scenario, budget, seed, params, hold_out, population, fit_share, repeats, check_runs
+        scenario,
+        budget,
+        seed,
+        params,
+        hold_out,
+        population,
+        fit_share,
+        repeats,
+        check_runs,
+        likelihood,
     )
     folders = None if out is None else _Folders.open(out, plan.config(), resume)
     tally = Tally(plan.planned, progress)
-    ids = tuple(t.id for t in scenario.targets)
+    ids = tuple(target_keys(scenario))
     sim_store = SimulationStore(folders.simulations if folders else None)
     with executor:  # Ray, if used, is started once for every phase
         found = _search(plan, Simulations(scenario, (), ids, seed, executor, sim_store, tally))
@@ -209,15 +238,23 @@ def _plan(
     fit_share: float,
     repeats: int,
     check_runs: int,
+    likelihood: Likelihood = "distance",
 ) -> _Plan:
     """The calibration asked for, checked before anything is written or run."""
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"unknown likelihood {likelihood!r}; expected one of {LIKELIHOODS}")
     if budget < 10:
         raise ValueError(f"budget must be at least 10 simulations, not {budget}")
     held_out = _checked_hold_out(sc, hold_out)
-    held = np.array([t.held_out or t.id in held_out for t in sc.targets], bool)
+    held = np.array(
+        [t.role == "check" or t.id in held_out for t in sc.targets for _ in t.points], bool
+    )
     if not (~held).any():
+        checks = sum(t.role == "check" for t in sc.targets)
         raise CalibrationError(
-            f"{sc.name} has no target left to fit to ({len(sc.targets)} target(s), all held out)"
+            f"{sc.name} has no fit target left to fit to: of its {len(sc.targets)} target(s), "
+            f"{checks} are checks (never fitted to: they say how well the model reproduces "
+            f"the record only if nothing was fitted to them) and {len(held_out)} held out"
         )
     chosen = check_parameters(sc, params) if params is not None else None
     if chosen is not None and not chosen:
@@ -232,12 +269,26 @@ def _plan(
         )
     trials = max(n_fit_budget // repeats, 3)
     return _Plan(
-        sc, seed, budget, chosen, held_out, held, n_pop, abc_budget, trials, repeats, check_runs
+        sc,
+        seed,
+        budget,
+        chosen,
+        held_out,
+        held,
+        n_pop,
+        abc_budget,
+        trials,
+        repeats,
+        check_runs,
+        likelihood,
     )
 
 
 def _checked_hold_out(sc: Scenario, hold_out: Iterable[str]) -> list[str]:
-    """The target ids to hold out, each once, after checking they are targets of ``sc``."""
+    """The target ids to hold out, each once, after checking they are targets of ``sc``.
+
+    Holding out a check changes nothing (checks are never fitted) and is allowed.
+    """
     ids = [t.id for t in sc.targets]
     held_out = list(dict.fromkeys(hold_out))
     unknown = [h for h in held_out if h not in ids]
@@ -262,9 +313,7 @@ def _search(plan: _Plan, simulations: Simulations) -> _Found:
         fitting,
         ranges.low,
         ranges.high,
-        targets.reported,
-        targets.scales,
-        targets.used,
+        targets,
         plan.population,
         plan.abc_budget,
         plan.seed,
@@ -332,7 +381,9 @@ def _result(plan: _Plan, found: _Found, simulations: int) -> Calibration:
     targets = plan.targets
     estimates = estimates_table(sc, names, found.point, found.particles, pop.weights)
     fitted = {n: float(v) for n, v in zip(names, found.point, strict=True)}
-    fitted_ids = [t.id for t, f in zip(sc.targets, targets.used, strict=True) if f]
+    fitted_ids = list(
+        dict.fromkeys(t.id for t in sc.targets if t.role == "fit" and t.id not in plan.hold_out)
+    )
     posterior = pd.DataFrame(found.particles, columns=list(names))
     posterior["weight"] = pop.weights
     posterior["distance"] = pop.distances
@@ -344,7 +395,7 @@ def _result(plan: _Plan, found: _Found, simulations: int) -> Calibration:
         fitted=fitted,
         estimates=estimates,
         posterior=posterior,
-        fit=fit_table(list(sc.targets), plan.held, targets.scales, *bands),
+        fit=fit_table(sc, plan.held, targets.scales, *bands),
         generations=pd.DataFrame(found.generations),
         trials=found.trials,
         screening=found.screening,
@@ -356,5 +407,12 @@ def _result(plan: _Plan, found: _Found, simulations: int) -> Calibration:
             "point_fit_trials": plan.trials,
             "repeats": plan.repeats,
             "check_runs": plan.check_runs,
+            "likelihood": plan.likelihood,
+            # JSON has no NaN: no count figure fitted is null.
+            "dispersion": _finite_or_none(targets.dispersion(found.after)),
         },
     )
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if np.isfinite(value) else None

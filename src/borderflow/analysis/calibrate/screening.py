@@ -41,7 +41,8 @@ def screen(simulations: Simulations, sc: Scenario, targets: FitTargets) -> pd.Da
     low, high = values[1::2][:, fit], values[2::2][:, fit]
     moved = np.nan_to_num(np.abs(high - low) / targets.scales[fit], nan=MISSING_SCALES)
     effect = moved.max(axis=1) if moved.shape[1] else np.zeros(len(names))
-    fitted_ids = [t.id for t, f in zip(sc.targets, fit, strict=True) if f]
+    keys = [p.key for t in sc.targets for p in t.points]
+    fitted_ids = [k for k, f in zip(keys, fit, strict=True) if f]
     return pd.DataFrame(
         {
             "parameter": names,

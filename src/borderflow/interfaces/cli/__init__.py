@@ -19,7 +19,12 @@ from borderflow.interfaces.cli.commands import (
     serve,
     validate,
 )
-from borderflow.interfaces.cli.commands_analysis import calibrate, ensemble, sensitivity
+from borderflow.interfaces.cli.commands_analysis import (
+    calibrate,
+    ensemble,
+    scorecard,
+    sensitivity,
+)
 from borderflow.interfaces.cli.common import app, errors
 from borderflow.interfaces.cli.data import data
 
@@ -38,6 +43,7 @@ for _command in (
     serve,
     calibrate,
     sensitivity,
+    scorecard,
 ):
     app.command()(_command)
 

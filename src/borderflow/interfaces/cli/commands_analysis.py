@@ -1,4 +1,4 @@
-"""The commands that run many simulations: ensemble, calibrate, sensitivity.
+"""The commands that run many simulations: ensemble, calibrate, sensitivity, scorecard.
 
 Each loads the scenario, runs the analysis behind one progress bar, stops with one line
 on a problem with what was asked, and prints what it found (:mod:`.show`).
@@ -34,6 +34,7 @@ from borderflow.interfaces.cli.show import (
     progress_bar,
     show_calibration,
     show_ensemble,
+    show_scorecard,
     show_sensitivity,
     show_written,
 )
@@ -75,16 +76,29 @@ def ensemble(
         list[str] | None,
         typer.Option("--set", help="lever=value or parameter=value, e.g. quota.san_ysidro=40"),
     ] = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="CALIBRATION_DIR",
+            help="a calibration of this scenario (borderflow calibrate's OUT): each run draws "
+            "the fitted parameters from its posterior, so the bands carry their uncertainty "
+            "(default: seed only; the default OUT then ends in -posterior-ensemble-seedS)",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario under many seeds; write the median and 5–95% and 25–75% bands.
 
     Every indicator, every row of daily.parquet and every target gets its bands; each
     finished run is kept as a shard in OUT/shards, so an interrupted ensemble carries on
-    with --resume. The bands are the same with any --workers and either --backend.
+    with --resume. The bands are the same with any --workers and either --backend. With
+    --posterior each run also draws the fitted parameters from a calibration's posterior
+    (OUT/parameters.csv lists them), so the bands carry the parameters' uncertainty as
+    well as the seed's.
     """
     refuse_flee_folder(scenario, "ensembles")
     sc = load(scenario, set_)
-    folder = out or default_folder(sc.name, *(set_ or []), "ensemble", f"seed{seed}")
+    kind = "posterior-ensemble" if posterior is not None else "ensemble"
+    folder = out or default_folder(sc.name, *(set_ or []), kind, f"seed{seed}")
     bar = progress_bar("runs, [red]{task.fields[failed]} failed[/]", time_left=True)
     tasks: list[TaskID] = []
 
@@ -109,6 +123,7 @@ def ensemble(
                 resume=resume,
                 retries=retries,
                 progress=progress,
+                posterior=posterior,
             )
     except KeyboardInterrupt:
         kept = len(list((folder / "shards").glob("run-*.parquet")))
@@ -175,6 +190,13 @@ def calibrate(
             min=2, max=MAX_RUNS, help="seeds for each band of the fit table (before, after)"
         ),
     ] = 20,
+    likelihood: Annotated[
+        str,
+        typer.Option(
+            help="how runs are measured against the fit targets: distance (scaled errors) "
+            "or negative_binomial (a count likelihood, its dispersion fitted)"
+        ),
+    ] = "distance",
     resume: Annotated[
         bool, typer.Option(help="go on with an interrupted calibration into the same OUT")
     ] = False,
@@ -187,8 +209,8 @@ def calibrate(
 
     Writes the fitted values, the posterior sample, a fit table (target, reported,
     simulated band before and after) and OUT/scenario/scenario.toml, a calibrated copy that
-    `borderflow run OUT/scenario` runs. Targets held out are not fitted and are reported
-    as out-of-sample error.
+    `borderflow run OUT/scenario` runs. Only fit targets are fitted to: checks (and fit
+    targets held out with --hold-out) are reported as out-of-sample error.
     """
     from borderflow.analysis.assumptions import UnknownNameError
     from borderflow.analysis.calibrate import CalibrationError, work_folder
@@ -212,6 +234,7 @@ def calibrate(
                 hold_out=hold_out or (),
                 population=population,
                 check_runs=check_runs,
+                likelihood=likelihood,  # type: ignore[arg-type]  # checked by calibrate
                 workers=workers,
                 backend=backend,
                 ray_address=ray_address,
@@ -308,3 +331,51 @@ def sensitivity(
     res.write(folder)
     show_sensitivity(res, output, method, seed)
     console.print(f"Indices in [bold]{folder}[/]")
+
+
+def scorecard(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="bundled scenario names or scenario files [default: every bundled one]"
+        ),
+    ] = None,
+    runs: Annotated[
+        int, typer.Option(min=1, max=MAX_RUNS, help="seeds per scenario (the median is compared)")
+    ] = 3,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="the seed of the runs")] = 1,
+    workers: WorkersOption = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="also write scenarios.csv, targets.csv and figures.csv to this folder"),
+    ] = None,
+) -> None:
+    """Every scenario against the public record: fit and check targets, counted apart.
+
+    Runs each scenario under a few seeds and compares the median with its targets. A fit
+    target's figure set or fitted something, so inside only shows the fit worked; a check
+    was used for nothing else: the checks are the test.
+    """
+    from borderflow.analysis.scorecard import SCORECARD
+    from borderflow.analysis.scorecard import scorecard as make_scorecard
+
+    chosen = [load(name, None) for name in scenarios or []] or None
+    if out is not None:
+        out = store.claim_output(out, SCORECARD)
+    bar = progress_bar("runs", time_left=True)
+    task = bar.add_task("scorecard", total=None)
+    try:
+        with bar:
+            card = make_scorecard(
+                chosen,
+                runs=runs,
+                seed=seed,
+                workers=workers,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except (BackendError, RuntimeError, ValueError) as exc:
+        stop(exc)
+    show_scorecard(card)
+    if out is not None:
+        card.write(out)
+        console.print(f"Tables in [bold]{out}[/]")

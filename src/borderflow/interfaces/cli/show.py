@@ -28,13 +28,14 @@ from borderflow.interfaces.cli.common import console, errors
 from borderflow.report.html import Written
 from borderflow.results.indicators import Format, flatten, formatted, labelled, target_format
 from borderflow.results.results import Results
-from borderflow.results.targets import inside_count
+from borderflow.results.targets import role_scores, series_errors
 from borderflow.scenario.bounds import shown_capacity
 from borderflow.scenario.levers import lever_rows
 from borderflow.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from borderflow.analysis.calibrate import Calibration
+    from borderflow.analysis.scorecard import Scorecard
     from borderflow.analysis.sensitivity import Sensitivity
 
 
@@ -83,31 +84,83 @@ def _yes(flag: object) -> str:
     return "[green]yes[/]" if flag else "[red]no[/]"
 
 
+#: What each role's table says of its figures.
+ROLE_TITLES = {
+    "check": "Checks (used for nothing but this comparison)",
+    "fit": "Fits (their figures set or fitted the scenario: inside shows the fit worked)",
+}
+
+
+def _percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:+.0%}"
+
+
+def _target_tables(t: pd.DataFrame, simulated: str, band: tuple[str, str] | None) -> None:
+    """One table a role, checks first: point targets a row each, then one row a series.
+
+    ``simulated`` names the column compared (``median`` for an ensemble); ``band`` the
+    columns of its 5–95% band, if any.
+    """
+    scores = role_scores(t, simulated)
+    errors_of = series_errors(t, simulated).set_index("id")
+    for role in ("check", "fit"):
+        rows = t[t["role"] == role]
+        if rows.empty:
+            continue
+        table = Table(title=f"{ROLE_TITLES[role]}: {scores[role].counted}", title_justify="left")
+        for col in ("target", "date", "simulated", "reported", "range", "in", "error"):
+            table.add_column(col, no_wrap=True, justify="left" if col == "target" else "right")
+        if band:
+            table.add_column("5–95%", no_wrap=True, justify="right")
+        table.add_column("quantity (source)", overflow="fold")
+        for target_id, figures in rows.groupby("id", sort=False):
+            if len(figures) == 1 and figures["key"].iloc[0] == target_id:
+                table.add_row(*_point_cells(figures.iloc[0], simulated, band))
+            else:
+                table.add_row(*_series_cells(figures, errors_of.loc[target_id], band))
+        console.print(table)
+
+
+def _point_cells(row: pd.Series, simulated: str, band: tuple[str, str] | None) -> list[str]:
+    value, reported, low, high = _target_cells(row, simulated, "reported", "low", "high")
+    cells = [
+        str(row["id"]),
+        str(row["date"]),
+        value,
+        reported,
+        f"{low}–{high}",
+        _yes(row["inside"]),
+        _percent(row["error"]),
+    ]
+    if band:
+        cells.append("–".join(_target_cells(row, *band)))
+    return [*cells, f"{row['quantity']} ({row['source']})"]
+
+
+def _series_cells(
+    figures: pd.DataFrame, errors: pd.Series, band: tuple[str, str] | None
+) -> list[str]:
+    """A series target in one row: its dates, figures inside and errors (rows in targets.csv)."""
+    first, last = figures.iloc[0], figures.iloc[-1]
+    tolerance = first["high"] / first["reported"] - 1 if first["reported"] else float("nan")
+    cells = [
+        str(first["id"]),
+        f"{first['date']}…{last['date']}",
+        f"{len(figures)} figures",
+        "series",
+        f"each ±{tolerance:.0%}",
+        f"{int(errors['inside'])} of {len(figures)}",
+        f"median {errors['median_error']:.0%}, bias {_percent(errors['bias'])}",
+    ]
+    if band:
+        cells.append("")
+    return [*cells, f"{first['quantity']} ({first['source']})"]
+
+
 def show_targets(res: Results) -> None:
-    """Print simulated against reported."""
-    t = res.targets
-    if t.empty:
-        return
-    table = Table(title=f"Simulated against reported ({inside_count(t['inside'])})")
-    table.add_column("target", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("simulated", justify="right", no_wrap=True)
-    table.add_column("reported", justify="right", no_wrap=True)
-    table.add_column("range", no_wrap=True)
-    table.add_column("in", no_wrap=True)
-    table.add_column("quantity (source)", overflow="fold")
-    for _, row in t.iterrows():
-        simulated, reported, low, high = _target_cells(row, "simulated", "reported", "low", "high")
-        table.add_row(
-            str(row["id"]),
-            str(row["date"]),
-            simulated,
-            reported,
-            f"{low}–{high}",
-            _yes(row["inside"]),
-            f"{row['quantity']} ({row['source']})",
-        )
-    console.print(table)
+    """Print simulated against reported: checks and fits apart."""
+    if not res.targets.empty:
+        _target_tables(res.targets, "simulated", None)
 
 
 def _band(row: pd.Series, fmt: Format, *columns: str) -> str:
@@ -133,6 +186,7 @@ def show_ensemble(res: EnsembleResults, places: Mapping[str, str] | None = None)
             label, _band(r, fmt, "median"), _band(r, fmt, "p25", "p75"), _band(r, fmt, "p05", "p95")
         )
     console.print(table)
+    console.print(res.bands_sentence, markup=False, highlight=False, soft_wrap=True)
     for row in res.failed.itertuples():
         errors.print(
             f"run {row.run} (seed {row.seed}) failed after {row.attempts} attempts: {row.error}",
@@ -143,29 +197,8 @@ def show_ensemble(res: EnsembleResults, places: Mapping[str, str] | None = None)
 
 def show_ensemble_targets(t: pd.DataFrame) -> None:
     """Print an ensemble's targets: the median of the runs against the reported range."""
-    if t.empty:
-        return
-    tt = Table(
-        title=f"Simulated (median of the runs) against reported ({inside_count(t['inside'])})"
-    )
-    for col in ("target", "date", "reported", "range", "median", "5–95%", "in"):
-        tt.add_column(col, no_wrap=True, justify="right" if col != "target" else "left")
-    tt.add_column("quantity", overflow="fold")
-    for _, row in t.iterrows():
-        reported, low, high, median, p05, p95 = _target_cells(
-            row, "reported", "low", "high", "median", "p05", "p95"
-        )
-        tt.add_row(
-            str(row["id"]),
-            str(row["date"]),
-            reported,
-            f"{low}–{high}",
-            median,
-            f"{p05}–{p95}",
-            _yes(row["inside"]),
-            str(row["quantity"]),
-        )
-    console.print(tt)
+    if not t.empty:
+        _target_tables(t, "median", ("p05", "p95"))
 
 
 def show_written(written: Written) -> None:
@@ -191,26 +224,52 @@ def show_calibration(cal: Calibration) -> None:
         )
     console.print(est)
     fit = Table(title="Targets: reported against simulated (median [5–95%])")
-    for column in ("target", "reported", "before", "after", "error before → after"):
-        fit.add_column(column, justify="left" if column == "target" else "right")
+    for column in ("target", "role", "reported", "before", "after", "error before → after"):
+        fit.add_column(column, justify="left" if column in ("target", "role") else "right")
     for r in cal.fit.itertuples():
         fit.add_row(
-            f"{r.id}{' (held out)' if r.held_out else ''}",
+            str(r.key),
+            _fit_role(str(r.role), bool(r.held_out)),
             f"{r.reported:,.4g}",
             f"{r.before_median:,.4g} [{r.before_q05:,.4g}, {r.before_q95:,.4g}]",
             f"{r.after_median:,.4g} [{r.after_q05:,.4g}, {r.after_q95:,.4g}]",
             f"{r.error_before:.2f} → {r.error_after:.2f}",
         )
     console.print(fit)
+    series = cal.series
+    if (series["figures"] > 1).any():
+        by_series = Table(title="After the fit, per target (relative errors of the medians)")
+        for column in ("target", "role", "figures", "inside", "median error", "bias"):
+            by_series.add_column(
+                column, justify="left" if column in ("target", "role") else "right"
+            )
+        for r in series.itertuples():
+            by_series.add_row(
+                str(r.id),
+                _fit_role(str(r.role), not r.fitted_to),
+                str(r.figures),
+                str(r.inside),
+                f"{r.median_error:.0%}",
+                _percent(r.bias),
+            )
+        console.print(by_series)
     console.print(
-        f"Mean error in scales (|median − reported| / scale): in sample "
-        f"[bold]{cal.in_sample_error:.2f}[/], out of sample "
+        f"Mean error in scales (|median − reported| / scale): fitted to, in sample "
+        f"[bold]{cal.in_sample_error:.2f}[/]; out of sample (checks, and fit targets held "
+        "out) "
         + (
-            f"(held out) [bold]{cal.out_of_sample_error:.2f}[/]"
+            f"[bold]{cal.out_of_sample_error:.2f}[/]"
             if cal.fit["held_out"].any()
-            else "none (no target held out: mark one with --hold-out)"
+            else "none (the scenario has no check target; hold a fit target out with --hold-out)"
         )
     )
+
+
+def _fit_role(role: str, held_out: bool) -> str:
+    """A target's part in a calibration: fitted to, a check, or a fit target held out."""
+    if role == "check":
+        return "check"
+    return "fit, held out" if held_out else "fit"
 
 
 def show_sensitivity(res: Sensitivity, output: str, method: str, seed: int) -> None:
@@ -300,3 +359,46 @@ def show_flee_warnings(warnings: tuple[object, ...]) -> None:
         errors.print(
             f"  warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True
         )
+
+
+def _score(figures: int, inside: int, error: float) -> str:
+    if not figures:
+        return "–"
+    shown = "" if pd.isna(error) else f", {error:.0%}"
+    return f"{inside} of {figures}{shown}"
+
+
+def show_scorecard(card: Scorecard) -> None:
+    """Print the scorecard: per scenario, then per target (checks first)."""
+    table = Table(
+        title=f"Against the record (median of {card.runs} runs): inside, median |error|",
+        title_justify="left",
+    )
+    for col in ("scenario", "checks", "fits"):
+        table.add_column(col, justify="left" if col == "scenario" else "right")
+    for r in card.scenarios.itertuples():
+        table.add_row(
+            str(r.scenario),
+            _score(r.check_figures, r.check_inside, r.check_median_error),
+            _score(r.fit_figures, r.fit_inside, r.fit_median_error),
+        )
+    console.print(table)
+    targets = Table(title="Per target (bias: mean signed error)", title_justify="left")
+    for col in ("scenario", "target", "role", "inside", "median |error|", "bias"):
+        targets.add_column(
+            col, justify="right" if col in ("inside", "median |error|", "bias") else "left"
+        )
+    for r in card.targets.itertuples():
+        targets.add_row(
+            str(r.scenario),
+            str(r.id),
+            str(r.role),
+            f"{r.inside} of {r.figures}",
+            "–" if pd.isna(r.median_error) else f"{r.median_error:.0%}",
+            _percent(r.bias),
+        )
+    console.print(targets)
+    console.print(
+        "Checks were used for nothing but this comparison; fits set or fitted something in "
+        "their scenario, so being inside only shows the fit worked."
+    )

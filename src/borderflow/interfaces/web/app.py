@@ -23,6 +23,7 @@ from borderflow.interfaces.web.jobs import (
     Figures,
     Job,
     JobManager,
+    RunSet,
 )
 from borderflow.interfaces.web.requests import (
     DASHBOARD_LEVERS,
@@ -34,6 +35,8 @@ from borderflow.interfaces.web.requests import (
     places_of,
     prepare,
 )
+from borderflow.report.target_figures import ROLE_HEADINGS, ROLE_ORDER
+from borderflow.results.targets import role_scores
 from borderflow.scenario.bounds import shown_capacity
 from borderflow.scenario.errors import ScenarioError
 from borderflow.scenario.schema import Scenario
@@ -323,6 +326,7 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
         ),
         indicator,
         html.Table(rows, className="indicators", id="indicators"),
+        *_target_scores(base, changed, p.seeds[0]),
     ]
     if which == "compare":
         if job.comparison is None:
@@ -334,6 +338,20 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
         )
         return head, [note, *_graphs(job.comparison.figures, prefix="")]
     return head, _graphs((changed if which == "changed" else base).figures)
+
+
+def _target_scores(base: RunSet, changed: RunSet, seed: int) -> list[Any]:
+    """Each role's score (checks first) in the unchanged and the changed run, never merged."""
+    tables = [getattr(r.report, "targets", None) for r in (base, changed)]
+    present = [t for t in tables if t is not None and not t.empty]
+    if len(present) < 2:
+        return []
+    scores = [role_scores(t) for t in present]
+    rows = [html.Tr([html.Th(f"targets (seed {seed})"), html.Th("unchanged"), html.Th("changed")])]
+    for role in ROLE_ORDER:
+        cells = [ROLE_HEADINGS[role], scores[0][role].counted, scores[1][role].counted]
+        rows.append(html.Tr([html.Td(c) for c in cells], id=f"targets-{role}"))
+    return [html.Table(rows, className="indicators", id="targets")]
 
 
 def _graphs(figures: Figures, prefix: str = "fig-") -> list[Any]:

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from borderflow.interfaces import api
 from borderflow.interfaces.web.requests import Prepared
 from borderflow.report import figures
+from borderflow.report import target_figures as target_figs
 from borderflow.report.compare import Side, compare_figures, indicator_table, indicators_figure
 from borderflow.report.html import report_input
 from borderflow.results.indicators import flatten, has_us_side, run_values, shown
@@ -111,8 +112,9 @@ def figures_of(res: Results, targets: bool = True) -> list[tuple[str, Any]]:
 
     Args:
         res: the run.
-        targets: with the targets figure (simulated against reported; a scaled
-            scenario's targets are scaled with it).
+        targets: with the targets figure (simulated against reported, checks and fits
+            apart; a scaled scenario's targets are scaled with it) and a figure over
+            time for each series target (``series-<target id>``).
     """
     sc = res.scenario
     out: list[tuple[str, Any]] = [
@@ -132,7 +134,9 @@ def figures_of(res: Results, targets: bool = True) -> list[tuple[str, Any]]:
         ]
     out.append(("flows", figures.flow_sankey(res.flows, res.daily, sc)))
     if targets and not res.targets.empty:
-        out.append(("targets", figures.targets_figure(res.targets)))
+        # fit and check apart, as in the report; a series target over time in its own figure
+        out.append(("targets", target_figs.targets_figure(res.targets)))
+        out += [(f"series-{k}", fig) for k, fig in target_figs.series_figures(res.targets).items()]
     return out
 
 
