@@ -62,6 +62,9 @@ def test_fit_table_reports_before_after_and_the_checks(calibrated: tuple[Path, P
     assert fitted["error_after"].mean() < fitted["error_before"].mean()
     summary = json.loads((out / "fitted.json").read_text())
     assert summary["targets_checked"] == ["crossings"] and summary["targets_held_out"] == []
+    by_target = pd.read_csv(out / "fit_by_target.csv").set_index("id")
+    assert by_target.loc["crossings", "role"] == "check"
+    assert not by_target.loc["crossings", "fitted_to"] and by_target.loc["list", "fitted_to"]
     assert summary["targets_fitted"] == ["list", "violence", "left"]
     assert summary["out_of_sample_error"] == pytest.approx(fit.loc["crossings", "error_after"])
     assert set(summary["parameters"]) == set(FITTED)

@@ -24,6 +24,7 @@ FILES = {
     "fitted": "fitted.json",
     "estimates": "estimates.csv",
     "fit": "fit.csv",
+    "fit_by_target": "fit_by_target.csv",
     "posterior": "posterior.parquet",
     "posterior_csv": "posterior.csv",
     "generations": "generations.csv",
@@ -136,6 +137,7 @@ class Calibration:
             store.write_json(tmp / FILES["fitted"], self.summary())
             store.write_csv(tmp / FILES["estimates"], self.estimates)
             store.write_csv(tmp / FILES["fit"], self.fit)
+            store.write_csv(tmp / FILES["fit_by_target"], self.series)
             store.write_parquet(tmp / FILES["posterior"], self.posterior)
             store.write_csv(tmp / FILES["posterior_csv"], self.posterior)
             store.write_csv(tmp / FILES["generations"], self.generations)
