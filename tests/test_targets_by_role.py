@@ -115,6 +115,16 @@ def test_a_scaled_scenario_scales_a_series_counts_but_not_its_shares(tmp_path: P
     assert shares.scaled(0.1).targets[0].points == shares.targets[0].points
 
 
+def test_a_series_target_is_written_back_as_a_series(tmp_path: Path) -> None:
+    from borderflow.scenario.load import load_scenario
+    from borderflow.scenario.write import write_scenario as write_back
+
+    sc = scenario(tmp_path, SERIES_CHECK + POINT_FIT).scaled(0.5)
+    again = load_scenario(write_back(sc, tmp_path / "again"))
+    assert again.targets == sc.targets and again.fingerprint() == sc.fingerprint()
+    assert 'series = { name = "usbp_sw_monthly"' in (tmp_path / "again/scenario.toml").read_text()
+
+
 def test_each_row_compares_the_flow_within_its_month(tmp_path: Path) -> None:
     sc = scenario(tmp_path, SERIES_CHECK + POINT_FIT)
     table = Results(run_engine(sc, 1)).targets
