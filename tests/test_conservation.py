@@ -409,10 +409,14 @@ def test_run_with_check_passes_and_capacities_hold(sc: Scenario) -> None:
     assert (interviews <= lev.cf_interviews_per_day).all()
     assert (daily_flow(out, Transition.REMOVED) <= lev.removals_per_day).all()
     courts = out.courts
-    for docket, judges in ((DocketKind.REGULAR, lev.judges), (DocketKind.MPP, lev.mpp_judges)):
+    for docket, judges, active in (
+        (DocketKind.REGULAR, lev.judges, "case_active_days"),
+        (DocketKind.MPP, lev.mpp_judges, "case_active_days"),
+        (DocketKind.DETAINED, lev.detained_judges, "case_active_days_detained"),
+    ):
         court = courts[courts.docket == docket]
         assert np.array_equal(court.day, np.arange(sc.n_days))
-        slots = judges * sc.param("completions_per_judge_day") * sc.param("case_active_days")
+        slots = judges * sc.param("completions_per_judge_day") * sc.param(active)
         slots = slots.astype(np.int64)  # as the engine: int(judges × completions × days)
         assert (court.in_hearings <= np.maximum.accumulate(slots)).all()
         for cases in (court.waiting, court.in_hearings, court.pending_from_start):
@@ -427,9 +431,12 @@ def test_run_with_check_passes_and_capacities_hold(sc: Scenario) -> None:
     assert filed == int(((out.people["flags"] & Flag.HAS_CASE) > 0).sum())
     d = out.decisions
     began = int(d.n[d.outcome == CourtOutcome.HEARINGS_BEGAN].sum())
-    decided = int(d.n[d.outcome != CourtOutcome.HEARINGS_BEGAN].sum())
+    from_backlog = int(d.n[d.outcome == CourtOutcome.BACKLOG_DECIDED].sum())
+    decided = int(d.n[d.outcome != CourtOutcome.HEARINGS_BEGAN].sum()) - from_backlog
     assert decided == int(daily_flow(out, *DECISION_TRANSITIONS).sum())
     assert decided <= began <= filed
+    # A case pending at the start is decided at most once, after it was taken up.
+    assert from_backlog <= sc.courts.initial_backlog - pending[-1]
     waiting = int(courts.waiting[courts.day == sc.n_days - 1].sum())
     assert began + waiting == filed
     assert (d.days >= 0).all() and (d.n > 0).all()

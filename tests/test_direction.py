@@ -298,6 +298,47 @@ def test_more_judges_mean_faster_decisions_and_a_smaller_backlog(tiny):
         assert (pending(f) >= pending(m)).all() and pending(f).sum() > pending(m).sum()
 
 
+def decided(outs: list[RunOutput], docket: DocketKind) -> int:
+    """Simulated people decided on ``docket`` over all seeds (not the start's pending cases)."""
+    d = Decisions.concat([o.decisions for o in outs])
+    people = (d.outcome != CourtOutcome.HEARINGS_BEGAN) & (
+        d.outcome != CourtOutcome.BACKLOG_DECIDED
+    )
+    return int(d.n[(d.docket == docket) & people].sum())
+
+
+def median_days(outs: list[RunOutput], docket: DocketKind) -> float:
+    """Median days from custody to a decision on ``docket``, over all seeds."""
+    d = Decisions.concat([o.decisions for o in outs])
+    d = d[(d.docket == docket) & (d.outcome != CourtOutcome.HEARINGS_BEGAN)]
+    return float(np.median(np.repeat(d.days, d.n)))
+
+
+def test_judges_for_detained_cases_decide_detained_people_behind_no_backlog(tiny):
+    """Single adults pass their fear interview and take one of 100 beds; 1,000 cases are
+    pending on the regular docket, which its one judge hears for the whole run."""
+    backlog = '[courts]\n    initial_backlog = 1000\n    initial_backlog_source = "assumed"'
+    scenarios = [
+        tiny(
+            us_body(
+                levers=f"judges = 1\n    detention_beds = 100\n    detained_judges = {j}\n"
+                "    p_credible_fear_pass = 1.0",
+                parameters="dur_detention_days = { value = 60, low = 1, high = 400 }",
+            )
+            + backlog,
+            head=head_for(120),
+        )
+        for j in (0, 2, 6)
+    ]
+    none, few, many = (runs(sc) for sc in scenarios)
+    # Without judges of their own, detained people wait behind the 1,000: nobody is decided.
+    assert decided(none, DocketKind.DETAINED) == 0 and decided(none, REGULAR) == 0
+    # With them, detained people are decided within the run, more with more judges, and
+    # faster: the median detained wait falls.
+    assert 0 < decided(few, DocketKind.DETAINED) < decided(many, DocketKind.DETAINED)
+    assert median_days(few, DocketKind.DETAINED) > median_days(many, DocketKind.DETAINED)
+
+
 def test_mpp_moves_detention_to_waiting_in_mexican_border_cities(tiny):
     """Returning everyone to Tijuana under MPP empties U.S. detention and fills the city."""
     off, on = (

@@ -557,6 +557,13 @@ MISTAKES = [
         *("'uncle'", "unknown household role", "single_adult"),
     ),
     mistake(
+        "backlog-filed-in-no-fiscal-year",
+        '[courts]\ninitial_backlog = 3\ninitial_backlog_source = "assumed"\n'
+        "initial_backlog_filed = { 2017 = 1 }\n",
+        "courts.initial_backlog_filed.2017.[key]",
+        "expected a fiscal year, written like FY2017",
+    ),
+    mistake(
         "initial-backlog-without-source",
         "[courts]\ninitial_backlog = 1000\n",
         "courts",

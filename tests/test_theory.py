@@ -229,8 +229,35 @@ DOCKET_KEPT = 11000
 DOCKET_BATCH = 1000
 
 
-def docket_body(lam: float) -> str:
-    """Families released with a notice to appear on the regular docket, λ a day (Poisson)."""
+def docket_body(lam: float, docket: DocketKind = DocketKind.REGULAR) -> str:
+    """Cases filed λ a day (Poisson) on ``docket``.
+
+    The regular docket: families released with a notice to appear. The detained docket:
+    single adults admitted at the port pass their fear interview at once and are detained
+    for good (a stay of 100 years on average, the longest a scenario takes: about one in
+    5,000 is released within a week's wait and leaves the docket), heard by its own judges.
+    """
+    if docket == DocketKind.DETAINED:
+        return f"""
+    [levers]
+    detained_judges = {DOCKET_JUDGES}
+    judges = 0
+    cf_interviews_per_day = 1e9
+    p_credible_fear_pass = 1.0
+    mpp = {{ default = 0 }}
+
+    [parameters]
+    p_join_waitlist = 1.0
+    dur_detention_days = {{ value = 36525, low = 1, high = 36525 }}
+    completions_per_judge_day = {{ value = {COMPLETIONS}, low = 0.1, high = 2.0 }}
+    case_active_days_detained = {{ value = {CASE_DAYS}, low = 1, high = 400 }}
+
+    [background]
+    daily = {{ OTH = {lam} }}
+    origins = {{ OTH = "tijuana" }}
+    destinations = {{ tijuana = 1.0 }}
+    household = {{ single_adult = 1.0 }}
+    """
     return f"""
     [levers]
     judges = {DOCKET_JUDGES}
@@ -250,15 +277,19 @@ def docket_body(lam: float) -> str:
     """
 
 
-def began_waits(out: RunOutput, n_days: int) -> np.ndarray:
-    """Cases whose hearings began, by days waited since filing (regular docket)."""
+def began_waits(out: RunOutput, n_days: int, docket: DocketKind = DocketKind.REGULAR) -> np.ndarray:
+    """Cases whose hearings began on ``docket``, by days waited since filing."""
     d = out.decisions
-    rows = (d.docket == REGULAR) & (d.outcome == HEARINGS_BEGAN)
+    rows = (d.docket == docket) & (d.outcome == HEARINGS_BEGAN)
     return np.bincount(d.days[rows], weights=d.n[rows], minlength=n_days)
 
 
-def test_docket_mean_wait_matches_erlang_c(tiny):
+@pytest.mark.parametrize("docket", [DocketKind.REGULAR, DocketKind.DETAINED])
+def test_docket_mean_wait_matches_erlang_c(tiny, docket):
     """Mean wait from filing to the start of hearings after a warm-up agrees with M/M/c.
+
+    On the regular docket, and on the detained docket with its own judges (the same queue
+    fed from detention: it must not lose or duplicate a case on the way).
 
     c = judges × completions_per_judge_day × case_active_days = 8 places, μ = 1/10 a day,
     λ = 0.64 a day, ρ = 0.8: W_q(M/M/c) = C(8, 6.4) / (cμ − λ) ≈ 2.86 days (6.25 days on
@@ -299,16 +330,16 @@ def test_docket_mean_wait_matches_erlang_c(tiny):
     assert step_error < 1.0, "the daily step moves the mean wait by less than a day"
 
     n_days = DOCKET_WARM_UP + DOCKET_KEPT
-    long_sc = tiny(docket_body(lam), head=head_for(n_days, START))
-    short_sc = tiny(docket_body(lam), head=head_for(DOCKET_WARM_UP, START))
+    long_sc = tiny(docket_body(lam, docket), head=head_for(n_days, START))
+    short_sc = tiny(docket_body(lam, docket), head=head_for(DOCKET_WARM_UP, START))
     waits = np.zeros(n_days)
     queued, filed = [], []
     for seed in DOCKET_SEEDS:
         full, prefix = run(long_sc, seed=seed), run(short_sc, seed=seed)
         early = full.flows[full.flows.day < DOCKET_WARM_UP]
         assert prefix.flows == early, "the warm-up run is a prefix of the long run"
-        waits += began_waits(full, n_days) - began_waits(prefix, n_days)
-        courts = full.courts[full.courts.docket == REGULAR]
+        waits += began_waits(full, n_days, docket) - began_waits(prefix, n_days, docket)
+        courts = full.courts[full.courts.docket == docket]
         assert courts.in_hearings.max() <= c  # never more cases in hearings than places
         queued.append(courts.waiting[DOCKET_WARM_UP:])
         filed.append(daily_flow(full, Transition.CASE_FILED)[DOCKET_WARM_UP:])

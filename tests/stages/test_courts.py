@@ -24,6 +24,7 @@ from borderflow.scenario.vocabulary import CourtOutcome, DocketKind, Flag, State
 ONE_PLACE = {
     "completions_per_judge_day": 1.0,
     "case_active_days": 1.0,
+    "case_active_days_detained": 1.0,
     "hearings_per_case": 1.0,
     "p_absentia_released": 0.0,
     "p_absentia_mpp": 0.0,
@@ -159,6 +160,62 @@ def test_the_mpp_docket_has_its_own_judges(tiny):
     (mpp,) = filed(world, 1, State.MPP_WAITING, "tijuana", DocketKind.MPP)
     step(world, "courts", 0)
     day0 = {row[1]: row[2:] for row in log(world) if row[0] == 0}
-    assert day0 == {DocketKind.REGULAR: (0, 1, 0), DocketKind.MPP: (0, 1, 0)}
+    assert day0 == {
+        DocketKind.REGULAR: (0, 1, 0),
+        DocketKind.MPP: (0, 1, 0),
+        DocketKind.DETAINED: (0, 0, 0),
+    }
     step(world, "courts", 1)
     assert states(world, [regular, mpp]) == [State.AWAITING_REMOVAL] * 2
+
+
+def test_the_detained_docket_hears_its_cases_first_behind_no_backlog(tiny):
+    backlog = '\n[courts]\ninitial_backlog = 5\ninitial_backlog_source = "assumed"\n'
+    world = tiny_world(tiny, *court(backlog, more_levers={"detained_judges": 1}))
+    (held,) = filed(world, 1, State.DETAINED, docket=DocketKind.DETAINED)
+    (out,) = filed(world, 1)
+    step(world, "courts", 0, 1)
+    assert Flag(int(world.people.flags[held])) & Flag.DETAINED_DOCKET
+    # The detained case is heard at once; the released one waits behind the 5 pending.
+    assert states(world, [held, out]) == [State.AWAITING_REMOVAL, State.RELEASED_PENDING_HEARING]
+    day0 = {row[1]: row[2:] for row in log(world) if row[0] == 0}
+    assert day0[DocketKind.DETAINED] == (0, 1, 0) and day0[DocketKind.REGULAR] == (1, 1, 4)
+
+
+def test_released_before_its_hearings_a_detained_case_moves_to_the_regular_docket(tiny):
+    # No judge on the detained docket today: the case waits there until its person is
+    # released, then joins the back of the regular docket, keeping the day it was filed.
+    world = tiny_world(tiny, *court(more_levers={"detained_judges": 0}))
+    (held,) = filed(world, 1, State.DETAINED, docket=DocketKind.DETAINED)
+    step(world, "courts", 0)
+    world.people.state[held] = State.RELEASED_PENDING_HEARING
+    world.handoffs.cases.put(np.array([held]), docket=int(DocketKind.REGULAR), p_lawyer=1.0)
+    step(world, "courts", 1, 2)
+    assert not Flag(int(world.people.flags[held])) & Flag.DETAINED_DOCKET
+    assert not Flag(int(world.people.flags[held])) & Flag.LAWYER  # not drawn again
+    assert world.people.ti_case[held] == 0
+    assert [t for d, i, t, _ in story(world) if i == held] == [
+        Transition.CASE_FILED,
+        Transition.REMOVAL_ORDERED,
+    ]
+    detained = [row[2:] for row in log(world) if row[1] == DocketKind.DETAINED]
+    # Left on the detained docket's list as a stale entry (skipped when judges come).
+    assert detained[0] == (1, 0, 0)
+
+
+def test_cases_pending_at_the_start_are_heard_oldest_cohort_first_and_counted_from_filing(tiny):
+    # Three cases pending on 1 January 2020: one filed in FY2018, two in FY2019, each cohort
+    # dated 1 April of its year (days -640 and -275). One place takes one a day.
+    backlog = (
+        '\n[courts]\ninitial_backlog = 3\ninitial_backlog_source = "assumed"\n'
+        "initial_backlog_filed = { FY2018 = 1, FY2019 = 2 }\n"
+    )
+    world = tiny_world(tiny, *court(backlog))
+    assert world.scenario.courts.cohorts(world.scenario.start) == [(-640, 1), (-275, 2)]
+    step(world, "courts", 0, 1, 2, 3)
+    d = world.ledger.decision_table()
+    backlog_rows = d.outcome == CourtOutcome.BACKLOG_DECIDED
+    decided = sorted(zip(d.days[backlog_rows].tolist(), d.n[backlog_rows].tolist(), strict=True))
+    # Taken up on days 0, 1 and 2, each decided the next day.
+    assert decided == [(277, 1), (278, 1), (641, 1)]
+    assert [row[4] for row in log(world) if row[1] == DocketKind.REGULAR][:4] == [2, 1, 0, 0]

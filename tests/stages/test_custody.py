@@ -111,13 +111,17 @@ def test_an_apprehended_person_sure_to_claim_fear_waits_for_an_interview(tiny):
 def test_families_are_released_with_a_notice_to_appear_and_single_adults_are_not(tiny):
     world = tiny_world(tiny, *custody(levers(p_lawyer=0.25), p_release_family=1.0))
     (parent,) = apprehended(world, 1, household="family_adult")
-    (child,) = apprehended(world, 1, household="unaccompanied_child")
+    (child,) = apprehended(world, 1, household="family_child")
+    (alone,) = apprehended(world, 1, household="unaccompanied_child", nationality="HND")
     (single,) = apprehended(world, 1)
     step(world, "custody", 0, 1)
     assert states(world, [parent, child, single]) == [RELEASED, RELEASED, State.AWAITING_REMOVAL]
     assert taken(world.handoffs.cases) == [
         ([parent, child], {"docket": DocketKind.REGULAR, "p_lawyer": 0.25})
     ]
+    # An unaccompanied child is not released by custody: she is handed to HHS.
+    assert states(world, [alone]) == [State.IN_CUSTODY]
+    assert taken(world.handoffs.into_hhs) == [([alone], {})]
 
 
 def test_a_referred_adult_is_prosecuted_first_then_decided_again(tiny):
@@ -152,3 +156,29 @@ def test_under_mpp_an_eligible_person_is_returned_to_her_city_with_a_case_and_a_
     assert taken(world.handoffs.returned_to_mexico) == [
         ([port, caught], {"day": [2, 2], "kind": [Event.MPP_CROSS] * 2})
     ]
+
+
+def test_with_judges_for_detained_cases_a_detained_case_goes_on_their_docket(tiny):
+    sections = levers(p_credible_fear_pass=1.0, detention_beds=1, detained_judges=2)
+    world = tiny_world(tiny, *custody(sections, dur_detention_days=5.0))
+    a, b = admitted(world, 2)
+    step(world, "custody", 0, 1)
+    # a takes the bed: her case is filed on the detained docket; b, released, on the regular.
+    lawyer = {"p_lawyer": 0.3}  # the lever's default
+    assert taken(world.handoffs.cases) == [
+        ([a], {"docket": DocketKind.DETAINED, **lawyer}),
+        ([b], {"docket": DocketKind.REGULAR, **lawyer}),
+    ]
+
+
+def test_a_detained_person_released_with_a_case_on_the_detained_docket_is_handed_back(tiny):
+    world = tiny_world(tiny, *custody(levers(detained_judges=2)))
+    (a,) = put(world, 1, DETAINED, "san_diego_sector", flags=int(Flag.HAS_CASE))
+    (b,) = put(world, 1, DETAINED, "san_diego_sector", flags=int(Flag.HAS_CASE))
+    world.people.flags[a] |= np.uint8(Flag.DETAINED_DOCKET)
+    stage = world.stages["custody"]
+    stage.detention_agenda.schedule(np.array([a, b]), np.array([1, 1]), Event.RELEASE)
+    step(world, "custody", 0, 1)
+    assert states(world, [a, b]) == [RELEASED, RELEASED]
+    # Only a's case waits on the detained docket: the courts move it to the regular one.
+    assert taken(world.handoffs.cases) == [([a], {"docket": DocketKind.REGULAR, "p_lawyer": 0.3})]

@@ -16,6 +16,7 @@ from borderflow.model.border import Border, Violence
 from borderflow.model.courts import Courts
 from borderflow.model.crossing import Crossing
 from borderflow.model.departures import Departures
+from borderflow.model.hhs import Hhs
 from borderflow.model.mpp import MppWaiting
 from borderflow.model.processing import Custody
 from borderflow.model.removal import Removals
@@ -29,6 +30,7 @@ DAY: tuple[type[Stage], ...] = (
     MppWaiting,
     Crossing,
     Custody,
+    Hhs,
     Courts,
     Removals,
     Violence,

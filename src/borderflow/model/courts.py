@@ -1,11 +1,17 @@
 """Immigration courts: dockets with judges, a FIFO backlog, hearings and outcomes.
 
-A docket has ``judges × slots`` places for cases in hearings, where ``slots =
-completions_per_judge_day × case_active_days`` is how many cases a judge carries
-at once. Each day, finished cases are decided, then free places take the next
-cases from the backlog in order (cases pending at the start of the run first).
-A case in hearings finishes each day with probability ``1 / case_active_days``
-(geometric), so a docket is a discrete-time M/M/c queue.
+Three dockets: the regular docket, the MPP docket and, when ``detained_judges`` hear
+them, the detained docket. A docket has ``judges × slots`` places for cases in
+hearings, where ``slots = completions_per_judge_day × case_active_days`` is how many
+cases a judge carries at once (``case_active_days_detained`` on the detained docket,
+whose cases are heard first and fast). Each day, finished cases are decided, then free
+places take the next cases from the backlog in order (on the regular docket, cases
+pending at the start of the run first, oldest cohort first: their people are not
+simulated, but each cohort has its filing day, so their decisions are counted with the
+days since filing, as ``backlog_decided``). A case in hearings finishes each day with
+probability ``1 / case_active_days`` (geometric), so a docket is a discrete-time M/M/c
+queue. A detained person released before a judge takes up the case moves to the back
+of the regular docket, keeping the day the case was filed.
 
 At the decision a person who is no longer waiting for it (gone home, settled,
 crossed again) is ordered removed in absentia. Someone still waiting may miss a
@@ -36,6 +42,7 @@ from borderflow.model.world import World, note
 from borderflow.scenario.bounds import UNLIMITED
 from borderflow.scenario.vocabulary import (
     FLAG_ASYLUM_BARRED,
+    FLAG_DETAINED_DOCKET,
     FLAG_HAS_CASE,
     FLAG_LAWYER,
     IS_AWAITING_HEARING,
@@ -48,6 +55,7 @@ from borderflow.scenario.vocabulary import (
 )
 
 HEARINGS_BEGAN = int(CourtOutcome.HEARINGS_BEGAN)
+BACKLOG_DECIDED = int(CourtOutcome.BACKLOG_DECIDED)
 
 # A decision's branches, in the order they are counted: a grant, other relief,
 # voluntary departure, an order in absentia for someone waiting who missed a hearing,
@@ -80,8 +88,10 @@ class Docket:
     """A court docket: a FIFO backlog of cases heard by a number of judge places.
 
     ``anonymous_waiting`` counts cases pending at the start of the run whose people
-    are not simulated; they are heard first. ``anonymous_done[day]`` counts those
-    finishing on ``day``. ``slots[day]`` is how many cases can be in hearings at once;
+    are not simulated; they are heard first, oldest first: ``cohort_filed`` holds each
+    cohort's filing day (relative to the start, oldest first) and ``cohort_left`` its
+    cases not yet taken up. ``anonymous_done[day]`` counts those finishing on ``day``.
+    ``slots[day]`` is how many cases can be in hearings at once;
     ``p_grant[nationality, flags]`` is a person's chance of asylum (by their lawyer and
     asylum-ban flags) and ``p_not_granted`` its complement floored above zero, so a
     decision looks each up once.
@@ -96,13 +106,23 @@ class Docket:
     p_missed_none: float
     p_grant: np.ndarray
     p_not_granted: np.ndarray
+    p_finish: float
+    cohort_filed: np.ndarray
+    cohort_left: np.ndarray
     in_service: int = 0
 
 
 def _docket(world: World, kind: DocketKind) -> Docket:
     pars, lev, sc = world.pars, world.levers, world.scenario
     mpp = kind == DocketKind.MPP
-    judges = lev.mpp_judges if mpp else lev.judges
+    detained = kind == DocketKind.DETAINED
+    judges = {
+        DocketKind.REGULAR: lev.judges,
+        DocketKind.MPP: lev.mpp_judges,
+        DocketKind.DETAINED: lev.detained_judges,
+    }[kind]
+    active_days = pars.case_active_days_detained if detained else pars.case_active_days
+    cohorts = sc.courts.cohorts(sc.start) if kind == DocketKind.REGULAR else []
     share_missed = pars.p_absentia_mpp if mpp else pars.p_absentia_released
     per_hearing = 1.0 - (1.0 - share_missed) ** (1.0 / max(pars.hearings_per_case, 1.0))
     deny = np.array([pars.p_deny(nat) for nat in NATIONALITIES])
@@ -119,17 +139,20 @@ def _docket(world: World, kind: DocketKind) -> Docket:
     grant = np.where((flags & FLAG_ASYLUM_BARRED) > 0, 0.0, grant)
     # Cases a docket can hold at once, as many as unlimited judges give at most: a count
     # that fits in int64 whatever the levers (a cast of a larger float would not).
-    places = judges * pars.completions_per_judge_day * pars.case_active_days
+    places = judges * pars.completions_per_judge_day * active_days
     return Docket(
         kind=kind,
         queue=FifoQueue(),
         agenda=Agenda(world.people, sc.n_days, (), clock="ti_court"),
-        anonymous_waiting=0 if mpp else sc.courts.initial_backlog,
+        anonymous_waiting=int(sum(n for _, n in cohorts)),
         anonymous_done=np.zeros(sc.n_days + 1, np.int64),
         slots=np.minimum(places, UNLIMITED).astype(np.int64),
         p_missed_none=1.0 - per_hearing,
         p_grant=grant,
         p_not_granted=np.maximum(1.0 - grant, 1e-12),
+        p_finish=1.0 / max(active_days, 1.0),
+        cohort_filed=np.array([d for d, _ in cohorts], np.int64),
+        cohort_left=np.array([n for _, n in cohorts], np.int64),
     )
 
 
@@ -151,7 +174,6 @@ class Courts(Stage):
         pars = world.pars
         self.dockets = [_docket(world, kind) for kind in DocketKind]
         self.extra_hearings = max(pars.hearings_per_case - 1.0, 0.0)
-        self.p_finish = 1.0 / max(pars.case_active_days, 1.0)
         # Beyond a grant: other relief below the first, voluntary departure below the
         # second, else a removal order.
         self.thresholds = np.array(
@@ -193,13 +215,32 @@ class Courts(Stage):
         }
 
     def file(self, world: World, idx: np.ndarray, docket: int, day: int, p_lawyer: float) -> None:
-        """Open court cases (a notice to appear) for people without one."""
+        """Open court cases (a notice to appear), or move a detained case to the regular docket.
+
+        People who already have a case are moved only if it waits on the detained docket
+        and they were released (``docket`` regular) before a judge took it up.
+        """
         people = world.people
+        has_case = (people.flags[idx] & FLAG_HAS_CASE) > 0
+        if has_case.any():
+            self.transfer(world, idx[has_case], docket)
+            idx = idx[~has_case]
         lawyer = world.rng["courts"].random(len(idx)) < p_lawyer
         people.flags[idx] |= np.where(lawyer, FLAG_HAS_CASE | FLAG_LAWYER, FLAG_HAS_CASE)
+        if docket == DocketKind.DETAINED:
+            people.flags[idx] |= FLAG_DETAINED_DOCKET
         people.ti_case[idx] = day
         note(world, idx, Transition.CASE_FILED)
         self.dockets[docket].queue.push(idx)
+
+    def transfer(self, world: World, idx: np.ndarray, docket: int) -> None:
+        """Released before their hearings began: detained cases go to the regular docket."""
+        people = world.people
+        waiting = ((people.flags[idx] & FLAG_DETAINED_DOCKET) > 0) & (people.ti_court[idx] < 0)
+        moved = idx[waiting & (docket == DocketKind.REGULAR)]
+        # Left behind on the detained docket's backlog, where a judge skips them.
+        people.flags[moved] &= ~FLAG_DETAINED_DOCKET
+        self.dockets[DocketKind.REGULAR].queue.push(moved)
 
     def intake(self, world: World, docket: Docket, day: int) -> None:
         """Free places take the next cases in order; their hearings end after a geometric time."""
@@ -209,7 +250,12 @@ class Courts(Stage):
         rng = world.rng["courts"]
         anonymous = min(free, docket.anonymous_waiting)
         if anonymous:
-            finish = day + waiting_days(rng, self.p_finish, anonymous)
+            finish = day + waiting_days(rng, docket.p_finish, anonymous)
+            filed = np.repeat(docket.cohort_filed, self.from_cohorts(docket, anonymous))
+            decided = finish < world.n_days
+            world.ledger.record_duration(
+                int(docket.kind), BACKLOG_DECIDED, finish[decided] - filed[decided]
+            )
             finish = finish[finish < len(docket.anonymous_done)]
             docket.anonymous_done += np.bincount(finish, minlength=len(docket.anonymous_done))
             docket.anonymous_waiting -= anonymous
@@ -217,12 +263,25 @@ class Courts(Stage):
             free -= anonymous
         if free <= 0 or not len(docket.queue):
             return
-        idx = docket.queue.pop(free)  # a docket's backlog has no stale entries
+        if docket.kind == DocketKind.DETAINED:
+            flags = world.people.flags
+            idx = docket.queue.take(free, lambda chunk: (flags[chunk] & FLAG_DETAINED_DOCKET) > 0)
+        else:
+            idx = docket.queue.pop(free)  # no stale entries: cases leave them only here
         docket.in_service += len(idx)
         world.ledger.record_duration(
             int(docket.kind), HEARINGS_BEGAN, day - world.people.ti_case[idx]
         )
-        docket.agenda.schedule(idx, day + waiting_days(rng, self.p_finish, len(idx)), 0)
+        docket.agenda.schedule(idx, day + waiting_days(rng, docket.p_finish, len(idx)), 0)
+
+    @staticmethod
+    def from_cohorts(docket: Docket, n: int) -> np.ndarray:
+        """Take ``n`` start-backlog cases, oldest cohort first; how many from each cohort."""
+        left = docket.cohort_left
+        before = np.concatenate(([0], np.cumsum(left)[:-1]))
+        taken = np.clip(n - before, 0, left)
+        docket.cohort_left = left - taken
+        return taken
 
     def branches(self, world: World, docket: Docket, idx: np.ndarray) -> np.ndarray:
         """Each finished case's branch (:data:`BRANCHES`), its hearings counted."""

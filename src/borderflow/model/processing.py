@@ -4,6 +4,11 @@ People reach custody through a port admission or an apprehension. After a few
 days of processing (``dur_custody_days``) each is decided, in this order:
 
 1. adults referred for prosecution are held for it first, then decided again;
+   unaccompanied children take their own legal track (TVPRA 2008, 8 U.S.C. 1232):
+   a Mexican child is screened and most are returned home at once
+   (``p_uac_mexico_returned``); every other child is handed to HHS
+   (``into_hhs``, :mod:`borderflow.model.hhs`), never to expedited removal, MPP
+   or ICE detention;
 2. MPP: an eligible person (nationality, household, the city's ``mpp`` lever) is
    returned to the border city to await hearings on the MPP docket;
 3. families and children are mostly released with a notice to appear
@@ -16,9 +21,12 @@ Asylum officers hold ``cf_interviews_per_day`` interviews a day, first come firs
 served; a credible fear found (``p_credible_fear_pass``) means a notice to appear
 and a request for a detention bed; none found means removal. Detention has
 ``detention_beds`` beds; a person who finds none is released (Erlang's loss
-system); a stay lasts ``dur_detention_days`` on average. Interviews a day carry
-their fraction from day to day (:func:`~borderflow.scenario.levers.per_day_counts`);
-detention beds are rounded to whole beds (:func:`~borderflow.scenario.levers.stock_counts`).
+system); a stay lasts ``dur_detention_days`` on average. A detained person's case is
+filed on the detained docket when judges hear one (``detained_judges``), else on the
+regular docket; released, a case still waiting there moves to the regular docket.
+Interviews a day carry their fraction from day to day
+(:func:`~borderflow.scenario.levers.per_day_counts`); detention beds are rounded to whole
+beds (:func:`~borderflow.scenario.levers.stock_counts`).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from borderflow.model.stage import Stage
 from borderflow.model.world import World, change, note
 from borderflow.scenario.levers import per_day_counts, stock_counts
 from borderflow.scenario.vocabulary import (
+    FLAG_DETAINED_DOCKET,
     FLAG_HAS_CASE,
     FLAG_IRREGULAR_ENTRY,
     FLAG_MPP,
@@ -57,12 +66,14 @@ PROSECUTION, IN_CUSTODY, DETAINED = (
 )
 AWAITING_CREDIBLE_FEAR = int(State.AWAITING_CREDIBLE_FEAR)
 SINGLE_ADULT = int(Household.SINGLE_ADULT)
+UNACCOMPANIED_CHILD = int(Household.UNACCOMPANIED_CHILD)
 CUSTODY_DONE, PROSECUTION_DONE, RELEASE = (
     int(Event.CUSTODY_DONE),
     int(Event.PROSECUTION_DONE),
     int(Event.RELEASE),
 )
 REGULAR, MPP_DOCKET = int(DocketKind.REGULAR), int(DocketKind.MPP)
+DETAINED_DOCKET = int(DocketKind.DETAINED)
 
 
 def _geometric_days(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
@@ -75,16 +86,17 @@ class Custody(Stage):
 
     In order: people admitted or apprehended today start their processing clock;
     detention stays that end today are released to await hearings (freeing beds
-    first); people whose processing ends are decided (prosecution, MPP return, release
-    of families with a notice to appear, a credible-fear claim, or removal without a
-    hearing); asylum officers interview up to the day's capacity, in order: a notice to
-    appear and a detention bed if one is free (else release), or a removal order.
+    first); people whose processing ends are decided (prosecution, unaccompanied
+    children to HHS or, Mexican ones screened, home; MPP return, release of families
+    with a notice to appear, a credible-fear claim, or removal without a hearing);
+    asylum officers interview up to the day's capacity, in order: a notice to appear and
+    a detention bed if one is free (else release), or a removal order.
     """
 
     name = "custody"
     fields = ("ti_custody",)
     takes = ("into_custody",)
-    gives = ("returned_to_mexico", "cases", "removal_orders")
+    gives = ("returned_to_mexico", "into_hhs", "cases", "removal_orders")
 
     def init(self, world: World) -> None:
         """The agendas and queue of custody, and what decisions read each day.
@@ -105,7 +117,10 @@ class Custody(Stage):
                 [HOUSEHOLD_ROLES.index(h) for h in mpp.households],
             )
         ] = True
+        # TVPRA: an unaccompanied child is never returned under MPP, whatever the scenario.
+        eligible[:, HOUSEHOLD_ROLES.index("unaccompanied_child")] = False
         self.mpp_eligible = eligible.reshape(-1)
+        self.p_uac_mexico_returned = pars.p_uac_mexico_returned
         self.mpp_today = np.any(lev.mpp > 0, axis=1)
         rates = np.array([pars.p_mpp_give_up, pars.p_mpp_settle, pars.p_mpp_cross])
         self.mpp_rates_total = float(rates.sum())
@@ -116,6 +131,7 @@ class Custody(Stage):
         self.p_fear = np.array([1.0, 1.0, pars.p_claim_fear_apprehended, pars.p_claim_fear_mexican])
         self.cf_capacity = np.minimum(per_day_counts(lev.cf_interviews_per_day), MAX_TAKE)
         self.detention_beds = stock_counts(lev.detention_beds)
+        self.detained_judges = lev.detained_judges
 
     def step(self, world: World, day: int) -> None:
         """Intake, releases, decisions and interviews for one day."""
@@ -140,6 +156,13 @@ class Custody(Stage):
             return
         idx = idx[world.people.state[idx] == DETAINED]
         change(world, idx, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
+        on_detained_docket = (world.people.flags[idx] & FLAG_DETAINED_DOCKET) > 0
+        if on_detained_docket.any():
+            world.handoffs.cases.put(
+                idx[on_detained_docket],
+                docket=REGULAR,
+                p_lawyer=float(world.levers.p_lawyer[day]),
+            )
 
     def decide(self, world: World, day: int) -> None:
         """Decide everyone whose processing (or prosecution) ends today."""
@@ -157,6 +180,12 @@ class Custody(Stage):
             idx = idx[state == IN_CUSTODY]
         if len(idx) == 0:
             return
+        child = people.household[idx] == UNACCOMPANIED_CHILD
+        if child.any():
+            self.children_to_hhs(world, idx[child])
+            idx = idx[~child]
+            if len(idx) == 0:
+                return
         flags = people.flags[idx]
         # Most people are neither referred for prosecution nor back with a case: one test.
         if (flags & (FLAG_PROSECUTED | FLAG_HAS_CASE)).any():
@@ -167,6 +196,31 @@ class Custody(Stage):
             idx, flags = self.return_some_to_mexico(world, idx, flags, u, day)
         idx, flags = self.release_families(world, idx, flags, day)
         self.fear_or_removal(world, idx, flags)
+
+    def children_to_hhs(self, world: World, idx: np.ndarray) -> None:
+        """Unaccompanied children: Mexican ones screened (most returned), the rest to HHS.
+
+        TVPRA (8 U.S.C. 1232(a)(2)) lets a Mexican child who is no trafficking victim,
+        fears no persecution and can decide be returned at once; every other
+        unaccompanied child is transferred to HHS (ORR) custody (1232(b)(3)) and is never
+        placed in expedited removal (1232(a)(5)(D)), returned under MPP or detained by ICE.
+        """
+        people = world.people
+        mexican = people.nationality[idx] == MEXICAN
+        if mexican.any():
+            returned = np.zeros(len(idx), bool)
+            u = world.rng["uac_screening"].random(int(mexican.sum()))
+            returned[mexican] = u < self.p_uac_mexico_returned
+            home = idx[returned]
+            change(
+                world,
+                home,
+                Transition.CHILD_RETURNED_TO_MEXICO,
+                State.RETURNED_HOME,
+                to_place=world.net.home_of(people.nationality[home], people.origin[home]),
+            )
+            idx = idx[~returned]
+        world.handoffs.into_hhs.put(idx)
 
     def prosecute_or_detain(
         self, world: World, idx: np.ndarray, flags: np.ndarray, day: int
@@ -266,12 +320,15 @@ class Custody(Stage):
         stay = _geometric_days(world.rng["detention"], world.pars.dur_detention_days, len(detained))
         self.detention_agenda.schedule(detained, day + stay, RELEASE)
         change(world, released, Transition.RELEASED_NO_BED, State.RELEASED_PENDING_HEARING)
+        p_lawyer = float(world.levers.p_lawyer[day])
         new = (people.flags[idx] & FLAG_HAS_CASE) == 0
-        world.handoffs.cases.put(
-            idx if new.all() else idx[new],
-            docket=REGULAR,
-            p_lawyer=float(world.levers.p_lawyer[day]),
-        )
+        if self.detained_judges[day] > 0:
+            # Detained cases are heard on their own docket; the released wait on the regular.
+            n = len(detained)
+            world.handoffs.cases.put(detained[new[:n]], docket=DETAINED_DOCKET, p_lawyer=p_lawyer)
+            world.handoffs.cases.put(released[new[n:]], docket=REGULAR, p_lawyer=p_lawyer)
+            return
+        world.handoffs.cases.put(idx if new.all() else idx[new], docket=REGULAR, p_lawyer=p_lawyer)
 
     def credible_fear(self, world: World, day: int) -> None:
         """Asylum officers interview people in order, up to the day's capacity."""

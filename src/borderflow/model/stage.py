@@ -85,8 +85,11 @@ class Handoffs:
     returned_to_mexico: Handoff = handoff(
         "custody", "mpp", "people returned to Mexico under MPP, and when each gives up or moves"
     )
+    into_hhs: Handoff = handoff(
+        "custody", "hhs", "unaccompanied children to transfer to HHS (ORR) care, in order"
+    )
     cases: Handoff = handoff(
-        "custody", "courts", "notices to appear: cases to file on a docket, in order"
+        "custody, hhs", "courts", "notices to appear: cases to file on a docket, in order"
     )
     removal_orders: Handoff = handoff(
         "custody, courts", "removals", "people ordered removed, in order"

@@ -269,7 +269,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     _summary(
         "mean_days_to_decision",
-        "mean days from custody to a decision",
+        "mean days to a court decision (from filing for cases pending at the start)",
         _RUN_REPORT,
         path=_US + "time_to_decision.mean_days",
         unit="days",

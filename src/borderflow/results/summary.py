@@ -74,7 +74,9 @@ def us_processing(
     """Indicators of custody, detention, MPP, credible fear and the courts."""
     custody = _stock(daily, "in_custody")
     detained = _stock(daily, "detained")
+    in_hhs = _stock(daily, "hhs_custody")
     released = _stock(daily, "released_pending_hearing")
+    waiting_for_hhs = flows[flows["transition"] == "waiting_for_hhs_bed"].groupby("date")["n"].sum()
     mpp = daily[daily["state"] == "mpp_waiting"]
     interviews = _total(flows, "credible_fear_passed", "credible_fear_failed")
     passed = _total(flows, "credible_fear_passed")
@@ -91,6 +93,12 @@ def us_processing(
         "in_detention_mean": float(detained.mean()) if len(detained) else 0.0,
         "detention_bed_days": int(detained.sum()),
         "released_pending_hearing_final": last(released),
+        "children_transferred_to_hhs": _total(flows, "transferred_to_hhs"),
+        "children_released_to_sponsors": _total(flows, "released_to_sponsor"),
+        "children_returned_to_mexico": _total(flows, "child_returned_to_mexico"),
+        "in_hhs_custody_peak": peak(in_hhs),
+        "children_waiting_for_hhs_peak": peak(waiting_for_hhs),
+        "children_waiting_for_hhs_days": int(waiting_for_hhs.sum()),
         "mpp_returned": _total(flows, "returned_to_mexico"),
         "mpp_waiting_peak_per_city": {
             str(c): int(s.max())

@@ -23,7 +23,8 @@ import pandas as pd
 
 from borderflow.scenario.errors import Problem
 from borderflow.scenario.schema import ROLES, Scenario, Target, TargetPoint
-from borderflow.scenario.vocabulary import State, Transition
+from borderflow.scenario.targets import COURT_MEASURES
+from borderflow.scenario.vocabulary import CourtOutcome, State, Transition
 
 STATE_NAMES = {s.label for s in State}
 TRANSITION_NAMES = {t.label for t in Transition}
@@ -95,14 +96,40 @@ def _between(by_date: pd.Series, first: dt.date, last: dt.date) -> float:
     return float(by_date.loc[pd.Timestamp(first) : pd.Timestamp(last)].sum())
 
 
+def court_value(t: Target, decisions: pd.DataFrame | None) -> float:
+    """Decisions on the target's dockets over the run: their count, or median or mean days."""
+    if decisions is None or decisions.empty:
+        return 0.0 if t.measure == "decisions" else float("nan")
+    rows = decisions[decisions["outcome"] != CourtOutcome.HEARINGS_BEGAN.label]
+    if t.dockets:
+        rows = rows[rows["docket"].isin(t.dockets)]
+    rows = rows[rows["n"] > 0].sort_values("days", kind="stable")
+    n = rows["n"].to_numpy()
+    if t.measure == "decisions":
+        return float(n.sum())
+    if not len(n):
+        return float("nan")
+    days = rows["days"].to_numpy()
+    if t.measure == "mean_days_to_decision":
+        return float(days @ n / n.sum())
+    cumulative = n.cumsum()
+    return float(days[np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
 def simulated_values(
-    t: Target, daily: pd.DataFrame, flows: pd.DataFrame, sc: Scenario
+    t: Target,
+    daily: pd.DataFrame,
+    flows: pd.DataFrame,
+    sc: Scenario,
+    decisions: pd.DataFrame | None = None,
 ) -> list[float]:
     """The value of each of the target's figures (:attr:`Target.points`) in one run's tables.
 
     Stocks are matched on ``place``; flows on ``t.at``: ``to_place`` (where people are
     after the flow) by default, or ``place`` (where they were).
     """
+    if t.measure in COURT_MEASURES:
+        return [court_value(t, decisions) for _ in t.points]
     stocks = daily[daily["state"].isin(t.states)] if t.states else daily.iloc[:0]
     stock = _by_date(_matching(t, stocks, place_column="place", groups=True))
     moved = flows[flows["transition"].isin(t.transitions)] if t.transitions else flows.iloc[:0]
@@ -200,9 +227,14 @@ def compared(frame: pd.DataFrame, simulated: Any) -> pd.DataFrame:
     return table[list(TARGET_COLUMNS)]
 
 
-def target_table(sc: Scenario, daily: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:
+def target_table(
+    sc: Scenario,
+    daily: pd.DataFrame,
+    flows: pd.DataFrame,
+    decisions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row a figure: simulated, reported, range, inside, relative error, role."""
-    values = [v for t in sc.targets for v in simulated_values(t, daily, flows, sc)]
+    values = [v for t in sc.targets for v in simulated_values(t, daily, flows, sc, decisions)]
     return compared(target_frame(sc), values)
 
 

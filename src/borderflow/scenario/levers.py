@@ -190,6 +190,20 @@ LEVERS: tuple[Lever, ...] = (
         dashboard="ICE detention beds",
         order=8,
     ),
+    # ORR had about 14,000 beds with unfunded reserve ones in Aug 2018 (American Prospect,
+    # "Packing in the Migrant Kids, Even When Beds Are Running Short") and about 13,500
+    # state-licensed beds in July 2020 (Migration Policy Institute, Greenberg 2021); in
+    # spring 2019 almost all were full (same). 13,000: the 2019 shelter network.
+    Lever(
+        "hhs_beds",
+        None,
+        "stock",
+        "beds",
+        13_000,
+        "HHS (ORR) beds for unaccompanied children; a child who finds none waits in CBP "
+        "custody, first come first served",
+        scales=True,
+    ),
     Lever(
         "judges",
         None,
@@ -211,6 +225,16 @@ LEVERS: tuple[Lever, ...] = (
         scales=True,
         dashboard="Judges hearing MPP cases (needed when MPP is on)",
         order=6,
+    ),
+    Lever(
+        "detained_judges",
+        None,
+        "staff",
+        "judges",
+        0,
+        "judges hearing detained cases first, on a docket of their own (0: detained cases "
+        "wait on the regular docket)",
+        scales=True,
     ),
     Lever(
         "removals_per_day",

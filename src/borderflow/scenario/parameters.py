@@ -58,9 +58,13 @@ class Parameters:
     p_claim_fear_mexican: float
     p_release_family: float
     dur_detention_days: float
+    # Unaccompanied children: TVPRA screening of Mexican children, HHS care.
+    p_uac_mexico_returned: float
+    dur_hhs_care_days: float
     # Courts: capacity, hearings, absence, lawyers, decisions.
     completions_per_judge_day: float
     case_active_days: float
+    case_active_days_detained: float
     hearings_per_case: float
     p_absentia_released: float
     p_absentia_mpp: float

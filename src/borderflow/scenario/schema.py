@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -40,6 +43,7 @@ from borderflow.scenario.fields import (
     Population,
     Strict,
     Text,
+    Weight,
     most_chars,
     most_items,
     no_text,
@@ -341,6 +345,12 @@ class Mpp(Strict):
         return value
 
 
+def _fiscal_year(key: str) -> str:
+    if not re.fullmatch(r"FY(19|20)\d\d", key):
+        raise ValueError("expected a fiscal year, written like FY2017")
+    return key
+
+
 class Courts(Strict):
     """The immigration courts' starting point.
 
@@ -348,15 +358,39 @@ class Courts(Strict):
         initial_backlog: cases pending on the regular docket when the run starts,
             of people not simulated; they are heard first and take judges' time.
         initial_backlog_source: a fact id, or why the number is assumed.
+        initial_backlog_filed: when those cases were filed: shares by fiscal year
+            (``FY2017 = 0.4``), each cohort dated at the middle of its year (1 April);
+            none given, all were filed the day before the run. Their decisions are
+            counted with the days since filing (outcome ``backlog_decided``).
     """
 
     initial_backlog: Backlog = 0
     initial_backlog_source: Text | None = None
+    initial_backlog_filed: dict[Annotated[str, AfterValidator(_fiscal_year)], Weight] = {}
+
+    def cohorts(self, start: dt.date) -> list[tuple[int, int]]:
+        """``(filing day relative to start, cases)`` of the start backlog, oldest first.
+
+        Cases are shared out by the shares, rounded so that they add up to the backlog.
+        A cohort whose middle falls on or after ``start`` is dated the day before it.
+        """
+        if not self.initial_backlog:
+            return []
+        if not self.initial_backlog_filed:
+            return [(-1, self.initial_backlog)]
+        years = sorted(self.initial_backlog_filed)
+        shares = np.array([self.initial_backlog_filed[y] for y in years], float)
+        counts = np.floor(self.initial_backlog * shares / shares.sum()).astype(np.int64)
+        counts[-1] += self.initial_backlog - counts.sum()
+        days = [min((dt.date(int(y[2:]), 4, 1) - start).days, -1) for y in years]
+        return [(d, int(c)) for d, c in zip(days, counts, strict=True) if c > 0]
 
     @model_validator(mode="after")
     def _sourced(self) -> Courts:
         if self.initial_backlog and not self.initial_backlog_source:
             raise ValueError("initial_backlog needs initial_backlog_source (a fact id or a reason)")
+        if self.initial_backlog_filed and sum(self.initial_backlog_filed.values()) <= 0:
+            raise ValueError("initial_backlog_filed: the shares must add up to more than 0")
         return self
 
 

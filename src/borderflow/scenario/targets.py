@@ -32,6 +32,9 @@ from borderflow.scenario.fields import (
     most_chars,
 )
 
+#: The measures read from the run's court decisions rather than its stocks and flows.
+COURT_MEASURES = frozenset({"decisions", "median_days_to_decision", "mean_days_to_decision"})
+
 #: What a target is for: ``fit`` (its figure set or fitted something in the scenario) or
 #: ``check`` (used for nothing but the comparison: out of sample).
 Role = Literal["fit", "check"]
@@ -139,7 +142,11 @@ class Target(Strict):
     to ``date``; ``"flow_per_day"`` is that sum divided by the number of days;
     ``"flow_per_person"`` divides it by the mean stock in ``states`` at ``places``
     over those days (e.g. violence incidents per MPP returnee in a month); ``"share"``
-    divides the flow of ``groups`` by the same flow of every group.
+    divides the flow of ``groups`` by the same flow of every group;
+    over the run's court decisions on ``dockets`` (those of the cases pending at the
+    start included), ``"decisions"`` counts them, and ``"median_days_to_decision"`` and
+    ``"mean_days_to_decision"`` give the time from custody (or else the case's filing)
+    to the decision.
     Flows are matched on ``to_place`` (where people are after the flow) unless
     ``at = "place"`` (where they were). Empty lists match everything. A figure is
     inside when the simulated value lies in ``[low, high]``.
@@ -160,11 +167,21 @@ class Target(Strict):
     role: Role
     fitted: Text | None = None
     quantity: Text
-    measure: Literal["stock", "flow", "flow_per_day", "flow_per_person", "share"]
+    measure: Literal[
+        "stock",
+        "flow",
+        "flow_per_day",
+        "flow_per_person",
+        "share",
+        "decisions",
+        "median_days_to_decision",
+        "mean_days_to_decision",
+    ]
     places: list[PlaceId] = []
     states: list[str] = []
     transitions: list[str] = []
     groups: list[str] = []
+    dockets: list[Literal["regular", "mpp", "detained"]] = []
     at: Literal["place", "to_place"] = "to_place"
     date: dt.date | None = None
     date_from: dt.date | None = None
@@ -203,7 +220,8 @@ class Target(Strict):
             self._check_point()
         if self.measure in ("stock", "flow_per_person") and not self.states:
             raise ValueError(f"a {self.measure} target needs 'states'")
-        if self.measure != "stock" and not self.transitions:
+        courts = self.measure in COURT_MEASURES
+        if self.measure != "stock" and not courts and not self.transitions:
             raise ValueError("a flow target needs 'transitions'")
         if self.measure == "share" and not self.groups:
             raise ValueError("a share target needs 'groups' (the share of which groups)")

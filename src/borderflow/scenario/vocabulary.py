@@ -71,6 +71,7 @@ class State(Coded):
     OTHER_RELIEF = 17
     ORDERED_REMOVED_IN_ABSENTIA = 18
     VOLUNTARY_DEPARTURE = 19
+    HHS_CUSTODY = 20
 
 
 #: A pseudo-state for the source of people entering the system (departures).
@@ -83,7 +84,10 @@ STATE_DOCS: dict[State, str] = {
     State.DEPORTED_BY_MEXICO: "detained and sent home by Mexico; some set out again later",
     State.REFUGE_IN_MEXICO: "accepted refugee status or a humanitarian visa in Mexico",
     State.SETTLED_IN_MEXICO: "stopped trying and stayed in Mexico",
-    State.RETURNED_HOME: "gave up and went home (place = home country's origin city)",
+    State.RETURNED_HOME: (
+        "gave up and went home, or a Mexican child returned at the border "
+        "(place = home country's origin city)"
+    ),
     State.EVADED: "crossed between ports and was not apprehended (place = U.S. sector)",
     State.IN_CUSTODY: "in CBP custody after a port admission or an apprehension, being processed",
     State.PROSECUTION: "held for prosecution for illegal entry",
@@ -97,6 +101,7 @@ STATE_DOCS: dict[State, str] = {
     State.OTHER_RELIEF: "granted another form of relief (withholding, cancellation…)",
     State.ORDERED_REMOVED_IN_ABSENTIA: "ordered removed after missing a hearing; not removed",
     State.VOLUNTARY_DEPARTURE: "granted voluntary departure and left",
+    State.HHS_CUSTODY: "an unaccompanied child in HHS (ORR) care until released to a sponsor",
 }
 
 #: People with a pending court case who can attend its hearings.
@@ -164,6 +169,10 @@ class Transition(Coded):
     VOLUNTARY_DEPARTURE = 33
     REMOVED = 34
     HEARING = 35
+    TRANSFERRED_TO_HHS = 36
+    RELEASED_TO_SPONSOR = 37
+    CHILD_RETURNED_TO_MEXICO = 38
+    WAITING_FOR_HHS_BED = 39
 
 
 #: Transitions that are counted but change neither state nor place.
@@ -177,6 +186,7 @@ EVENTS = frozenset(
         Transition.CREDIBLE_FEAR_PASSED,
         Transition.CASE_FILED,
         Transition.HEARING,
+        Transition.WAITING_FOR_HHS_BED,
     }
 )
 
@@ -217,6 +227,14 @@ TRANSITION_DOCS: dict[Transition, str] = {
     Transition.VOLUNTARY_DEPARTURE: "granted voluntary departure",
     Transition.REMOVED: "removed to the home country (removal capacity permitting)",
     Transition.HEARING: "hearings held in decided cases (counted at the decision)",
+    Transition.TRANSFERRED_TO_HHS: "an unaccompanied child moved from CBP custody to an HHS bed",
+    Transition.RELEASED_TO_SPONSOR: "an unaccompanied child released to a sponsor, with a case",
+    Transition.CHILD_RETURNED_TO_MEXICO: (
+        "an unaccompanied Mexican child screened and returned home at once (voluntary return)"
+    ),
+    Transition.WAITING_FOR_HHS_BED: (
+        "an unaccompanied child held in CBP custody a day waiting for an HHS bed (a child-day)"
+    ),
 }
 
 
@@ -261,6 +279,7 @@ class DocketKind(Coded):
 
     REGULAR = 0
     MPP = 1
+    DETAINED = 2
 
 
 #: Labels of the wait outcomes and dockets, by code (the categories of their columns).
@@ -277,6 +296,7 @@ class CourtOutcome(Coded):
     REMOVED_IN_ABSENTIA = 3
     VOLUNTARY_DEPARTURE = 4
     HEARINGS_BEGAN = 5
+    BACKLOG_DECIDED = 6
 
 
 #: Labels of the court outcomes, by code (the categories of the decisions table's column).
@@ -299,6 +319,7 @@ class Event(IntEnum):
     MPP_GIVE_UP = 11
     MPP_SETTLE = 12
     MPP_CROSS = 13
+    HHS_RELEASE = 14
 
 
 #: The hazards of the road, in the order of their rate rows.
@@ -317,6 +338,7 @@ class Flag(IntFlag):
     LAWYER = 16
     MPP = 32
     HAS_CASE = 64
+    DETAINED_DOCKET = 128
 
 
 #: The code of Mexican nationality: Mexico neither deports its own nor offers them refuge.
@@ -331,3 +353,4 @@ FLAG_PROSECUTION_DONE = np.uint8(Flag.PROSECUTION_DONE)
 FLAG_LAWYER = np.uint8(Flag.LAWYER)
 FLAG_MPP = np.uint8(Flag.MPP)
 FLAG_HAS_CASE = np.uint8(Flag.HAS_CASE)
+FLAG_DETAINED_DOCKET = np.uint8(Flag.DETAINED_DOCKET)
