@@ -359,6 +359,31 @@ def test_mpp_moves_detention_to_waiting_in_mexican_border_cities(tiny):
     assert us_on["mpp_returned"] > us_off["mpp_returned"] == 0
 
 
+def test_more_beds_mean_fewer_released_for_lack_of_one_and_interior_arrests_more(tiny):
+    """Ten single adults a day claim fear at the port and wait for their interview (4 a day)
+    in a bed; those found a fear stay detained for about 30 days."""
+    stay = "dur_detention_days = { value = 30, low = 1, high = 400 }"
+    few, many, shared = (
+        tiny(
+            us_body(levers=f"cf_interviews_per_day = 4\n    {beds}", parameters=stay),
+            head=head_for(120),
+        )
+        for beds in (
+            "detention_beds = 100",
+            "detention_beds = 250",
+            "detention_beds = 250\n    interior_detained = 150",
+        )
+    )
+    few_runs, many_runs, shared_runs = runs(few), runs(many), runs(shared)
+    released = lambda outs: total(outs, Transition.RELEASED_NO_BED)  # noqa: E731
+    assert released(few_runs) > released(many_runs) > 0
+    # Beds held by people arrested in the interior leave the border's people fewer.
+    assert released(shared_runs) > released(many_runs)
+    for out, beds in ((few_runs[0], 100), (many_runs[0], 250), (shared_runs[0], 100)):
+        held = daily_stock(out, State.DETAINED) + daily_stock(out, State.AWAITING_CREDIBLE_FEAR)
+        assert held.max() <= beds  # the beds bind: full, never over
+
+
 def test_fewer_credible_fear_interviews_mean_a_longer_queue(tiny):
     """Ten single adults a day claim fear at the port; 4 interviews a day cannot keep up."""
     slow, fast = (

@@ -57,11 +57,15 @@ def test_one_detention_bed_takes_the_first_and_releases_the_second_erlang_loss(t
     step(world, "custody", 0)
     (c,) = admitted(world, 1)
     step(world, "custody", 1)
-    assert story(world)[-2:] == [
-        (1, a, Transition.DETAINED, DETAINED),
+    # a waits for her interview in the bed (and keeps it, detained); b finds none and is
+    # released with a notice to appear, uninterviewed.
+    assert story(world) == [
+        (1, a, Transition.TO_CREDIBLE_FEAR, FEAR),
         (1, b, Transition.RELEASED_NO_BED, RELEASED),
+        (1, a, Transition.CREDIBLE_FEAR_PASSED, FEAR),
+        (1, a, Transition.DETAINED, DETAINED),
     ]
-    assert [who for who, _ in taken(world.handoffs.cases)] == [[a, b]]
+    assert [who for who, _ in taken(world.handoffs.cases)] == [[b], [a]]
     # Day 2: a's stay ends first, so c, whose processing ends that day, finds the bed free.
     step(world, "custody", 2)
     assert [(i, t) for d, i, t, _ in story(world) if d == 2] == [
@@ -163,11 +167,12 @@ def test_with_judges_for_detained_cases_a_detained_case_goes_on_their_docket(tin
     world = tiny_world(tiny, *custody(sections, dur_detention_days=5.0))
     a, b = admitted(world, 2)
     step(world, "custody", 0, 1)
-    # a takes the bed: her case is filed on the detained docket; b, released, on the regular.
+    # b finds no bed to wait in and is released: her case goes on the regular docket; a,
+    # detained, has hers filed on the detained docket.
     lawyer = {"p_lawyer": 0.3}  # the lever's default
     assert taken(world.handoffs.cases) == [
-        ([a], {"docket": DocketKind.DETAINED, **lawyer}),
         ([b], {"docket": DocketKind.REGULAR, **lawyer}),
+        ([a], {"docket": DocketKind.DETAINED, **lawyer}),
     ]
 
 
@@ -182,3 +187,22 @@ def test_a_detained_person_released_with_a_case_on_the_detained_docket_is_handed
     assert states(world, [a, b]) == [RELEASED, RELEASED]
     # Only a's case waits on the detained docket: the courts move it to the regular one.
     assert taken(world.handoffs.cases) == [([a], {"docket": DocketKind.REGULAR, "p_lawyer": 0.3})]
+
+
+def test_beds_held_by_people_arrested_in_the_interior_are_not_free(tiny):
+    beds = levers(p_credible_fear_pass=1.0, detention_beds=3, interior_detained=2)
+    world = tiny_world(tiny, *custody(beds))
+    a, b = admitted(world, 2)
+    step(world, "custody", 0, 1)
+    # Three beds, two held by the interior's people: a waits in the last; b is released.
+    assert states(world, [a, b]) == [DETAINED, RELEASED]
+
+
+def test_fear_claimants_wait_for_their_interview_in_a_bed(tiny):
+    no_interviews = levers(cf_interviews_per_day=0, detention_beds=2)
+    world = tiny_world(tiny, *custody(no_interviews))
+    a, b, c = admitted(world, 3)
+    step(world, "custody", 0, 1, 2)
+    # Nobody is interviewed: the two beds stay held by those waiting, the third is released.
+    assert states(world, [a, b, c]) == [FEAR, FEAR, RELEASED]
+    assert int(world.ledger.census(FEAR).sum()) == 2

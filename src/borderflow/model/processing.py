@@ -132,6 +132,7 @@ class Custody(Stage):
         self.cf_capacity = np.minimum(per_day_counts(lev.cf_interviews_per_day), MAX_TAKE)
         self.detention_beds = stock_counts(lev.detention_beds)
         self.detained_judges = lev.detained_judges
+        self.interior = stock_counts(lev.interior_detained)
 
     def step(self, world: World, day: int) -> None:
         """Intake, releases, decisions and interviews for one day."""
@@ -195,7 +196,7 @@ class Custody(Stage):
         if self.mpp_today[day]:
             idx, flags = self.return_some_to_mexico(world, idx, flags, u, day)
         idx, flags = self.release_families(world, idx, flags, day)
-        self.fear_or_removal(world, idx, flags)
+        self.fear_or_removal(world, idx, flags, day)
 
     def children_to_hhs(self, world: World, idx: np.ndarray) -> None:
         """Unaccompanied children: Mexican ones screened (most returned), the rest to HHS.
@@ -289,8 +290,11 @@ class Custody(Stage):
         )
         return idx[~release], flags[~release]
 
-    def fear_or_removal(self, world: World, idx: np.ndarray, flags: np.ndarray) -> None:
-        """Those who claim fear wait for an interview; the rest are ordered removed."""
+    def fear_or_removal(self, world: World, idx: np.ndarray, flags: np.ndarray, day: int) -> None:
+        """Those who claim fear wait for an interview in a detention bed; the rest are removed.
+
+        A claimant who finds no free bed is released with a notice to appear, uninterviewed.
+        """
         irregular = flags & FLAG_IRREGULAR_ENTRY
         u = world.rng["custody"].random(len(idx))
         if irregular.any():
@@ -298,37 +302,67 @@ class Custody(Stage):
             to_interview = idx[fear]
         else:
             fear, to_interview = None, idx  # everyone admitted at a port claims fear
-        change(world, to_interview, Transition.TO_CREDIBLE_FEAR, State.AWAITING_CREDIBLE_FEAR)
-        self.credible_fear_queue.push(to_interview)
+        held, no_bed = self.take_beds(world, to_interview, day)
+        change(world, held, Transition.TO_CREDIBLE_FEAR, State.AWAITING_CREDIBLE_FEAR)
+        self.credible_fear_queue.push(held)
+        self.release_no_bed(world, no_bed, day)
         if fear is not None:
             order_removal(world, idx[~fear], Transition.EXPEDITED_REMOVAL)
 
+    def take_beds(self, world: World, idx: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Those of ``idx`` who find a free detention bed, in order, and those who do not.
+
+        A bed is held by everyone awaiting a fear interview or detained, and by the people
+        arrested in the interior (``interior_detained``).
+        """
+        beds = int(self.detention_beds[day])
+        if beds >= world.people.count + int(self.interior[day]):
+            # Everyone else could hold a bed and one would still be free for each of these:
+            # no need to count the day's records for the beds in use.
+            return idx, idx[:0]
+        census = world.ledger.census
+        in_use = int(census(DETAINED).sum()) + int(census(AWAITING_CREDIBLE_FEAR).sum())
+        free = max(beds - in_use - int(self.interior[day]), 0)
+        return idx[:free], idx[free:]
+
+    def release_no_bed(self, world: World, idx: np.ndarray, day: int) -> None:
+        """Released for lack of a bed, with a notice to appear (a case, if none yet)."""
+        if len(idx) == 0:
+            return
+        change(world, idx, Transition.RELEASED_NO_BED, State.RELEASED_PENDING_HEARING)
+        new = (world.people.flags[idx] & FLAG_HAS_CASE) == 0
+        world.handoffs.cases.put(
+            idx if new.all() else idx[new],
+            docket=REGULAR,
+            p_lawyer=float(world.levers.p_lawyer[day]),
+        )
+
     def detention_request(self, world: World, idx: np.ndarray, day: int) -> None:
-        """People with a notice to appear take a free bed, or are released (loss system)."""
+        """People with a notice to appear are detained, or released (loss system).
+
+        Those found a credible fear keep the bed they waited in; others (back from a
+        prosecution with a case) take a free bed or are released.
+        """
         if len(idx) == 0:
             return
         people = world.people
-        beds = int(self.detention_beds[day])
-        if beds >= people.count:
-            # Everyone else could be detained and a bed would still be free for each of
-            # these: no need to count the day's records for the beds in use.
-            free = len(idx)
+        holding = people.state[idx] == AWAITING_CREDIBLE_FEAR
+        if holding.all():
+            detained, released = idx, idx[:0]
         else:
-            free = max(beds - int(world.ledger.census(DETAINED).sum()), 0)
-        detained, released = idx[:free], idx[free:]
+            got, released = self.take_beds(world, idx[~holding], day)
+            detained = np.concatenate([idx[holding], got])
         change(world, detained, Transition.DETAINED, State.DETAINED)
         stay = _geometric_days(world.rng["detention"], world.pars.dur_detention_days, len(detained))
         self.detention_agenda.schedule(detained, day + stay, RELEASE)
-        change(world, released, Transition.RELEASED_NO_BED, State.RELEASED_PENDING_HEARING)
-        p_lawyer = float(world.levers.p_lawyer[day])
-        new = (people.flags[idx] & FLAG_HAS_CASE) == 0
-        if self.detained_judges[day] > 0:
-            # Detained cases are heard on their own docket; the released wait on the regular.
-            n = len(detained)
-            world.handoffs.cases.put(detained[new[:n]], docket=DETAINED_DOCKET, p_lawyer=p_lawyer)
-            world.handoffs.cases.put(released[new[n:]], docket=REGULAR, p_lawyer=p_lawyer)
-            return
-        world.handoffs.cases.put(idx if new.all() else idx[new], docket=REGULAR, p_lawyer=p_lawyer)
+        self.release_no_bed(world, released, day)
+        new = (people.flags[detained] & FLAG_HAS_CASE) == 0
+        docket = DETAINED_DOCKET if self.detained_judges[day] > 0 else REGULAR
+        world.handoffs.cases.put(
+            detained if new.all() else detained[new],
+            docket=docket,
+            p_lawyer=float(world.levers.p_lawyer[day]),
+        )
 
     def credible_fear(self, world: World, day: int) -> None:
         """Asylum officers interview people in order, up to the day's capacity."""

@@ -185,10 +185,21 @@ LEVERS: tuple[Lever, ...] = (
         "stock",
         "beds",
         math.inf,
-        "ICE detention beds; a person who finds none is released with a notice to appear",
+        "ICE detention beds, held by fear claimants awaiting their interview and by the "
+        "detained; a person who finds none is released with a notice to appear",
         scales=True,
         dashboard="ICE detention beds",
         order=8,
+    ),
+    Lever(
+        "interior_detained",
+        None,
+        "stock",
+        "people",
+        0,
+        "ICE beds held by people arrested in the interior (not simulated): the beds the "
+        "border's people cannot have",
+        scales=True,
     ),
     # ORR had about 14,000 beds with unfunded reserve ones in Aug 2018 (American Prospect,
     # "Packing in the Migrant Kids, Even When Beds Are Running Short") and about 13,500
