@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 import borderflow
+import calibration_cases
 from borderflow.analysis import ensemble as ens
 from borderflow.analysis.executor import task_seed
 from borderflow.analysis.posterior import PosteriorError, load_posterior
@@ -31,14 +32,10 @@ from borderflow.scenario.schema import Scenario
 from conftest import write_scenario
 
 NAME = "posterior-world"
-HEAD = f"""\
-name = "{NAME}"
-title = "A metered port whose reneging is fitted"
-start = 2020-01-01
-end = 2020-01-15
-places = "places.csv"
-routes = "routes.csv"
-"""
+#: The known-truth world's dates and network, under a name of its own.
+HEAD = calibration_cases.HEAD.replace('"known-truth"', f'"{NAME}"').replace(
+    "Targets made from known assumption values", "A metered port whose reneging is fitted"
+)
 BODY = """
 [levers]
 quota = {{ default = 20 }}
