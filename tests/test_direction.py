@@ -384,6 +384,28 @@ def test_more_beds_mean_fewer_released_for_lack_of_one_and_interior_arrests_more
         assert held.max() <= beds  # the beds bind: full, never over
 
 
+def test_people_removed_who_set_out_again_are_apprehended_again(tiny):
+    """Single adults cross between ports, are apprehended, claim no fear and are removed
+    home (Tijuana's people are Honduran); with p_set_out_after_removal some come back."""
+    stays, returns = (
+        tiny(
+            us_body(
+                levers=f"p_apprehend = {{ default = 1.0 }}\n    p_set_out_after_removal = {p}",
+                parameters="p_claim_fear_apprehended = { value = 0.0, low = 0.0, high = 0.9 }\n"
+                "    dur_before_setting_out_again = { value = 7, low = 1, high = 120 }",
+                join=0.0,
+            ),
+            head=head_for(150),
+        )
+        for p in (0.0, 0.8)
+    )
+    stays_runs, returns_runs = runs(stays), runs(returns)
+    assert total(stays_runs, Transition.SET_OUT_AGAIN) == 0
+    again = total(returns_runs, Transition.SET_OUT_AGAIN)
+    assert again > 0
+    assert total(returns_runs, Transition.APPREHENDED) > total(stays_runs, Transition.APPREHENDED)
+
+
 def test_fewer_credible_fear_interviews_mean_a_longer_queue(tiny):
     """Ten single adults a day claim fear at the port; 4 interviews a day cannot keep up."""
     slow, fast = (

@@ -57,7 +57,7 @@ def test_the_default_levers_are_written_as_before() -> None:
         '"p_prosecute":0.0,"asylum_ban":false,"cf_interviews_per_day":"unlimited",'
         '"p_credible_fear_pass":0.89,"detention_beds":"unlimited","interior_detained":0.0,'
         '"hhs_beds":13000.0,"judges":442.0,"mpp_judges":0.0,"detained_judges":0.0,"removals_per_day":"unlimited",'
-        '"p_lawyer":0.3}'
+        '"p_set_out_after_removal":0.0,"p_lawyer":0.3}'
     )
 
 

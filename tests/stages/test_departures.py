@@ -122,6 +122,16 @@ seasonality = [3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
 """
 
 
+def test_someone_removed_by_the_us_sets_out_again_from_home_on_her_day(tiny):
+    world = tiny_world(tiny)
+    (a,) = put(world, 1, State.REMOVED, "home", nationality="HND")
+    world.handoffs.deported.put(np.array([a]), day=np.array([1]))
+    step(world, "departures", 0, 1)
+    assert story(world) == [(1, a, Transition.SET_OUT_AGAIN, State.TRANSIT)]
+    assert taken(world.handoffs.setting_out) == [([a], {"clock": 1.0})]
+    assert places(world, [a]) == ["home"]
+
+
 def test_two_streams_set_out_as_their_own_groups_with_their_households_and_seasons(tiny):
     # Two days of January, then two of February.
     scenario = tiny(STREAMS, head=head_for(4, start=dt.date(2020, 1, 30)))

@@ -80,3 +80,20 @@ def test_ordering_a_removal_counts_it_and_hands_the_person_to_removals(tiny):
     order_removal(world, np.array(idx), Transition.EXPEDITED_REMOVAL)
     assert story(world) == [(4, i, Transition.EXPEDITED_REMOVAL, AWAITING) for i in idx]
     assert world.handoffs.removal_orders.waiting().tolist() == idx
+
+
+def test_with_every_removed_person_setting_out_again_each_is_handed_back_with_a_day(tiny):
+    world = tiny_world(tiny, levers(removals_per_day=2, p_set_out_after_removal=1.0))
+    a, b = ordered_removed(world, 2)
+    step(world, "removals", 0)
+    (batch,) = world.handoffs.deported.drain()
+    assert batch.people.tolist() == [a, b]
+    assert (batch["day"] >= 1).all()  # at home for a while first
+    assert states(world, [a, b]) == [REMOVED, REMOVED]
+
+
+def test_nobody_removed_sets_out_again_by_default(tiny):
+    world = tiny_world(tiny, levers(removals_per_day=2))
+    ordered_removed(world, 2)
+    step(world, "removals", 0)
+    assert len(world.handoffs.deported) == 0

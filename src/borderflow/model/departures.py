@@ -18,8 +18,8 @@ class Departures(Stage):
     """People set out alone: deported people whose wait is over, and background departures.
 
     Background departures set out by nationality; on the first day, the people already
-    on port lists are put in place. People deported by Mexico come from ``deported``
-    with the day each sets out again.
+    on port lists are put in place. People deported by Mexico or removed by the U.S. come
+    from ``deported`` with the day each sets out again, from home.
     """
 
     name = "departures"
@@ -80,16 +80,18 @@ class Departures(Stage):
             world.handoffs.setting_out.put(idx, clock=float(day))
 
     def set_out_again(self, world: World, day: int) -> None:
-        """People deported by Mexico whose wait is over set out again, alone."""
+        """People deported by Mexico or removed by the U.S. whose wait is over set out again."""
         people = world.people
         idx = self.deported_agenda.due(day)
-        idx = idx[people.state[idx] == State.DEPORTED_BY_MEXICO]
+        state = people.state[idx]
+        back = (state == State.DEPORTED_BY_MEXICO) | (state == State.REMOVED)
+        idx, state = idx[back], state[back]
         if len(idx) == 0:
             return
         here = people.place[idx].astype(np.int64)
         world.ledger.record(
             Transition.SET_OUT_AGAIN,
-            State.DEPORTED_BY_MEXICO,
+            state,
             State.TRANSIT,
             here,
             here,

@@ -1,10 +1,15 @@
-"""Removals: people ordered removed wait in one queue, removed up to a daily capacity."""
+"""Removals: people ordered removed wait in one queue, removed up to a daily capacity.
+
+Some of those removed set out again (``p_set_out_after_removal``): departures takes them
+back on the road after a while at home, as it does Mexico's deportees.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from borderflow.model.queues import MAX_TAKE, FifoQueue
+from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.world import World, change
 from borderflow.scenario.levers import per_day_counts
@@ -21,10 +26,11 @@ def order_removal(world: World, idx: np.ndarray, transition: Transition) -> None
 
 
 class Removals(Stage):
-    """Removals carried out in order, up to the day's capacity."""
+    """Removals carried out in order, up to the day's capacity; some removed set out again."""
 
     name = "removals"
     takes = ("removal_orders",)
+    gives = ("deported",)
 
     def init(self, world: World) -> None:
         """The removal queue and the removals possible each day (fractions carried over)."""
@@ -46,3 +52,10 @@ class Removals(Stage):
             return
         home = world.net.home_of(people.nationality[idx], people.origin[idx])
         change(world, idx, Transition.REMOVED, State.REMOVED, to_place=home)
+        p_again = float(world.levers.p_set_out_after_removal[day])
+        if p_again > 0:
+            rng = world.rng["removals"]
+            again = idx[rng.random(len(idx)) < p_again]
+            mean = max(world.pars.dur_before_setting_out_again, 1.0)
+            wait = waiting_days(rng, 1.0 / mean, len(again))
+            world.handoffs.deported.put(again, day=day + wait)

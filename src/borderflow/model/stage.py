@@ -74,7 +74,9 @@ class Handoffs:
         "transit", "border", "travellers who reached their border city today"
     )
     deported: Handoff = handoff(
-        "transit", "departures", "people deported by Mexico who will set out again, and when"
+        "transit, removals",
+        "departures",
+        "people deported by Mexico or removed by the U.S. who will set out again, and when",
     )
     crossers: Handoff = handoff(
         "border, mpp", "crossing", "people setting out to cross between ports today"

@@ -268,6 +268,12 @@ INDICATORS: tuple[Indicator, ...] = (
         path=_US + "removals_carried_out",
     ),
     _summary(
+        "set_out_again_after_removal",
+        "people removed who set out again",
+        _RUN_REPORT,
+        path=_US + "set_out_again_after_removal",
+    ),
+    _summary(
         "mean_days_to_decision",
         "mean days to a court decision (from filing for cases pending at the start)",
         _RUN_REPORT,

@@ -120,6 +120,11 @@ def us_processing(
         "voluntary_departures": _total(flows, "voluntary_departure"),
         "expedited_removal_orders": _total(flows, "expedited_removal", "credible_fear_failed"),
         "removals_carried_out": _total(flows, "removed"),
+        "set_out_again_after_removal": int(
+            flows.loc[
+                (flows["transition"] == "set_out_again") & (flows["from_state"] == "removed"), "n"
+            ].sum()
+        ),
         "time_to_decision": _distribution(decided),
         "time_to_decision_per_docket": {
             str(d): _distribution(rows) for d, rows in decided.groupby("docket", observed=True)

@@ -257,6 +257,15 @@ LEVERS: tuple[Lever, ...] = (
         scales=True,
     ),
     Lever(
+        "p_set_out_after_removal",
+        None,
+        "share",
+        "share of people removed",
+        0.0,
+        "share of people removed by the U.S. who set out again, after "
+        "dur_before_setting_out_again days at home on average",
+    ),
+    Lever(
         "p_lawyer",
         None,
         "share",

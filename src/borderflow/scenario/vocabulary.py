@@ -197,7 +197,7 @@ TRANSITION_DOCS: dict[Transition, str] = {
     Transition.ARRIVE_BORDER: "reached the destination border city and joined a port's waitlist",
     Transition.GET_BED: "an unsheltered waiting person got a shelter bed",
     Transition.DEPORTED_BY_MEXICO: "detained in Mexico and sent home",
-    Transition.SET_OUT_AGAIN: "a person deported by Mexico sets out again",
+    Transition.SET_OUT_AGAIN: "a person deported by Mexico or removed by the U.S. sets out again",
     Transition.REFUGE_IN_MEXICO: "asked for and accepted refuge or a humanitarian visa in Mexico",
     Transition.GIVE_UP: "gave up and went home (from transit or from a waitlist)",
     Transition.SETTLE: "settled in Mexico (en route or at the border)",
