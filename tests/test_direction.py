@@ -359,6 +359,19 @@ def test_mpp_moves_detention_to_waiting_in_mexican_border_cities(tiny):
     assert us_on["mpp_returned"] > us_off["mpp_returned"] == 0
 
 
+def test_mpp_off_means_no_mpp_decisions_and_more_on_the_other_dockets(tiny):
+    """With MPP on everyone is returned and heard on the MPP docket; off, they are detained
+    and heard on the detained docket (its own judges), behind no backlog."""
+    judges = "mpp_judges = 5\n    detained_judges = 5"
+    off, on = (
+        tiny(us_body(levers=f"mpp = {{ tijuana = {share} }}\n    {judges}"), head=head_for(150))
+        for share in (0.0, 1.0)
+    )
+    off_runs, on_runs = runs(off), runs(on)
+    assert decided(off_runs, DocketKind.MPP) == 0 < decided(on_runs, DocketKind.MPP)
+    assert decided(off_runs, DocketKind.DETAINED) > decided(on_runs, DocketKind.DETAINED)
+
+
 def test_more_beds_mean_fewer_released_for_lack_of_one_and_interior_arrests_more(tiny):
     """Ten single adults a day claim fear at the port and wait for their interview (4 a day)
     in a bed; those found a fear stay detained for about 30 days."""
