@@ -530,6 +530,20 @@ def test_more_lawyers_mean_more_grants(tiny):
     assert rate_many > 1.5 * rate_few, (rate_few, rate_many)
 
 
+def test_more_lawyers_mean_fewer_orders_in_absentia(tiny):
+    """With a lawyer a person misses hearings ``lawyer_absentia_factor`` times as often."""
+    few, many = (
+        tiny(
+            released_families(per_day=20, levers=f"p_lawyer = {share}", parameters=FAST_COURTS),
+            head=head_for(120),
+        )
+        for share in (0.05, 0.9)
+    )
+    few_runs, many_runs = runs(few), runs(many)
+    missed = lambda outs: total(outs, Transition.REMOVED_IN_ABSENTIA)  # noqa: E731
+    assert missed(many_runs) < 0.6 * missed(few_runs), (missed(few_runs), missed(many_runs))
+
+
 def test_judges_raised_on_a_date_change_nothing_before_it(tiny):
     """Two judges until a date, ten from it: identical runs before, more hearings from that day."""
     raised_on = dt.date(2020, 3, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from tiny_world import (
     counted,
     levers,
@@ -126,6 +127,21 @@ def test_someone_who_missed_a_hearing_is_ordered_removed_in_absentia_where_she_i
         State.AWAITING_REMOVAL,
     ]
     assert places(world, [released]) == ["san_diego_sector"]
+
+
+def test_with_a_lawyer_a_person_misses_hearings_as_the_factor_says(tiny):
+    # 70% of cases are decided in absentia at a lawyer share of 0.3 (p_lawyer_reference);
+    # with the factor at 0 those with a lawyer never miss, so all those without one do.
+    world = tiny_world(tiny, *court(p_absentia_released=0.7, lawyer_absentia_factor=0.0))
+    docket = world.stages["courts"].dockets[DocketKind.REGULAR]
+    assert docket.p_missed_none.tolist() == pytest.approx([0.0, 1.0])
+    alone, represented = filed(world, 2)
+    world.people.flags[represented] |= np.uint8(Flag.LAWYER)
+    step(world, "courts", 0, 1, 2, 3)
+    assert states(world, [alone, represented]) == [
+        State.ORDERED_REMOVED_IN_ABSENTIA,
+        State.AWAITING_REMOVAL,
+    ]
 
 
 def test_someone_no_longer_waiting_is_ordered_removed_in_absentia_and_stays_put(tiny):

@@ -40,6 +40,7 @@ from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.world import World, note
 from borderflow.scenario.bounds import UNLIMITED
+from borderflow.scenario.parameters import Parameters
 from borderflow.scenario.vocabulary import (
     FLAG_ASYLUM_BARRED,
     FLAG_DETAINED_DOCKET,
@@ -103,7 +104,7 @@ class Docket:
     anonymous_waiting: int
     anonymous_done: np.ndarray
     slots: np.ndarray
-    p_missed_none: float
+    p_missed_none: np.ndarray
     p_grant: np.ndarray
     p_not_granted: np.ndarray
     p_finish: float
@@ -123,8 +124,6 @@ def _docket(world: World, kind: DocketKind) -> Docket:
     }[kind]
     active_days = pars.case_active_days_detained if detained else pars.case_active_days
     cohorts = sc.courts.cohorts(sc.start) if kind == DocketKind.REGULAR else []
-    share_missed = pars.p_absentia_mpp if mpp else pars.p_absentia_released
-    per_hearing = 1.0 - (1.0 - share_missed) ** (1.0 / max(pars.hearings_per_case, 1.0))
     deny = np.array([pars.p_deny(nat) for nat in NATIONALITIES])
     # Split the reported rate between people with and without a lawyer at the share
     # behind it, never at the day's lever value, which would cancel the lever.
@@ -147,13 +146,28 @@ def _docket(world: World, kind: DocketKind) -> Docket:
         anonymous_waiting=int(sum(n for _, n in cohorts)),
         anonymous_done=np.zeros(sc.n_days + 1, np.int64),
         slots=np.minimum(places, UNLIMITED).astype(np.int64),
-        p_missed_none=1.0 - per_hearing,
+        p_missed_none=_attendance(pars, mpp),
         p_grant=grant,
         p_not_granted=np.maximum(1.0 - grant, 1e-12),
         p_finish=1.0 / max(active_days, 1.0),
         cohort_filed=np.array([d for d, _ in cohorts], np.int64),
         cohort_left=np.array([n for _, n in cohorts], np.int64),
     )
+
+
+def _attendance(pars: Parameters, mpp: bool) -> np.ndarray:
+    """The chance of missing no hearing, per hearing, without and with a lawyer.
+
+    The reported share of cases decided in absentia is split, as the grant rate is, at
+    the lawyer share behind it: a lawyer multiplies a person's chance of missing by
+    ``lawyer_absentia_factor``.
+    """
+    share_missed = pars.p_absentia_mpp if mpp else pars.p_absentia_released
+    share_lawyer = pars.p_lawyer_mpp if mpp else pars.p_lawyer_reference
+    factor = pars.lawyer_absentia_factor
+    alone = share_missed / (share_lawyer * factor + 1.0 - share_lawyer)
+    per_case = np.minimum(np.array([alone, alone * factor]), 1.0)
+    return (1.0 - per_case) ** (1.0 / max(pars.hearings_per_case, 1.0))
 
 
 class Courts(Stage):
@@ -295,7 +309,8 @@ class Courts(Stage):
             Transition.HEARING, state, state, place, place, people.group[idx], n=hearings
         )
         present = is_in(state, IS_AWAITING_HEARING)
-        missed = rng.random(n) >= docket.p_missed_none**hearings
+        with_lawyer = ((flags & FLAG_LAWYER) > 0).astype(np.int64)
+        missed = rng.random(n) >= docket.p_missed_none[with_lawyer] ** hearings
         # Detained people are brought to their hearings.
         missed &= state != DETAINED
         nationality = people.nationality[idx]

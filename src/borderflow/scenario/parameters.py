@@ -69,6 +69,7 @@ class Parameters:
     p_absentia_released: float
     p_absentia_mpp: float
     p_lawyer_mpp: float
+    lawyer_absentia_factor: float
     lawyer_grant_factor: float
     p_deny_hnd: float
     p_deny_gtm: float
