@@ -54,7 +54,11 @@ def _stock(daily: pd.DataFrame, state: str) -> pd.Series:
     return rows.groupby("date")["n"].sum()
 
 
-def _distribution(rows: pd.DataFrame) -> dict[str, float]:
+def distribution(rows: pd.DataFrame) -> dict[str, float]:
+    """Count, mean, median and 90th percentile of ``days`` weighted by ``n``.
+
+    With nothing counted, the count alone.
+    """
     if rows.empty or rows["n"].sum() == 0:
         return {"n": 0}
     rows = rows.sort_values("days")
@@ -125,9 +129,9 @@ def us_processing(
                 (flows["transition"] == "set_out_again") & (flows["from_state"] == "removed"), "n"
             ].sum()
         ),
-        "time_to_decision": _distribution(decided),
+        "time_to_decision": distribution(decided),
         "time_to_decision_per_docket": {
-            str(d): _distribution(rows) for d, rows in decided.groupby("docket", observed=True)
+            str(d): distribution(rows) for d, rows in decided.groupby("docket", observed=True)
         },
     }
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from borderflow.results.summary import distribution
 from borderflow.scenario.errors import Problem
 from borderflow.scenario.schema import ROLES, Scenario, Target, TargetPoint
 from borderflow.scenario.targets import COURT_MEASURES
@@ -103,17 +104,11 @@ def court_value(t: Target, decisions: pd.DataFrame | None) -> float:
     rows = decisions[decisions["outcome"] != CourtOutcome.HEARINGS_BEGAN.label]
     if t.dockets:
         rows = rows[rows["docket"].isin(t.dockets)]
-    rows = rows[rows["n"] > 0].sort_values("days", kind="stable")
-    n = rows["n"].to_numpy()
+    decided = distribution(rows)
     if t.measure == "decisions":
-        return float(n.sum())
-    if not len(n):
-        return float("nan")
-    days = rows["days"].to_numpy()
-    if t.measure == "mean_days_to_decision":
-        return float(days @ n / n.sum())
-    cumulative = n.cumsum()
-    return float(days[np.searchsorted(cumulative, cumulative[-1] / 2)])
+        return float(decided["n"])
+    key = "mean_days" if t.measure == "mean_days_to_decision" else "median_days"
+    return float(decided.get(key, float("nan")))
 
 
 def simulated_values(
