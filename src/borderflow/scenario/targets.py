@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    field_validator,
     model_validator,
 )
 
@@ -31,6 +32,7 @@ from borderflow.scenario.fields import (
     Text,
     most_chars,
 )
+from borderflow.scenario.vocabulary import DOCKETS
 
 #: The measures read from the run's court decisions rather than its stocks and flows.
 COURT_MEASURES = frozenset({"decisions", "median_days_to_decision", "mean_days_to_decision"})
@@ -181,7 +183,7 @@ class Target(Strict):
     states: list[str] = []
     transitions: list[str] = []
     groups: list[str] = []
-    dockets: list[Literal["regular", "mpp", "detained"]] = []
+    dockets: list[str] = []
     at: Literal["place", "to_place"] = "to_place"
     date: dt.date | None = None
     date_from: dt.date | None = None
@@ -192,6 +194,14 @@ class Target(Strict):
     tolerance: Annotated[float, Field(gt=0, le=10)] | None = None
     source: Text
     note: Text | None = None
+
+    @field_validator("dockets")
+    @classmethod
+    def _known_dockets(cls, value: list[str]) -> list[str]:
+        unknown = [d for d in value if d not in DOCKETS]
+        if unknown:
+            raise ValueError(f"unknown docket {unknown}; expected some of {list(DOCKETS)}")
+        return value
 
     @model_validator(mode="before")
     @classmethod
