@@ -562,3 +562,99 @@ def test_judges_raised_on_a_date_change_nothing_before_it(tiny):
         assert in_hearings(r)[day] > in_hearings(b)[day]
         assert in_hearings(r)[day:].max() <= int(10 * 1.6 * 10)
         assert final_backlog(r) < final_backlog(b)
+
+
+# --- the national year's family beds and Border Patrol's holding, at their real values ---------
+
+NATIONAL_SCALE = 0.05
+NATIONAL_SEEDS = (1, 2)
+
+
+def national_totals(**levers: float) -> tuple[float, float]:
+    """Families released from holding and person-days held above capacity over the national
+    year at 5 % of its people (capacities scaled alike), its levers at their real values but
+    for ``levers``, summed over two seeds."""
+    from borderflow import load_scenario
+
+    sc = load_scenario("national-fy2019").with_levers(**levers).scaled(NATIONAL_SCALE)
+    outs = [run(sc, seed=s) for s in NATIONAL_SEEDS]
+    return (
+        total(outs, Transition.RELEASED_FROM_HOLDING),
+        total(outs, Transition.HELD_OVER_CAPACITY),
+    )
+
+
+def test_at_the_national_values_more_family_beds_and_holding_mean_fewer_released_and_crowded():
+    """National FY2019 keeps 3,326 family beds and 9,000 places in Border Patrol's holding.
+
+    Family beds: half of them release families from holding for lack of a bed; the real
+    number releases fewer (holding unlimited in both, so every release from holding is
+    one for lack of a family bed). Holding: 6,000 places crowd it more than the real 9,000,
+    and 12,000 no more than 9,000; Border Patrol releases more families the fewer places.
+    """
+    real_beds, _ = national_totals(cbp_holding_capacity=float("inf"))
+    half_beds, _ = national_totals(cbp_holding_capacity=float("inf"), family_beds=3326 / 2)
+    assert half_beds > real_beds
+
+    (few_released, few_crowded), (released, crowded), (_, many_crowded) = (
+        national_totals(cbp_holding_capacity=places) for places in (6000, 9000, 12000)
+    )
+    assert few_crowded > crowded >= many_crowded
+    assert few_released > released
+
+
+def backlog_waits(outs: list[RunOutput]) -> float:
+    """Mean days from filing to a decision of the start backlog's cases decided, all seeds."""
+    d = Decisions.concat([o.decisions for o in outs])
+    d = d[d.outcome == CourtOutcome.BACKLOG_DECIDED]
+    return float((d.days * d.n).sum() / d.n.sum())
+
+
+def began_waits(outs: list[RunOutput]) -> float:
+    """Mean days from filing to the start of hearings of the run's regular cases."""
+    d = Decisions.concat([o.decisions for o in outs])
+    d = d[(d.docket == REGULAR) & (d.outcome == CourtOutcome.HEARINGS_BEGAN)]
+    return float((d.days * d.n).sum() / d.n.sum())
+
+
+def test_a_hiring_class_means_shorter_waits_and_a_smaller_backlog_than_none(tiny):
+    """Three judges cannot keep up with ten families a day; a class of six more on a date can."""
+    hired = dt.date(2020, 2, 1)
+    none, some = (
+        tiny(
+            released_families(levers="judges = 3", parameters=FAST_COURTS)
+            + f"[courts]\n    hiring = {{ {hired} = {n} }}",
+            head=head_for(150),
+        )
+        for n in (0, 6)
+    )
+    day = some.day_of(hired)
+    none_runs, some_runs = runs(none), runs(some, check=True)
+    assert mean_time_to_decision(some_runs) < mean_time_to_decision(none_runs)
+    for n, s in zip(none_runs, some_runs, strict=True):
+        assert n.flows[n.flows.day < day] == s.flows[s.flows.day < day]  # nobody hired yet
+        assert final_backlog(s) < final_backlog(n)
+        in_hearings = lambda o: o.courts.in_hearings[o.courts.docket == REGULAR]  # noqa: E731
+        assert in_hearings(s)[day:].max() > int(3 * 1.6 * 10) >= in_hearings(n).max()
+
+
+def test_newest_first_decides_new_cases_sooner_and_leaves_the_start_backlog_older(tiny):
+    """Eight judges hear 12.8 cases a day, ten a day are filed, 300 are pending at the start:
+    newest first, the run's cases are heard at once and the start's wait for the spare places."""
+    backlog = '[courts]\n    initial_backlog = 300\n    initial_backlog_source = "assumed"'
+    fifo, newest = (
+        tiny(
+            released_families(levers="judges = 8", parameters=FAST_COURTS)
+            + f'{backlog}\n    next_case = "{rule}"',
+            head=head_for(150),
+        )
+        for rule in ("fifo", "newest_first")
+    )
+    fifo_runs, newest_runs = runs(fifo), runs(newest, check=True)
+    assert began_waits(newest_runs) < began_waits(fifo_runs)
+    assert mean_time_to_decision(newest_runs) < mean_time_to_decision(fifo_runs)
+    # The start's cases are decided later: more of them are pending, day after day.
+    assert backlog_waits(newest_runs) > backlog_waits(fifo_runs)
+    pending = lambda o: o.courts.pending_from_start[o.courts.docket == REGULAR]  # noqa: E731
+    for f, n in zip(fifo_runs, newest_runs, strict=True):
+        assert (pending(n) >= pending(f)).all() and pending(n).sum() > pending(f).sum()

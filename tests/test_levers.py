@@ -50,14 +50,16 @@ def test_the_scenario_model_has_a_field_per_lever_in_the_table_order() -> None:
 
 def test_the_default_levers_are_written_as_before() -> None:
     # A scenario's digest (Scenario.fingerprint) is its JSON: it moves only when a lever is
-    # added on purpose (hhs_beds and detained_judges, with the U.S. side's rebuild).
+    # added on purpose (the U.S. side's beds and holding, and the courts' priority share).
     assert Levers().model_dump_json(by_alias=True) == (
         '{"quota":{"default":"unlimited"},"beds":{"default":0.0},"p_apprehend":{"default":0.75},'
         '"mpp":{"default":0.0},"mexico_enforcement":1.0,"mexico_refuge_offer":1.0,'
-        '"p_prosecute":0.0,"asylum_ban":false,"cf_interviews_per_day":"unlimited",'
-        '"p_credible_fear_pass":0.89,"detention_beds":"unlimited","interior_detained":0.0,'
-        '"hhs_beds":13000.0,"judges":442.0,"mpp_judges":0.0,"detained_judges":0.0,"removals_per_day":"unlimited",'
-        '"p_set_out_after_removal":0.0,"p_lawyer":0.3}'
+        '"p_prosecute":0.0,"asylum_ban":false,"cbp_holding_capacity":"unlimited",'
+        '"cf_interviews_per_day":"unlimited","p_credible_fear_pass":0.89,'
+        '"detention_beds":"unlimited","interior_detained":0.0,"family_beds":"unlimited",'
+        '"hhs_beds":13000.0,"judges":442.0,"mpp_judges":0.0,"detained_judges":0.0,'
+        '"priority_share":0.0,"removals_per_day":"unlimited","p_set_out_after_removal":0.0,'
+        '"p_lawyer":0.3}'
     )
 
 

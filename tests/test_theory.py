@@ -48,6 +48,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from borderflow.analysis import theory
 from borderflow.analysis.theory import (
@@ -449,3 +450,260 @@ def test_detention_losses_match_erlang_b(tiny):
         ("μ·1.2", erlang_b(c, lam / (1.2 * mu))),
     ):
         assert abs(sim - wrong) > tolerance, f"{name} gives {wrong:.4f}, also in the band; {report}"
+
+
+# --- family residential centres: a loss system with a time limit ----------------------------
+
+FAMILY_BEDS, FAMILY_STAY, FAMILY_LIMIT, FAMILY_LAMBDA = 10, 12, 8, 1.6
+
+
+def family_detention_body(beds: int, stay: float, limit: int, lam: float) -> str:
+    """Family members admitted at the port all claim fear; none is released at the decision."""
+    return f"""
+    [levers]
+    family_beds = {beds}
+    judges = 0
+
+    [parameters]
+    p_join_waitlist = 1.0
+    p_release_family = {{ value = 0.0, low = 0.0, high = 1.0 }}
+    dur_family_detention_days = {{ value = {stay}, low = 1, high = 100 }}
+    family_detention_limit_days = {{ value = {limit}, low = {limit}, high = {limit} }}
+
+    [background]
+    daily = {{ OTH = {lam} }}
+    origins = {{ OTH = "tijuana" }}
+    destinations = {{ tijuana = 1.0 }}
+    household = {{ family_adult = 1.0 }}
+    """
+
+
+def test_family_detention_losses_match_erlang_b_whatever_the_stay(tiny):
+    """Family beds with a time limit are an M/G/c/c loss system: the share released from
+    holding for lack of a bed is Erlang's B(c, λ·E[S]), whatever the law of the stay S.
+
+    c = 10 beds; a stay is geometric with mean 12 days cut at the limit of 8 days, so
+    E[S] = 12 (1 − (11/12)^8) ≈ 6.02 days; λ = 1.6 a day: B(10, 9.63) ≈ 0.197.
+
+    *Insensitivity.* The stay is far from geometric (a third of the stays end at the limit),
+    yet the share lost must agree with the exact daily chain of *geometric* stays of the
+    same mean (``detention_chain_loss``, 0.170) within 4 SE; and with B within 4 SE plus the
+    daily step's δ (as for detention: a stay of S days holds its bed for S nights).
+
+    *It can fail.* Ignoring the limit (B(10, λ · 12) ≈ 0.52), two more beds (0.106), one
+    fewer (0.255) or stays 20 % longer fall outside the band.
+    """
+    c, lam = FAMILY_BEDS, FAMILY_LAMBDA
+    mean_stay = FAMILY_STAY * (1 - (1 - 1 / FAMILY_STAY) ** FAMILY_LIMIT)
+    closed = erlang_b(c, lam * mean_stay)
+    exact = detention_chain_loss(c, lam, 1 / mean_stay)
+    assert erlang_b(c, lam * (mean_stay - 1)) < exact < closed
+    step_error = closed - exact
+
+    n_days = DETENTION_WARM_UP + DETENTION_KEPT
+    body = family_detention_body(c, FAMILY_STAY, FAMILY_LIMIT, lam)
+    out = run(tiny(body, head=head_for(n_days, START)), seed=5)
+    lost = daily_flow(out, Transition.RELEASED_FROM_HOLDING)
+    taken = daily_flow(out, Transition.TO_CREDIBLE_FEAR)
+    occupied = daily_stock(out, State.FAMILY_DETENTION)
+    assert occupied.max() <= c
+    assert not daily_stock(out, State.DETAINED, State.AWAITING_CREDIBLE_FEAR).any()
+    kept = slice(DETENTION_WARM_UP, None)
+    # A stay of S days is S end-of-day snapshots: the beds in use are admissions × E[S].
+    assert occupied[kept].mean() == pytest.approx(taken[kept].mean() * mean_stay, rel=0.03)
+
+    asked = lost + taken
+    sim, se, k = batch_ratio(lost[None, kept], asked[None, kept], DETENTION_BATCH)
+    assert k >= 16
+    assert asked[kept].mean() == pytest.approx(lam, rel=0.03)
+
+    report = f"sim {sim:.4f} SE {se:.4f}; geometric daily chain {exact:.4f}; Erlang B {closed:.4f}"
+    print(report)
+    assert abs(sim - exact) < 4 * se, report
+    tolerance = 4 * se + step_error
+    assert abs(sim - closed) < tolerance, report
+    for name, wrong in (
+        ("no limit", erlang_b(c, lam * FAMILY_STAY)),
+        ("c + 2", erlang_b(c + 2, lam * mean_stay)),
+        ("c − 1", erlang_b(c - 1, lam * mean_stay)),
+        ("E[S]·1.2", erlang_b(c, 1.2 * lam * mean_stay)),
+    ):
+        assert abs(sim - wrong) > tolerance, f"{name} gives {wrong:.4f}, also in the band; {report}"
+
+
+# --- courts: a priority docket is a two-class non-preemptive priority M/M/c ------------------
+
+PRIORITY_LAMBDAS = (0.28, 0.28)  # the run's cases, other receipts: ρ = 0.56 / 0.8 = 0.7
+PRIORITY_SEEDS = (1, 2)
+PRIORITY_WARM_UP = 500  # about twenty relaxation times
+PRIORITY_KEPT = 10_000
+PRIORITY_BATCH = 1000
+
+
+def cobham_waits(c: int, lam1: float, lam2: float, mu: float) -> tuple[float, float]:
+    """Mean waits in queue of the two classes of a non-preemptive priority M/M/c.
+
+    Cobham's formula with a service rate ``μ`` common to both classes: W_k =
+    (C(c, a) / cμ) / ((1 − σ_{k−1})(1 − σ_k)), with ``a = (λ1 + λ2) / μ`` and ``σ_k`` the
+    load of classes 1..k over ``cμ`` (Kleinrock, *Queueing Systems* II, 3.7; Gross &
+    Harris, 3.4.2). Infinite when the load reaches ``cμ``.
+    """
+    lam = lam1 + lam2
+    if lam >= c * mu:
+        return math.inf, math.inf
+    base = erlang_c(c, lam / mu) / (c * mu)
+    sigma1, sigma2 = lam1 / (c * mu), lam / (c * mu)
+    return base / (1 - sigma1), base / ((1 - sigma1) * (1 - sigma2))
+
+
+def priority_docket_chain(
+    c: int, lam1: float, lam2: float, p: float, n: int = 50
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Exact mean waits of the daily two-class priority docket, and their spreads.
+
+    State at the end of a day: ``(b, q1, q2)``, cases in hearings and waiting per class
+    (waiting only when all ``c`` places are busy). The next day ``D ~ Binomial(b, p)``
+    hearings finish, ``A_k ~ Poisson(λ_k)`` cases of each class are filed, and the free
+    places take class 1 first, then class 2 (non-preemptive: hearings never stop). As in
+    :func:`~borderflow.analysis.theory.docket_chain`, each class's mean wait in whole days
+    is its mean end-of-day queue over ``λ_k`` (Little's law, exact in discrete time). Queues
+    are cut at ``q1 + q2 <= n`` (the mass beyond is below 1e-7 at ρ = 0.7).
+
+    Returns ``((W1, W2), (σ1, σ2))``: the estimate ``Σ_t q_k / (T λ_k)`` over ``T`` days has
+    standard error ``σ_k / √T``, from the Poisson equation of the chain as in ``docket_chain``.
+    """
+    states = [(b, 0, 0) for b in range(c)]
+    states += [(c, q1, q2) for q1 in range(n + 1) for q2 in range(n + 1 - q1)]
+    s = np.array(states)
+    index = np.full((c + 1, n + 1, n + 1), -1)
+    index[s[:, 0], s[:, 1], s[:, 2]] = np.arange(len(s))
+    busy, q1, q2 = s.T
+    filed = []
+    for lam in (lam1, lam2):
+        a, pa = theory.arrivals(lam)
+        filed.append((a[pa > 1e-16], pa[pa > 1e-16]))
+    trans = np.zeros((len(s), len(s)))
+    rows = np.arange(len(s))
+    for done in range(c + 1):
+        w_done = stats.binom.pmf(done, busy, p)  # 0 where more finish than are heard
+        some = w_done > 0
+        free = c - busy + done
+        for a1, w1 in zip(*filed[0], strict=True):
+            waiting1 = q1 + a1
+            took1 = np.minimum(waiting1, free)
+            for a2, w2 in zip(*filed[1], strict=True):
+                waiting2 = q2 + a2
+                took2 = np.minimum(waiting2, free - took1)
+                left1 = np.minimum(waiting1 - took1, n)
+                left2 = np.minimum(waiting2 - took2, n - left1)
+                nxt = index[busy - done + took1 + took2, left1, left2]
+                np.add.at(trans, (rows[some], nxt[some]), (w_done * w1 * w2)[some])
+    trans /= trans.sum(axis=1, keepdims=True)
+    pi = theory.stationary(trans)
+    fundamental = np.eye(len(s)) - trans + np.outer(np.ones(len(s)), pi)
+    waits, spreads = [], []
+    for queue, lam in ((q1, lam1), (q2, lam2)):
+        centred = queue - float(pi @ queue)
+        g = np.linalg.solve(fundamental, centred)
+        var = 2 * float(pi @ (centred * g)) - float(pi @ centred**2)
+        waits.append(float(pi @ queue) / lam)
+        spreads.append(math.sqrt(var) / lam)
+    return (waits[0], waits[1]), (spreads[0], spreads[1])
+
+
+def priority_body(lam1: float, lam2: float) -> str:
+    """The run's cases (families released, λ1 a day) kept every free place ahead of the
+    cases of people not simulated (``other_receipts``, λ2 a day): ``priority_share = 1``."""
+    return f"""
+    [levers]
+    judges = {DOCKET_JUDGES}
+    mpp = {{ default = 0 }}
+    priority_share = 1.0
+
+    [parameters]
+    p_join_waitlist = 1.0
+    p_release_family = 1.0
+    completions_per_judge_day = {{ value = {COMPLETIONS}, low = 0.1, high = 2.0 }}
+    case_active_days = {{ value = {CASE_DAYS}, low = 1, high = 400 }}
+
+    [background]
+    daily = {{ OTH = {lam1} }}
+    origins = {{ OTH = "tijuana" }}
+    destinations = {{ tijuana = 1.0 }}
+    household = {{ family_adult = 1.0 }}
+
+    [courts]
+    other_receipts = {lam2}
+    other_receipts_source = "the theory test's low-priority class"
+    """
+
+
+def test_priority_docket_waits_match_cobham(tiny):
+    """Each class's mean wait agrees with Cobham's non-preemptive priority M/M/c.
+
+    c = 8 places, μ = 1/10 a day; the run's cases (class 1, λ1 = 0.28 a day) take every
+    free place ahead of the other receipts (class 2, λ2 = 0.28), ρ = 0.7: Cobham gives
+    W1 ≈ 0.52 and W2 ≈ 1.74 days, against 1.13 for both without priority (Erlang C).
+
+    *Measured* by Little's law on the end-of-day queues (the docket's ``waiting`` and
+    ``pending_from_start`` columns) over 2 × 10,000 days after a warm-up, each over its
+    class's rate; the exact daily chain gives the standard errors (about 0.045 and 0.29
+    days), which batch means of 1,000 days must confirm within a factor 2.
+
+    *Daily step.* The exact two-class daily chain gives W1 ≈ 0.40 and W2 ≈ 1.74: a place
+    freed on a day takes that day's filings, so class 1 waits about a tenth of a day less
+    than in continuous time (δ1 ≈ 0.12), class 2 about the same. The chain itself is checked:
+    by work conservation its λ-weighted total is the one-class daily chain's. The simulation
+    must lie within 4 SE of the chain, and within 4 SE + δ of Cobham.
+
+    *It can fail.* Cobham with a service rate 20% too slow (μ·0.8, ρ = 0.875: W1 ≈ 1.77,
+    W2 ≈ 14.1) is far outside both bands, and FIFO's 1.13 days outside class 1's. (Class
+    2's band, about ±1.2 days, is too wide to tell FIFO or μ·1.2 from the truth: that would
+    take about four times the days.)
+    """
+    lam1, lam2 = PRIORITY_LAMBDAS
+    c = int(DOCKET_JUDGES * COMPLETIONS * CASE_DAYS)
+    mu = 1.0 / CASE_DAYS
+    closed = cobham_waits(c, lam1, lam2, mu)
+    exact, sigma = priority_docket_chain(c, lam1, lam2, mu)
+    one_class, _ = docket_chain(c, lam1 + lam2, mu)
+    assert lam1 * exact[0] + lam2 * exact[1] == pytest.approx((lam1 + lam2) * one_class, rel=1e-6)
+    assert exact[0] < one_class < exact[1]  # priority moves waiting from class 1 to class 2
+
+    n_days = PRIORITY_WARM_UP + PRIORITY_KEPT
+    sc = tiny(priority_body(lam1, lam2), head=head_for(n_days, START))
+    queues: list[list[np.ndarray]] = [[], []]
+    for seed in PRIORITY_SEEDS:
+        out = run(sc, seed=seed)
+        courts = out.courts[out.courts.docket == REGULAR]
+        assert courts.in_hearings.max() <= c
+        queues[0].append(courts.waiting[PRIORITY_WARM_UP:])
+        queues[1].append(courts.pending_from_start[PRIORITY_WARM_UP:])
+        filed = daily_flow(out, Transition.CASE_FILED)[PRIORITY_WARM_UP:]
+        assert filed.mean() == pytest.approx(lam1, rel=0.05)
+    kept_days = PRIORITY_KEPT * len(PRIORITY_SEEDS)
+
+    reports = []
+    for k, lam in enumerate(PRIORITY_LAMBDAS):
+        series = np.array(queues[k], float)
+        sim = float(series.mean()) / lam
+        se = sigma[k] / math.sqrt(kept_days)
+        batches = series[:, : PRIORITY_KEPT // PRIORITY_BATCH * PRIORITY_BATCH]
+        means = batches.reshape(len(series), -1, PRIORITY_BATCH).mean(axis=2).ravel() / lam
+        batch_se = float(means.std(ddof=1) / math.sqrt(len(means)))
+        assert 0.5 < batch_se / se < 2.0, f"class {k + 1}: batch SE {batch_se:.3f}, theory {se:.3f}"
+        step_error = abs(exact[k] - closed[k])
+        tolerance = 4 * se + step_error
+        report = (
+            f"class {k + 1}: sim {sim:.3f} SE {se:.3f}; daily chain {exact[k]:.3f}; "
+            f"Cobham {closed[k]:.3f}"
+        )
+        reports.append(report)
+        assert abs(sim - exact[k]) < 4 * se, report
+        assert abs(sim - closed[k]) < tolerance, report
+        wrong = cobham_waits(c, lam1, lam2, 0.8 * mu)[k]
+        assert abs(sim - wrong) > tolerance, f"μ·0.8 gives {wrong:.3f}, also in the band; {report}"
+        if k == 0:
+            fifo = mmc_wait(c, lam1 + lam2, mu)
+            assert abs(sim - fifo) > tolerance, f"FIFO gives {fifo:.3f}, in the band; {report}"
+    print("; ".join(reports))

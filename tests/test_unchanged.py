@@ -79,8 +79,10 @@ def test_results_are_unchanged(case: str, seed: int, tmp_path: Path) -> None:
 #: f9d073c); re-recorded when unaccompanied children took their own legal track (HHS custody),
 #: which changes the stories of the caravan's children, and when a lawyer came to change how
 #: often a person misses a hearing (lawyer_absentia_factor), which changes who is ordered
-#: removed in absentia.
-PERSON_STORIES = "858c4e1e6d1fb453b192"
+#: removed in absentia; and when people came to travel as households (a family's members
+#: live its lead's story), with family residential centres, Border Patrol's holding limit,
+#: removal orders holding ICE beds and MPP cases ending in termination.
+PERSON_STORIES = "975c4cacb856bea9aafa"
 
 
 def test_every_persons_story_in_the_event_log_is_unchanged() -> None:

@@ -1,9 +1,22 @@
-"""Custody: processing, prosecution, MPP returns, family release, credible fear and detention."""
+"""Custody: processing, prosecution, MPP returns, family release, credible fear and detention,
+family residential centres, and Border Patrol's holding (capacity and time limit)."""
 
 from __future__ import annotations
 
 import numpy as np
-from tiny_world import levers, parameters, places, put, states, step, story, taken, tiny_world
+from tiny_world import (
+    counted,
+    flows,
+    levers,
+    parameters,
+    places,
+    put,
+    states,
+    step,
+    story,
+    taken,
+    tiny_world,
+)
 
 from borderflow.scenario.vocabulary import DocketKind, Event, Flag, State, Transition
 
@@ -206,3 +219,115 @@ def test_fear_claimants_wait_for_their_interview_in_a_bed(tiny):
     # Nobody is interviewed: the two beds stay held by those waiting, the third is released.
     assert states(world, [a, b, c]) == [FEAR, FEAR, RELEASED]
     assert int(world.ledger.census(FEAR).sum()) == 2
+
+
+# --- family residential centres and Border Patrol's holding ----------------------------------
+
+FAMILY_BED = State.FAMILY_DETENTION
+#: Processing that does not end within a story (a mean of a hundred years).
+NEVER = {"dur_custody_days": 36500.0}
+
+
+def test_a_family_claiming_fear_takes_a_family_bed_and_leaves_at_the_limit(tiny):
+    limits = {"dur_family_detention_days": 1000.0, "family_detention_limit_days": 3.0}
+    world = tiny_world(tiny, *custody(levers(family_beds=1, p_lawyer=0.5), **limits))
+    (parent,) = admitted(world, 1, household="family_adult")
+    (child,) = admitted(world, 1, household="family_child")
+    (single,) = admitted(world, 1)
+    step(world, "custody", 0, 1, 2, 3, 4)
+    # The parent takes the one family bed; the child finds none and Border Patrol releases
+    # her straight from its holding; the single adult waits in an adult bed, never a
+    # family's. Flores: the parent leaves at the limit, 3 days on, with a case.
+    assert [(d, i, t) for d, i, t, _ in story(world) if i != single] == [
+        (1, parent, Transition.TO_CREDIBLE_FEAR),
+        (1, child, Transition.RELEASED_FROM_HOLDING),
+        (4, parent, Transition.RELEASED),
+    ]
+    assert (1, single, Transition.TO_CREDIBLE_FEAR, FEAR) in story(world)
+    assert states(world, [parent, child]) == [RELEASED, RELEASED]
+    lawyer = {"docket": DocketKind.REGULAR, "p_lawyer": 0.5}
+    cases = taken(world.handoffs.cases)
+    assert ([child], lawyer) in cases and ([parent], lawyer) in cases
+    assert int(world.ledger.census(FAMILY_BED).sum()) == 0
+
+
+def test_family_beds_free_at_the_end_of_a_stay_take_the_next_family(tiny):
+    world = tiny_world(tiny, *custody(levers(family_beds=2), dur_family_detention_days=1.0))
+    first = admitted(world, 2, household="family_adult")
+    step(world, "custody", 0)
+    later = admitted(world, 3, household="family_adult")
+    step(world, "custody", 1, 2)
+    # Day 1: the first two take both beds. Day 2: their stays (one day) end first, so two
+    # of the three processed that day find beds and the third is released from holding.
+    on = lambda day, t: [i for d, i, tr, _ in story(world) if d == day and tr == t]  # noqa: E731
+    assert on(1, Transition.TO_CREDIBLE_FEAR) == first
+    assert on(2, Transition.RELEASED) == first
+    assert on(2, Transition.TO_CREDIBLE_FEAR) == later[:2]
+    assert on(2, Transition.RELEASED_FROM_HOLDING) == later[2:]
+
+
+def test_over_capacity_border_patrol_releases_families_oldest_first(tiny):
+    sections = custody(
+        levers(cbp_holding_capacity=3, p_lawyer=0.2), p_release_over_capacity=1.0, **NEVER
+    )
+    world = tiny_world(tiny, *sections)
+    singles = apprehended(world, 2)
+    older = apprehended(world, 2, household="family_adult")
+    step(world, "custody", 0)
+    newer = apprehended(world, 2, household="family_child")
+    (port,) = admitted(world, 1, household="family_adult")  # the port's holding is apart
+    step(world, "custody", 1)
+    # Day 0: four held at the station, one over: the oldest family member is released.
+    # Day 1: five held (the port's is not Border Patrol's), two over: the next two.
+    released = [(d, i) for d, i, t, _ in story(world) if t == Transition.RELEASED_FROM_HOLDING]
+    assert released == [(0, older[0]), (1, older[1]), (1, newer[0])]
+    assert states(world, [*singles, newer[1], port]) == [State.IN_CUSTODY] * 4
+    assert taken(world.handoffs.cases) == [
+        ([older[0]], {"docket": DocketKind.REGULAR, "p_lawyer": 0.2}),
+        ([older[1], newer[0]], {"docket": DocketKind.REGULAR, "p_lawyer": 0.2}),
+    ]
+    assert counted(world, Transition.HELD_OVER_CAPACITY) == 0  # back at capacity each day
+
+
+def test_people_held_above_capacity_are_counted_each_day_where_they_are(tiny):
+    world = tiny_world(tiny, *custody(levers(cbp_holding_capacity=2), **NEVER))
+    apprehended(world, 3)
+    elsewhere = put(world, 3, State.IN_CUSTODY, "el_centro_sector", dest="mexicali")
+    world.handoffs.into_custody.put(np.array(elsewhere))
+    step(world, "custody", 0, 1)
+    # Six single adults held, two places: four over capacity a day, two at each station.
+    rows = flows(world)
+    over = rows[rows.transition == Transition.HELD_OVER_CAPACITY]
+    assert sorted(zip(over.day, over.place, over.n, strict=True)) == [
+        (d, world.net.index(p), 2) for d in (0, 1) for p in ("san_diego_sector", "el_centro_sector")
+    ]
+    assert counted(world, Transition.RELEASED_FROM_HOLDING) == 0  # no family to release
+
+
+def test_people_held_past_the_time_limit_are_counted_each_day_after_it(tiny):
+    world = tiny_world(tiny, *custody(cbp_time_limit_days=2.0, **NEVER))
+    (a,) = apprehended(world, 1)
+    step(world, "custody", 0)
+    (b,) = apprehended(world, 1)
+    (port,) = admitted(world, 1)
+    step(world, "custody", 1, 2, 3)
+    # Held past two days from the day after next: a on days 2 and 3, b on day 3 (the
+    # port's holding is not Border Patrol's).
+    overdue = [(d, i) for d, i, t, _ in story(world) if t == Transition.HELD_PAST_TIME_LIMIT]
+    assert overdue == [(2, a), (3, a), (3, b)]
+    assert states(world, [a, b, port]) == [State.IN_CUSTODY] * 3
+
+
+def test_a_day_releases_its_share_of_the_excess_and_the_rest_is_crowding(tiny):
+    sections = custody(levers(cbp_holding_capacity=1), p_release_over_capacity=0.5, **NEVER)
+    world = tiny_world(tiny, *sections)
+    (single,) = apprehended(world, 1)
+    families = apprehended(world, 4, household="family_adult")
+    step(world, "custody", 0, 1)
+    # Day 0: four over capacity, half released (the two oldest), two person-days of
+    # crowding. Day 1: two over, one released, one person-day.
+    released = [(d, i) for d, i, t, _ in story(world) if t == Transition.RELEASED_FROM_HOLDING]
+    assert released == [(0, families[0]), (0, families[1]), (1, families[2])]
+    assert counted(world, Transition.HELD_OVER_CAPACITY, day=0) == 2
+    assert counted(world, Transition.HELD_OVER_CAPACITY, day=1) == 1
+    assert states(world, [single, families[3]]) == [State.IN_CUSTODY] * 2

@@ -157,3 +157,15 @@ def states(world: World, idx: list[int]) -> list[State]:
 def places(world: World, idx: list[int]) -> list[str]:
     """The place ids of people ``idx`` now."""
     return [world.net.ids[p] for p in world.people.place[idx]]
+
+
+def put_household(
+    world: World, roles: tuple[str, ...], state: State, place: str, **kwargs: Any
+) -> list[int]:
+    """One household in ``state`` at ``place``: its lead (the first role), then its followers."""
+    idx = [put(world, 1, state, place, household=role, **kwargs)[0] for role in roles]
+    people = world.people
+    people.lead[idx[1:]] = idx[0]
+    people.followers[idx[0]] = len(idx) - 1
+    people.has_households = people.has_households or len(idx) > 1
+    return idx

@@ -10,6 +10,7 @@ import numpy as np
 
 from borderflow.engine.plan import DAY
 from borderflow.model.ledger import recount
+from borderflow.model.people import household_sizes, with_followers
 from borderflow.model.records import Courts, Decisions, Events, Flows, Stocks, Waits
 from borderflow.model.transit import Transit
 from borderflow.model.trips import place_reached, under_way
@@ -120,6 +121,8 @@ def _output(world: World, seed: int, seconds: dict[str, float], events: bool) ->
                     "group",
                     "nationality",
                     "household",
+                    "lead",
+                    "followers",
                     "flags",
                     "ti_enter",
                     "ti_custody",
@@ -139,7 +142,9 @@ def places_now(world: World, day: int) -> np.ndarray:
     live = under_way(people)
     transit = world.stages["transit"]
     assert isinstance(transit, Transit)
-    place[live] = place_reached(people, transit.trips, live, day)
+    reached = place_reached(people, transit.trips, live, day)
+    # Followers walk their lead's trip.
+    place[with_followers(people, live)] = np.repeat(reached, household_sizes(people, live))
     return place
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model.agenda import Agenda
+from borderflow.model.people import household_sizes, leads_of, with_followers
 from borderflow.model.queues import FifoQueues
 from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
@@ -66,6 +67,8 @@ class Border(Stage):
         self.row[self.ports] = np.arange(len(self.ports))
         self.waitlists = FifoQueues(len(self.ports))
         self.quota = per_day_counts(lev.quota[:, self.ports])
+        #: People each port let in beyond its quota (a household admitted whole).
+        self.overdrawn = np.zeros(len(self.ports), np.int64)
         # A city whose beds stay at zero all run never hands out a bed: its queue would
         # never be served, so nobody joins it.
         cities = np.asarray(net.cities, np.int64)
@@ -111,6 +114,11 @@ class Border(Stage):
             return
         people = world.people
         change(world, idx, Transition.ARRIVE_BORDER, State.WAITING_UNSHELTERED, to_place=port)
+        # A household holds a place on the list (and for a bed) per member, in a row.
+        leads = idx
+        idx = with_followers(people, leads)
+        if len(idx) > len(leads):
+            port = np.repeat(port, household_sizes(people, leads))
         people.ti_queue[idx] = day
         self.waitlists.push(self.row[port], idx)
         if len(self.bed_cities):
@@ -120,8 +128,8 @@ class Border(Stage):
         p_renege = world.pars.p_renege
         if p_renege > 0:
             # Patience on {0, 1, ...} days: one may give up the day one arrives, after admissions.
-            patience = waiting_days(world.rng["patience"], p_renege, len(idx)) - 1
-            self.patience.schedule(idx, day + patience, RENEGE)
+            patience = waiting_days(world.rng["patience"], p_renege, len(leads)) - 1
+            self.patience.schedule(leads, day + patience, RENEGE)
 
     def shelter(self, world: World, day: int) -> None:
         """Give free beds to unsheltered waiting people, first come first served."""
@@ -138,11 +146,14 @@ class Border(Stage):
         active, free = active[free > 0], free[free > 0]
         state = people.state
         got, _ = self.bed_queues.take(active, free, lambda chunk, k: state[chunk] == UNSHELTERED)
-        change(world, got, Transition.GET_BED, State.WAITING_SHELTERED)
+        # A lead takes its household in (a few beds more than free, at most); followers
+        # taken are moved by theirs.
+        change(world, leads_of(people, got), Transition.GET_BED, State.WAITING_SHELTERED)
 
     def metering(self, world: World, day: int) -> None:
         """Each port admits up to its quota, in list order, into U.S. custody."""
-        quota = self.quota[day]
+        quota = self.quota[day] - self.overdrawn
+        self.overdrawn = np.maximum(-quota, 0)
         people, ledger = world.people, world.ledger
         state, place = people.state, people.place
         active = np.flatnonzero((quota > 0) & (self.waitlists.lengths() > 0))
@@ -158,7 +169,17 @@ class Border(Stage):
         if len(admitted) == 0:
             return
         where = np.repeat(at, counts)
-        ledger.record_wait(where, ADMITTED, day - people.ti_queue[admitted])
+        if people.has_households:
+            # A household is admitted whole when its lead is: a port that lets in more
+            # than its quota today lets in as many fewer on the next days.
+            lead = people.lead[admitted] < 0
+            admitted, where = admitted[lead], where[lead]
+            sizes = household_sizes(people, admitted)
+            let_in = np.bincount(self.row[where], sizes, minlength=len(self.ports))
+            self.overdrawn[active] = np.maximum(let_in[active].astype(np.int64) - quota[active], 0)
+            where = np.repeat(where, sizes)
+        everyone = with_followers(people, admitted)
+        ledger.record_wait(where, ADMITTED, day - people.ti_queue[everyone])
         change(world, admitted, Transition.ADMITTED_AT_PORT, IN_CUSTODY)
         self.patience.cancel(admitted)
         world.handoffs.into_custody.put(admitted)
@@ -172,7 +193,8 @@ class Border(Stage):
         idx = idx[is_in(people.state[idx], IS_WAITING)]
         if len(idx) == 0:
             return
-        world.ledger.record_wait(people.place[idx], LEFT_LIST, day - people.ti_queue[idx])
+        everyone = with_followers(people, idx)
+        world.ledger.record_wait(people.place[everyone], LEFT_LIST, day - people.ti_queue[everyone])
         # 0: cross, 1: settle, 2: go home (the shares are consecutive slices of [0, 1)).
         cross = pars.share_renege_cross
         settle = pars.share_renege_cross + pars.share_renege_settle

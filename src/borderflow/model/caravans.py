@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from borderflow.model import trip_walk
-from borderflow.model.world import Group, World, enter
+from borderflow.model.world import Group, World, change, enter
 from borderflow.scenario.schema import Caravan
 from borderflow.scenario.vocabulary import State, Transition
 
@@ -108,16 +108,7 @@ def move(world: World, idx: np.ndarray, to_place: np.ndarray) -> np.ndarray:
     """Record people reaching the next place; return where they came from."""
     people = world.people
     came_from = people.place[idx].astype(np.int64)
-    world.ledger.record(
-        Transition.MOVE,
-        State.TRANSIT,
-        State.TRANSIT,
-        came_from,
-        to_place,
-        people.group[idx],
-        who=idx,
-    )
-    people.place[idx] = to_place
+    change(world, idx, Transition.MOVE, State.TRANSIT, to_place=to_place)
     return came_from
 
 
@@ -189,7 +180,12 @@ class Caravans:
         # Joiners walk with the lead group to its next place, then split off if their
         # destination lies another way.
         transit.schedule_leg(
-            world, idx, np.full(n, float(day)), np.full(n, frag.arrive[lead]), day, rng=rng
+            world,
+            idx,
+            np.full(len(idx), float(day)),
+            np.full(len(idx), frag.arrive[lead]),
+            day,
+            rng=rng,
         )
 
     def move_due(self, world: World, transit: Transit, day: int) -> bool:

@@ -1,17 +1,29 @@
-"""Immigration courts: dockets with judges, a FIFO backlog, hearings and outcomes.
+"""Immigration courts: dockets with judges, a backlog, hearings and outcomes.
 
 Three dockets: the regular docket, the MPP docket and, when ``detained_judges`` hear
 them, the detained docket. A docket has ``judges × slots`` places for cases in
 hearings, where ``slots = completions_per_judge_day × case_active_days`` is how many
 cases a judge carries at once (``case_active_days_detained`` on the detained docket,
-whose cases are heard first and fast). Each day, finished cases are decided, then free
-places take the next cases from the backlog in order (on the regular docket, cases
-pending at the start of the run first, oldest cohort first: their people are not
-simulated, but each cohort has its filing day, so their decisions are counted with the
-days since filing, as ``backlog_decided``). A case in hearings finishes each day with
-probability ``1 / case_active_days`` (geometric), so a docket is a discrete-time M/M/c
-queue. A detained person released before a judge takes up the case moves to the back
-of the regular docket, keeping the day the case was filed.
+whose cases are heard first and fast). On the regular docket the judges are the lever's
+plus those hired on the scenario's dates (``[courts] hiring``), less, with ``[courts]
+attrition``, those expected to have left at ``p_judge_attrition`` a day: an expected
+count, computed once, so a day's places cost nothing more.
+
+Each day, finished cases are decided, then free places take the next cases from the
+backlog in order (``[courts] next_case``). With ``fifo``, the oldest first: on the
+regular docket, cases pending at the start of the run first, oldest cohort first (their
+people are not simulated, but each cohort has its filing day, so their decisions are
+counted with the days since filing, as ``backlog_decided``), then cases of people not
+simulated filed during the run (``other_receipts``, Poisson, one cohort a day), then the
+run's cases in the order they joined the docket. With ``newest_first``, the reverse: the
+case that joined last first (a stack), the run's before the anonymous ones. The
+``priority_share`` lever keeps that share of each day's free places (its fraction carried
+to the next day) for the run's cases, in the docket's order among them, ahead of the
+anonymous ones: a non-preemptive priority (cases in hearings are never interrupted). A
+case in hearings finishes each day with probability ``1 / case_active_days`` (geometric),
+so a docket is a discrete-time M/M/c queue. A detained person released before a judge
+takes up the case moves to the back of the regular docket, keeping the day the case was
+filed.
 
 At the decision a person who is no longer waiting for it (gone home, settled,
 crossed again) is ordered removed in absentia. Someone still waiting may miss a
@@ -22,6 +34,19 @@ lawyer and lowered in MPP; an irregular entry under the asylum ban bars asylum.
 The nationality's rate is that of people with the reference lawyer share
 (``p_lawyer_reference``), so more lawyers (the ``p_lawyer`` lever) win more.
 The rest get other relief, voluntary departure, or a removal order.
+
+On the MPP docket a share ``p_mpp_terminated`` of finished cases, whatever else their
+hearings would have given, are terminated without a removal order (in 2019 judges,
+San Diego's above all, terminated a third of completed MPP cases, many for notices to
+appear without a proper date or address). Termination let nobody into the United States:
+people were returned to Mexico, some even after winning (San Diego Union-Tribune,
+2019-12-23). So a terminated person stays where they are, waiting in the border city
+until they give up, settle or cross as other returnees do, now with no case: caught
+again, they are processed anew (never returned under MPP twice), and a new notice to
+appear opens a new case.
+
+Every decision, and every start of hearings, is counted in the decisions table with
+the person's nationality, lawyer and household role (-1 for the anonymous cases).
 """
 
 from __future__ import annotations
@@ -34,11 +59,12 @@ import numpy as np
 
 from borderflow.model import records
 from borderflow.model.agenda import Agenda
+from borderflow.model.people import People, household_sizes, leads_of, with_followers
 from borderflow.model.queues import FifoQueue
 from borderflow.model.removal import order_removal
 from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
-from borderflow.model.world import World, note
+from borderflow.model.world import World, change, note
 from borderflow.scenario.bounds import UNLIMITED
 from borderflow.scenario.parameters import Parameters
 from borderflow.scenario.vocabulary import (
@@ -60,8 +86,9 @@ BACKLOG_DECIDED = int(CourtOutcome.BACKLOG_DECIDED)
 
 # A decision's branches, in the order they are counted: a grant, other relief,
 # voluntary departure, an order in absentia for someone waiting who missed a hearing,
-# one for someone no longer waiting, and a removal order on the merits.
-GRANT, OTHER, LEAVE, MISSED, GONE, REMOVAL = range(6)
+# one for someone no longer waiting, a removal order on the merits, and a terminated
+# (MPP) case.
+GRANT, OTHER, LEAVE, MISSED, GONE, REMOVAL, TERMINATED = range(7)
 #: Branch of someone heard and not granted asylum, by how many of the two thresholds
 #: (other relief; other relief or voluntary departure) their draw passes.
 NOT_GRANTED = np.array([OTHER, LEAVE, REMOVAL], np.int8)
@@ -78,24 +105,34 @@ BRANCHES = (
     ),
     (Transition.REMOVED_IN_ABSENTIA, None, CourtOutcome.REMOVED_IN_ABSENTIA),
     (Transition.REMOVAL_ORDERED, None, CourtOutcome.REMOVAL_ORDERED),
+    (Transition.CASE_TERMINATED, None, CourtOutcome.TERMINATED),
 )
 
 # Plain ints for array comparisons and writes (see borderflow.scenario.vocabulary).
 DETAINED = int(State.DETAINED)
 
 
+def _person(people: People, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each case's person for the decisions table: nationality, lawyer (1 or 0), household."""
+    lawyer = ((people.flags[idx] & FLAG_LAWYER) > 0).astype(np.int64)
+    return people.nationality[idx], lawyer, people.household[idx]
+
+
 @dataclass
 class Docket:
-    """A court docket: a FIFO backlog of cases heard by a number of judge places.
+    """A court docket: a backlog of cases heard by a number of judge places.
 
-    ``anonymous_waiting`` counts cases pending at the start of the run whose people
-    are not simulated; they are heard first, oldest first: ``cohort_filed`` holds each
-    cohort's filing day (relative to the start, oldest first) and ``cohort_left`` its
-    cases not yet taken up. ``anonymous_done[day]`` counts those finishing on ``day``.
-    ``slots[day]`` is how many cases can be in hearings at once;
-    ``p_grant[nationality, flags]`` is a person's chance of asylum (by their lawyer and
-    asylum-ban flags) and ``p_not_granted`` its complement floored above zero, so a
-    decision looks each up once.
+    ``anonymous_waiting`` counts waiting cases whose people are not simulated (pending
+    at the start of the run, or filed since as ``other_receipts``): ``cohort_filed``
+    holds each cohort's filing day (relative to the start, oldest first: the start's
+    cohorts, then one a day with other receipts) and ``cohort_left`` its cases not yet
+    taken up; those with cases left lie in ``[cohort_lo, cohort_hi)``.
+    ``anonymous_done[day]`` counts those finishing on ``day``. ``slots[day]`` is how
+    many cases can be in hearings at once; ``p_grant[nationality, flags]`` is a person's
+    chance of asylum (by their lawyer and asylum-ban flags) and ``p_not_granted`` its
+    complement floored above zero, so a decision looks each up once. ``p_terminated``
+    is the share of finished cases terminated (MPP), ``priority_carry`` the fraction of
+    a place for the run's cases carried to the next day.
     """
 
     kind: DocketKind
@@ -110,20 +147,57 @@ class Docket:
     p_finish: float
     cohort_filed: np.ndarray
     cohort_left: np.ndarray
+    cohort_lo: int = 0
+    cohort_hi: int = 0
+    p_terminated: float = 0.0
+    priority_carry: float = 0.0
     in_service: int = 0
+    #: People whose cases wait here (the queue also holds entries passed over).
+    waiting: int = 0
+
+
+def staffed(judges: np.ndarray, hires: np.ndarray, attrition: float) -> np.ndarray:
+    """Judges on the bench each day: the lever's, plus those hired so far, less those gone.
+
+    Each judge leaves on a day with probability ``attrition``; the count is its expected
+    value (so fractional), those hired on a day leaving from the next. A judge count set
+    by a dated policy moves the bench by the change, as a hiring class would.
+    """
+    if not hires.any() and attrition <= 0:
+        return judges
+    bench = judges + np.cumsum(hires)
+    if attrition <= 0:
+        return bench
+    out = np.empty_like(bench)
+    gone = 0.0
+    # One pass over the days, once a run: each day's leavers depend on the day before.
+    for day, count in enumerate(bench.tolist()):
+        out[day] = present = max(count - gone, 0.0)
+        gone += attrition * present
+    return out
 
 
 def _docket(world: World, kind: DocketKind) -> Docket:
     pars, lev, sc = world.pars, world.levers, world.scenario
     mpp = kind == DocketKind.MPP
     detained = kind == DocketKind.DETAINED
+    regular = kind == DocketKind.REGULAR
     judges = {
         DocketKind.REGULAR: lev.judges,
         DocketKind.MPP: lev.mpp_judges,
         DocketKind.DETAINED: lev.detained_judges,
     }[kind]
+    if regular:
+        attrition = pars.p_judge_attrition if sc.courts.attrition else 0.0
+        judges = staffed(judges, sc.courts.hires(sc.start, sc.n_days), attrition)
     active_days = pars.case_active_days_detained if detained else pars.case_active_days
-    cohorts = sc.courts.cohorts(sc.start) if kind == DocketKind.REGULAR else []
+    cohorts = sc.courts.cohorts(sc.start) if regular else []
+    filed = [d for d, _ in cohorts]
+    left = [n for _, n in cohorts]
+    if regular and sc.courts.other_receipts > 0:
+        # A cohort a day for the cases of people not simulated filed that day.
+        filed += range(sc.n_days)
+        left += [0] * sc.n_days
     deny = np.array([pars.p_deny(nat) for nat in NATIONALITIES])
     # Split the reported rate between people with and without a lawyer at the share
     # behind it, never at the day's lever value, which would cancel the lever.
@@ -150,8 +224,10 @@ def _docket(world: World, kind: DocketKind) -> Docket:
         p_grant=grant,
         p_not_granted=np.maximum(1.0 - grant, 1e-12),
         p_finish=1.0 / max(active_days, 1.0),
-        cohort_filed=np.array([d for d, _ in cohorts], np.int64),
-        cohort_left=np.array([n for _, n in cohorts], np.int64),
+        cohort_filed=np.array(filed, np.int64),
+        cohort_left=np.array(left, np.int64),
+        cohort_hi=len(cohorts),
+        p_terminated=pars.p_mpp_terminated if mpp else 0.0,
     )
 
 
@@ -174,8 +250,8 @@ class Courts(Stage):
     """Cases are filed, finished cases decided, and free judge places take the next cases.
 
     Each docket in turn. A decision ordering removal on the merits hands the person to
-    removals. The courts keep a daily log of each docket (waiting, in hearings, pending
-    from the start).
+    removals. The courts keep a daily log of each docket (waiting, in hearings, and
+    anonymous cases waiting: pending from the start, or other receipts).
     """
 
     name = "courts"
@@ -185,8 +261,12 @@ class Courts(Stage):
 
     def init(self, world: World) -> None:
         """The dockets, the constants of hearings and decisions, and the daily log."""
-        pars = world.pars
+        pars, courts = world.pars, world.scenario.courts
         self.dockets = [_docket(world, kind) for kind in DocketKind]
+        self.newest_first = courts.next_case == "newest_first"
+        self.other_receipts = courts.other_receipts
+        share = world.levers.priority_share
+        self.priority_share = share if share.any() else None
         self.extra_hearings = max(pars.hearings_per_case - 1.0, 0.0)
         # Beyond a grant: other relief below the first, voluntary departure below the
         # second, else a removal order.
@@ -201,15 +281,18 @@ class Courts(Stage):
         self.pending_from_start = np.zeros(shape, np.int64)
 
     def step(self, world: World, day: int) -> None:
-        """File today's cases; on every docket decide finished cases, then start hearings."""
+        """File today's cases and other receipts; on every docket decide, then start hearings."""
         for batch in world.handoffs.cases.drain():
             self.file(world, batch.people, batch["docket"], day, batch["p_lawyer"])
+        if self.other_receipts > 0:
+            self.receive(world, day)
         for docket in self.dockets:
             done = docket.agenda.due(day)
-            docket.in_service -= len(done) + int(docket.anonymous_done[day])
+            people_done = int(household_sizes(world.people, done).sum())
+            docket.in_service -= people_done + int(docket.anonymous_done[day])
             self.decide(world, docket, done, day)
             self.intake(world, docket, day)
-            self.waiting[day, docket.kind] = len(docket.queue)
+            self.waiting[day, docket.kind] = docket.waiting
             self.in_hearings[day, docket.kind] = docket.in_service
             self.pending_from_start[day, docket.kind] = docket.anonymous_waiting
 
@@ -240,32 +323,65 @@ class Courts(Stage):
             self.transfer(world, idx[has_case], docket)
             idx = idx[~has_case]
         lawyer = world.rng["courts"].random(len(idx)) < p_lawyer
-        people.flags[idx] |= np.where(lawyer, FLAG_HAS_CASE | FLAG_LAWYER, FLAG_HAS_CASE)
+        # A household's members each have a case (riders on the lead's), heard with it and
+        # with its lawyer; each holds a place on the docket, in a row.
+        everyone = with_followers(people, idx)
+        if len(everyone) > len(idx):
+            lawyer = np.repeat(lawyer, household_sizes(people, idx))
+        people.flags[everyone] |= np.where(lawyer, FLAG_HAS_CASE | FLAG_LAWYER, FLAG_HAS_CASE)
         if docket == DocketKind.DETAINED:
-            people.flags[idx] |= FLAG_DETAINED_DOCKET
-        people.ti_case[idx] = day
+            people.flags[everyone] |= FLAG_DETAINED_DOCKET
+        people.ti_case[everyone] = day
         note(world, idx, Transition.CASE_FILED)
-        self.dockets[docket].queue.push(idx)
+        self.dockets[docket].queue.push(everyone)
+        self.dockets[docket].waiting += len(everyone)
 
     def transfer(self, world: World, idx: np.ndarray, docket: int) -> None:
         """Released before their hearings began: detained cases go to the regular docket."""
         people = world.people
         waiting = ((people.flags[idx] & FLAG_DETAINED_DOCKET) > 0) & (people.ti_court[idx] < 0)
-        moved = idx[waiting & (docket == DocketKind.REGULAR)]
+        moved = with_followers(people, idx[waiting & (docket == DocketKind.REGULAR)])
         # Left behind on the detained docket's backlog, where a judge skips them.
         people.flags[moved] &= ~FLAG_DETAINED_DOCKET
         self.dockets[DocketKind.REGULAR].queue.push(moved)
+        self.dockets[DocketKind.REGULAR].waiting += len(moved)
+        self.dockets[DocketKind.DETAINED].waiting -= len(moved)
+
+    def receive(self, world: World, day: int) -> None:
+        """Cases of people not simulated are filed on the regular docket: today's cohort."""
+        n = int(world.rng["courts"].poisson(self.other_receipts))
+        if not n:
+            return
+        docket = self.dockets[DocketKind.REGULAR]
+        cohort = len(docket.cohort_left) - world.n_days + day
+        docket.cohort_left[cohort] += n
+        if docket.cohort_lo == docket.cohort_hi:  # none was left: today's is the only one
+            docket.cohort_lo = cohort
+        docket.cohort_hi = cohort + 1
+        docket.anonymous_waiting += n
 
     def intake(self, world: World, docket: Docket, day: int) -> None:
-        """Free places take the next cases in order; their hearings end after a geometric time."""
+        """Free places take the next cases in order; their hearings end after a geometric time.
+
+        The places kept for the run's cases (``priority_share``) take them first; the
+        rest follow ``next_case`` over the whole docket.
+        """
         free = int(docket.slots[day]) - docket.in_service
         if free <= 0:
             return
         rng = world.rng["courts"]
-        anonymous = min(free, docket.anonymous_waiting)
+        queued = len(docket.queue)  # exact but on the detained docket, with no anonymous
+        first = self.priority_places(docket, day, free, queued)
+        rest = free - first
+        if self.newest_first:
+            more = min(rest, queued - first)
+            anonymous = min(rest - more, docket.anonymous_waiting)
+        else:
+            anonymous = min(rest, docket.anonymous_waiting)
+            more = rest - anonymous
         if anonymous:
             finish = day + waiting_days(rng, docket.p_finish, anonymous)
-            filed = np.repeat(docket.cohort_filed, self.from_cohorts(docket, anonymous))
+            filed = self.from_cohorts(docket, anonymous)
             decided = finish < world.n_days
             world.ledger.record_duration(
                 int(docket.kind), BACKLOG_DECIDED, finish[decided] - filed[decided]
@@ -274,28 +390,73 @@ class Courts(Stage):
             docket.anonymous_done += np.bincount(finish, minlength=len(docket.anonymous_done))
             docket.anonymous_waiting -= anonymous
             docket.in_service += anonymous
-            free -= anonymous
-        if free <= 0 or not len(docket.queue):
+        wanted = first + more
+        if wanted <= 0 or not queued:
             return
-        if docket.kind == DocketKind.DETAINED:
-            flags = world.people.flags
-            idx = docket.queue.take(free, lambda chunk: (flags[chunk] & FLAG_DETAINED_DOCKET) > 0)
-        else:
-            idx = docket.queue.pop(free)  # no stale entries: cases leave them only here
-        docket.in_service += len(idx)
+        people = world.people
+        # Places count people: a household's cases are heard together when its lead's is
+        # reached (its members' places, taken on a later day, are passed over).
+        idx = leads_of(people, self.next_cases(world, docket, wanted))
+        everyone = with_followers(people, idx)
+        docket.in_service += len(everyone)
+        docket.waiting -= len(everyone)
         world.ledger.record_duration(
-            int(docket.kind), HEARINGS_BEGAN, day - world.people.ti_case[idx]
+            int(docket.kind),
+            HEARINGS_BEGAN,
+            day - people.ti_case[everyone],
+            *_person(people, everyone),
         )
         docket.agenda.schedule(idx, day + waiting_days(rng, docket.p_finish, len(idx)), 0)
 
-    @staticmethod
-    def from_cohorts(docket: Docket, n: int) -> np.ndarray:
-        """Take ``n`` start-backlog cases, oldest cohort first; how many from each cohort."""
-        left = docket.cohort_left
-        before = np.concatenate(([0], np.cumsum(left)[:-1]))
-        taken = np.clip(n - before, 0, left)
-        docket.cohort_left = left - taken
-        return taken
+    def priority_places(self, docket: Docket, day: int, free: int, queued: int) -> int:
+        """Places kept today for the run's cases: the day's share of the free places.
+
+        Only where anonymous cases wait (else every place goes to the run's cases
+        anyway); the fraction of a place is carried to the next day, so a share of a
+        single place a day still takes the run's cases on the share of days.
+        """
+        if self.priority_share is None or not docket.anonymous_waiting or not queued:
+            return 0
+        share = float(self.priority_share[day])
+        if share <= 0:
+            return 0
+        kept = docket.priority_carry + share * free
+        whole = int(kept)
+        docket.priority_carry = kept - whole
+        return min(whole, queued)
+
+    def next_cases(self, world: World, docket: Docket, n: int) -> np.ndarray:
+        """The docket's next ``n`` waiting cases of the run, by ``next_case``."""
+        if docket.kind == DocketKind.DETAINED:
+            flags = world.people.flags
+
+            def waiting_here(chunk: np.ndarray) -> np.ndarray:
+                return np.asarray((flags[chunk] & FLAG_DETAINED_DOCKET) > 0)
+
+            if self.newest_first:
+                return docket.queue.take_newest(n, waiting_here)
+            return docket.queue.take(n, waiting_here)
+        # No stale entries on the other dockets: cases leave them only here.
+        return docket.queue.pop_newest(n) if self.newest_first else docket.queue.pop(n)
+
+    def from_cohorts(self, docket: Docket, n: int) -> np.ndarray:
+        """Take ``n`` anonymous cases; the filing day of each, by cohort.
+
+        Oldest cohort first, or newest first with ``newest_first``.
+        """
+        lo, hi = docket.cohort_lo, docket.cohort_hi
+        left = docket.cohort_left[lo:hi]  # a view: taking writes through
+        ahead = np.cumsum(left[::-1])[::-1] if self.newest_first else np.cumsum(left)
+        taken = np.clip(n - (ahead - left), 0, left)
+        left -= taken
+        filed = np.repeat(docket.cohort_filed[lo:hi], taken)
+        # Cohorts emptied at either end leave the window, so it spans those with cases.
+        still = np.flatnonzero(left)
+        if len(still):
+            docket.cohort_lo, docket.cohort_hi = lo + int(still[0]), lo + int(still[-1]) + 1
+        else:
+            docket.cohort_lo = docket.cohort_hi = hi
+        return filed
 
     def branches(self, world: World, docket: Docket, idx: np.ndarray) -> np.ndarray:
         """Each finished case's branch (:data:`BRANCHES`), its hearings counted."""
@@ -304,9 +465,16 @@ class Courts(Stage):
         state = people.state[idx]
         flags = people.flags[idx]
         hearings = 1 + rng.poisson(self.extra_hearings, n)
-        place = people.place[idx]
+        everyone = with_followers(people, idx)
+        place, attended = people.place[everyone], people.state[everyone]
         world.ledger.record(
-            Transition.HEARING, state, state, place, place, people.group[idx], n=hearings
+            Transition.HEARING,
+            attended,
+            attended,
+            place,
+            place,
+            people.group[everyone],
+            n=np.repeat(hearings, household_sizes(people, idx)),
         )
         present = is_in(state, IS_AWAITING_HEARING)
         with_lawyer = ((flags & FLAG_LAWYER) > 0).astype(np.int64)
@@ -321,6 +489,9 @@ class Courts(Stage):
         branch[u < p_grant] = GRANT
         branch[missed] = MISSED
         branch[~present] = GONE
+        if docket.p_terminated > 0:
+            # The judge ends the case without an order, whatever the hearings found.
+            branch[rng.random(n) < docket.p_terminated] = TERMINATED
         return branch
 
     def decide(self, world: World, docket: Docket, idx: np.ndarray, day: int) -> None:
@@ -332,23 +503,37 @@ class Courts(Stage):
         # One stable sort by branch, then a slice per branch: the same order within each
         # branch as the people came, with a few calls for all branches together.
         idx = idx[np.argsort(branch, kind="stable")]
-        counts = np.bincount(branch, minlength=6).tolist()
+        counts = np.bincount(branch, minlength=len(BRANCHES)).tolist()
         ends = list(itertools.accumulate(counts))
-        custody = people.ti_custody[idx]
-        since = day - np.where(custody >= 0, custody, people.ti_case[idx])
         for b, (count, end) in enumerate(zip(counts, ends, strict=True)):
             if not count:
                 continue
-            a = end - count
-            who = idx[a:end]
+            who = idx[end - count : end]
             transition, to_state, outcome = BRANCHES[b]
-            world.ledger.record_duration(int(docket.kind), int(outcome), since[a:end])
+            # Counted for each member: the household's cases have the lead's outcome.
+            decided = with_followers(people, who)
+            custody = people.ti_custody[decided]
+            since = day - np.where(custody >= 0, custody, people.ti_case[decided])
+            world.ledger.record_duration(
+                int(docket.kind), int(outcome), since, *_person(people, decided)
+            )
             if b == REMOVAL:
                 order_removal(world, who, Transition.REMOVAL_ORDERED)
+            elif b == TERMINATED:
+                self.terminate(world, who)
             elif to_state is None:
                 note(world, who, transition)
             else:
                 self.settle(world, who, b, transition, to_state)
+
+    @staticmethod
+    def terminate(world: World, who: np.ndarray) -> None:
+        """Terminated cases: no order; the people stay where they are, with no case left.
+
+        Their lawyer goes with the case, so a new notice to appear draws one afresh.
+        """
+        note(world, who, Transition.CASE_TERMINATED)
+        world.people.flags[with_followers(world.people, who)] &= ~(FLAG_HAS_CASE | FLAG_LAWYER)
 
     def settle(
         self, world: World, who: np.ndarray, branch: int, transition: Transition, to_state: State
@@ -363,8 +548,4 @@ class Courts(Stage):
         else:  # relief: where they are in the U.S. (a port's or a city's sector)
             sector = net.sector_of[here]
             there = np.where(sector >= 0, sector, here)
-        world.ledger.record(
-            transition, people.state[who], to_state, here, there, people.group[who], who=who
-        )
-        people.state[who] = to_state
-        people.place[who] = there
+        change(world, who, transition, to_state, to_place=there)

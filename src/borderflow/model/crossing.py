@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from borderflow.model.people import with_followers
 from borderflow.model.stage import Stage
-from borderflow.model.world import World, note
+from borderflow.model.world import World, change, note
 from borderflow.scenario.vocabulary import (
     FLAG_ASYLUM_BARRED,
     FLAG_IRREGULAR_ENTRY,
@@ -21,8 +22,7 @@ from borderflow.scenario.vocabulary import (
     Transition,
 )
 
-#: Household codes of adults, as a lookup by code.
-IS_ADULT = np.array([Household(code).is_adult for code in range(len(Household))])
+SINGLE_ADULT = int(Household.SINGLE_ADULT)
 
 
 class Crossing(Stage):
@@ -38,35 +38,28 @@ class Crossing(Stage):
         if not batches:
             return
         idx = np.concatenate(batches) if len(batches) > 1 else batches[0]
-        people, net, ledger, lev = world.people, world.net, world.ledger, world.levers
+        people, net, lev = world.people, world.net, world.levers
         rng = world.rng["crossing"]
         here = people.place[idx].astype(np.int64)
-        state = people.state[idx]
-        group = people.group[idx]
         sector = net.sector_of[here]
-        ledger.record(Transition.CROSS_BETWEEN_PORTS, state, state, here, here, group, who=idx)
+        note(world, idx, Transition.CROSS_BETWEEN_PORTS)
         caught = rng.random(len(idx)) < lev.p_apprehend[day, net.city_of[here]]
-        people.flags[idx] |= FLAG_IRREGULAR_ENTRY
+        people.flags[with_followers(people, idx)] |= FLAG_IRREGULAR_ENTRY
         for mask, transition, to_state in (
             (caught, Transition.APPREHENDED, State.IN_CUSTODY),
             (~caught, Transition.EVADED, State.EVADED),
         ):
-            who = idx[mask]
-            if len(who):
-                there = sector[mask]
-                ledger.record(
-                    transition, state[mask], to_state, here[mask], there, group[mask], who=who
-                )
-                people.state[who] = to_state
-                people.place[who] = there
+            change(world, idx[mask], transition, to_state, to_place=sector[mask])
         held = idx[caught]
         if len(held) == 0:
             return
         world.handoffs.into_custody.put(held)
-        adult = IS_ADULT[people.household[held]]
-        referred = held[adult & (rng.random(len(held)) < lev.p_prosecute[day])]
+        # Single adults only: since Executive Order 13841 (20 June 2018) a parent arriving
+        # with children is not referred for prosecution, which had separated families.
+        single = people.household[held] == SINGLE_ADULT
+        referred = held[single & (rng.random(len(held)) < lev.p_prosecute[day])]
         note(world, referred, Transition.REFERRED_FOR_PROSECUTION)
         people.flags[referred] |= FLAG_PROSECUTED
         if lev.asylum_ban[day]:
             note(world, held, Transition.ASYLUM_BARRED)
-            people.flags[held] |= FLAG_ASYLUM_BARRED
+            people.flags[with_followers(people, held)] |= FLAG_ASYLUM_BARRED

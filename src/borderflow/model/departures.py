@@ -8,7 +8,7 @@ import numpy as np
 
 from borderflow.model.agenda import Agenda
 from borderflow.model.stage import Stage
-from borderflow.model.world import ALREADY_WAITING, World, enter
+from borderflow.model.world import ALREADY_WAITING, World, change, enter
 from borderflow.scenario.vocabulary import NATIONALITIES, Event, State, Transition
 
 SET_OUT_AGAIN = int(Event.SET_OUT_AGAIN)
@@ -75,8 +75,8 @@ class Departures(Stage):
             n = int(counts.sum())
             if n == 0:
                 continue
-            idx = enter(world, g, n, np.repeat(origins, counts), day, rng)
-            world.people.nationality[idx] = np.repeat(np.arange(len(NATIONALITIES)), counts)
+            nationality = np.repeat(np.arange(len(NATIONALITIES)), counts)
+            idx = enter(world, g, n, np.repeat(origins, counts), day, rng, nationality=nationality)
             world.handoffs.setting_out.put(idx, clock=float(day))
 
     def set_out_again(self, world: World, day: int) -> None:
@@ -85,20 +85,10 @@ class Departures(Stage):
         idx = self.deported_agenda.due(day)
         state = people.state[idx]
         back = (state == State.DEPORTED_BY_MEXICO) | (state == State.REMOVED)
-        idx, state = idx[back], state[back]
+        idx = idx[back]
         if len(idx) == 0:
             return
-        here = people.place[idx].astype(np.int64)
-        world.ledger.record(
-            Transition.SET_OUT_AGAIN,
-            state,
-            State.TRANSIT,
-            here,
-            here,
-            people.group[idx],
-            who=idx,
-        )
-        people.state[idx] = State.TRANSIT
+        change(world, idx, Transition.SET_OUT_AGAIN, State.TRANSIT)
         world.handoffs.setting_out.put(idx, clock=float(day))
 
     def already_waiting(self, world: World) -> None:

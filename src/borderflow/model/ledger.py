@@ -20,6 +20,11 @@ from borderflow.scenario.vocabulary import OUTSIDE, State, Transition
 
 N_STATES = len(State) + 1  # state codes shifted by one so OUTSIDE (-1) is 0
 
+# A court duration's key packs (docket, nationality + 1, lawyer + 1, household + 1) in
+# bits 8+, 5-7, 3-4 and 0-2 (-1, a person not simulated, is 0): one key below 2**16,
+# docket first, so the table comes out by docket.
+_DOCKET_SHIFT, _NATIONALITY_SHIFT, _LAWYER_SHIFT = 8, 5, 3
+
 
 class Ledger:
     """Counts of flows and stocks.
@@ -305,15 +310,40 @@ class Ledger:
         """Count finished waits at ports (``outcome``: a ``WaitOutcome`` code)."""
         self.waits.add(port, outcome, waited)
 
-    def record_duration(self, docket: int, outcome: int, days: np.ndarray) -> None:
-        """Count court durations: days to an outcome (or to the start of hearings)."""
-        self.decisions.add(docket, outcome, days)
+    def record_duration(
+        self,
+        docket: int,
+        outcome: int,
+        days: np.ndarray,
+        nationality: np.ndarray | int = -1,
+        lawyer: np.ndarray | int = -1,
+        household: np.ndarray | int = -1,
+    ) -> None:
+        """Count court durations: days to an outcome (or to the start of hearings).
+
+        ``nationality``, ``lawyer`` (1 or 0) and ``household`` are those of each case's
+        person (arrays as long as ``days``), or -1 for cases of people not simulated.
+        """
+        key = (
+            (docket << _DOCKET_SHIFT)
+            | ((np.asarray(nationality, np.int64) + 1) << _NATIONALITY_SHIFT)
+            | ((np.asarray(lawyer, np.int64) + 1) << _LAWYER_SHIFT)
+            | (np.asarray(household, np.int64) + 1)
+        )
+        self.decisions.add(key if key.ndim else int(key), outcome, days)
 
     def decision_table(self) -> Decisions:
-        """Court durations by docket, outcome and days."""
+        """Court durations by docket, outcome, the person (nationality, lawyer, household), days."""
         counted = self.decisions.table()
+        key = counted.key
         return Decisions(
-            docket=counted.key, outcome=counted.outcome, days=counted.days, n=counted.n
+            docket=key >> _DOCKET_SHIFT,
+            outcome=counted.outcome,
+            nationality=((key >> _NATIONALITY_SHIFT) & 7) - 1,
+            lawyer=((key >> _LAWYER_SHIFT) & 3) - 1,
+            household=(key & 7) - 1,
+            days=counted.days,
+            n=counted.n,
         )
 
     def close_day(self, day: int) -> None:

@@ -13,6 +13,8 @@ FIELDS: dict[str, type] = {
     "group": np.int16,
     "nationality": np.int8,
     "household": np.int8,
+    "lead": np.int32,
+    "followers": np.int8,
     "flags": np.uint8,
     "fragment": np.int32,
     "ti_enter": np.int32,
@@ -29,7 +31,7 @@ FIELDS: dict[str, type] = {
 }
 
 UNSET_IS_MINUS_ONE = frozenset(
-    {"ti_next", "fragment", "ti_custody", "ti_case", "ti_court", "trip_at"}
+    {"ti_next", "fragment", "ti_custody", "ti_case", "ti_court", "trip_at", "lead"}
 )
 
 
@@ -38,6 +40,11 @@ class People:
 
     Attributes are NumPy arrays of length :attr:`count` (views into buffers of
     length :attr:`capacity`), e.g. ``people.state[i]``.
+
+    A household travels as one: its first member is its *lead*, and the members after
+    it (``followers[lead]`` of them, at the next indices) have ``lead`` set to it. Only
+    leads are handed between stages; a change of a lead's state moves its followers
+    (:func:`with_followers`). Everyone else has ``lead = -1`` and no followers.
     """
 
     state: np.ndarray
@@ -47,6 +54,8 @@ class People:
     group: np.ndarray
     nationality: np.ndarray
     household: np.ndarray
+    lead: np.ndarray
+    followers: np.ndarray
     flags: np.ndarray
     fragment: np.ndarray
     ti_enter: np.ndarray
@@ -63,6 +72,8 @@ class People:
 
     def __init__(self, capacity: int = 1024):
         self.count = 0
+        #: Whether anyone has followers: without households every lookup is skipped.
+        self.has_households = False
         self._buffers: dict[str, np.ndarray] = {
             name: np.zeros(max(capacity, 1), dtype) for name, dtype in FIELDS.items()
         }
@@ -99,3 +110,29 @@ class People:
     def _expose(self) -> None:
         for name, buf in self._buffers.items():
             setattr(self, name, buf[: self.count])
+
+
+def with_followers(people: People, idx: np.ndarray) -> np.ndarray:
+    """``idx`` with each lead's followers after it (everyone a change of ``idx`` moves)."""
+    if not people.has_households or len(idx) == 0:
+        return idx
+    followers = people.followers[idx]
+    if not followers.any():
+        return idx
+    n = followers.astype(np.int64) + 1
+    first = np.cumsum(n) - n
+    return np.repeat(np.asarray(idx, np.int64) - first, n) + np.arange(int(n.sum()))
+
+
+def household_sizes(people: People, idx: np.ndarray) -> np.ndarray:
+    """How many people each of ``idx`` stands for: itself and its followers."""
+    if not people.has_households:
+        return np.ones(len(idx), np.int64)
+    return people.followers[idx].astype(np.int64) + 1
+
+
+def leads_of(people: People, idx: np.ndarray) -> np.ndarray:
+    """Those of ``idx`` who act for themselves: leads and people alone, not followers."""
+    if not people.has_households:
+        return idx
+    return idx[people.lead[idx] < 0]

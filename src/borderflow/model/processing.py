@@ -27,18 +27,43 @@ regular docket; released, a case still waiting there moves to the regular docket
 Interviews a day carry their fraction from day to day
 (:func:`~borderflow.scenario.levers.per_day_counts`); detention beds are rounded to whole
 beds (:func:`~borderflow.scenario.levers.stock_counts`).
+
+Families who claim fear are not detained with adults: they take beds in ICE's family
+residential centres (``family_beds``, state ``family_detention``), another loss system. A
+stay lasts ``dur_family_detention_days`` on average and never more than
+``family_detention_limit_days`` (the Flores settlement's 20 days for children, and their
+parents with them); then the family is released with a notice to appear. A family that
+finds no free bed is released straight from Border Patrol's holding
+(``released_from_holding``), as Border Patrol did in 2019 when ICE could not take them.
+
+Border Patrol's holding is everyone in custody at its stations (the U.S. sectors; the
+ports' own holding is left unlimited: metering kept admissions to it). It holds
+``cbp_holding_capacity`` people; each day, after the decisions, if it is over capacity
+Border Patrol releases families, oldest first, with a notice to appear
+(``released_from_holding``: its 2019 practice; single adults and unaccompanied children
+are never released this way), ``p_release_over_capacity`` of the excess a day (a release
+takes processing). The holding is counted once a day, at that moment (children moved to
+HHS later the same day count as held): each person held above capacity is a person-day
+of ``held_over_capacity``, and each person held past ``cbp_time_limit_days`` (CBP's
+72-hour standard, the TVPRA's 72 hours for children) one of ``held_past_time_limit``.
+Counting costs the people above capacity or past the limit, never the whole population.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
+
 import numpy as np
 
 from borderflow.model.agenda import Agenda
+from borderflow.model.people import household_sizes, with_followers
 from borderflow.model.queues import MAX_TAKE, FifoQueue
 from borderflow.model.removal import order_removal
 from borderflow.model.rng import choose, cumulative_shares, waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.world import World, change, note
+from borderflow.scenario.bounds import UNLIMITED
 from borderflow.scenario.levers import per_day_counts, stock_counts
 from borderflow.scenario.vocabulary import (
     FLAG_DETAINED_DOCKET,
@@ -65,8 +90,15 @@ PROSECUTION, IN_CUSTODY, DETAINED = (
     int(State.DETAINED),
 )
 AWAITING_CREDIBLE_FEAR = int(State.AWAITING_CREDIBLE_FEAR)
+#: States whose people hold one of ICE's adult detention beds.
+HOLD_ADULT_BEDS = (DETAINED, AWAITING_CREDIBLE_FEAR, int(State.AWAITING_REMOVAL))
+FAMILY_DETENTION = int(State.FAMILY_DETENTION)
 SINGLE_ADULT = int(Household.SINGLE_ADULT)
 UNACCOMPANIED_CHILD = int(Household.UNACCOMPANIED_CHILD)
+#: Whether a household role is a family member's, by its code.
+IS_FAMILY = np.isin(
+    np.arange(len(HOUSEHOLD_ROLES)), [int(Household.FAMILY_ADULT), int(Household.FAMILY_CHILD)]
+)
 CUSTODY_DONE, PROSECUTION_DONE, RELEASE = (
     int(Event.CUSTODY_DONE),
     int(Event.PROSECUTION_DONE),
@@ -88,9 +120,12 @@ class Custody(Stage):
     detention stays that end today are released to await hearings (freeing beds
     first); people whose processing ends are decided (prosecution, unaccompanied
     children to HHS or, Mexican ones screened, home; MPP return, release of families
-    with a notice to appear, a credible-fear claim, or removal without a hearing);
-    asylum officers interview up to the day's capacity, in order: a notice to appear and
-    a detention bed if one is free (else release), or a removal order.
+    with a notice to appear, a credible-fear claim (families to a family residential
+    centre bed, else released), or removal without a hearing); asylum officers interview
+    up to the day's capacity, in order: a notice to appear and a detention bed if one is
+    free (else release), or a removal order; if Border Patrol's holding is over capacity,
+    families held there are released, oldest first; then the people held above capacity
+    and past the time limit are counted.
     """
 
     name = "custody"
@@ -133,29 +168,63 @@ class Custody(Stage):
         self.detention_beds = stock_counts(lev.detention_beds)
         self.detained_judges = lev.detained_judges
         self.interior = stock_counts(lev.interior_detained)
+        self.family_beds = stock_counts(lev.family_beds)
+        self.family_limit = max(round(pars.family_detention_limit_days), 1)
+        # Border Patrol's holding: its stations (the U.S. sectors), their capacity and the
+        # time limit. Ports (OFO) admit no more than their quotas, so theirs is not limited.
+        self.stations = np.flatnonzero(world.net.kind == "us_sector")
+        self.at_station = np.zeros(world.net.n, bool)
+        self.at_station[self.stations] = True
+        self.holding_capacity = stock_counts(lev.cbp_holding_capacity)
+        self.time_limit = max(round(pars.cbp_time_limit_days), 0)
+        #: Leads who reached the stations, by day, in order, until the time limit is up.
+        self.entered: deque[tuple[int, np.ndarray]] = deque()
+        #: Those still held past the time limit (filtered a day at a time).
+        self.overdue = np.empty(0, np.int64)
+        #: Family leads held at the stations, oldest first, while a capacity may bind; the
+        #: first of them, taken from the queue but not yet released, wait in front.
+        self.limits_holding = bool((self.holding_capacity < UNLIMITED).any())
+        self.families_held = FifoQueue()
+        self.families_front = np.empty(0, np.int64)
 
     def step(self, world: World, day: int) -> None:
-        """Intake, releases, decisions and interviews for one day."""
+        """Intake, releases, decisions and interviews for one day, then the holding's count."""
         for batch in world.handoffs.into_custody.drain():
             self.enter_custody(world, batch.people, day)
         self.release_from_detention(world, day)
         self.decide(world, day)
         self.credible_fear(world, day)
+        self.relieve_holding(world, day)
+        self.count_over_capacity(world, day)
+        self.count_past_time_limit(world, day)
 
     def enter_custody(self, world: World, idx: np.ndarray, day: int) -> None:
         """Start the processing clock of people who just reached U.S. custody."""
         people = world.people
-        since = people.ti_custody[idx]
-        people.ti_custody[idx] = np.where(since < 0, day, since)
+        everyone = with_followers(people, idx)
+        since = people.ti_custody[everyone]
+        people.ti_custody[everyone] = np.where(since < 0, day, since)
         wait = _geometric_days(world.rng["custody"], world.pars.dur_custody_days, len(idx))
         self.custody_agenda.schedule(idx, day + wait, CUSTODY_DONE)
+        at_station = self.at_station[people.place[idx]]
+        held = idx if at_station.all() else idx[at_station]
+        if len(held):
+            self.entered.append((day, held))
+            family = IS_FAMILY[people.household[held]]
+            if self.limits_holding and family.any():
+                self.families_held.push(held[family])
 
     def release_from_detention(self, world: World, day: int) -> None:
-        """Detention stays that end today: released to await hearings."""
+        """Detention stays that end today: released to await hearings (families with a case)."""
         idx = self.detention_agenda.due(day)
         if len(idx) == 0:
             return
-        idx = idx[world.people.state[idx] == DETAINED]
+        state = world.people.state[idx]
+        families = idx[state == FAMILY_DETENTION]
+        if len(families):
+            change(world, families, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
+            self.file_cases(world, families, day)
+        idx = idx[state == DETAINED]
         change(world, idx, Transition.RELEASED, State.RELEASED_PENDING_HEARING)
         on_detained_docket = (world.people.flags[idx] & FLAG_DETAINED_DOCKET) > 0
         if on_detained_docket.any():
@@ -265,7 +334,7 @@ class Custody(Stage):
         """
         people = world.people
         change(world, idx, Transition.RETURNED_TO_MEXICO, State.MPP_WAITING, to_place=city)
-        people.flags[idx] |= FLAG_MPP
+        people.flags[with_followers(people, idx)] |= FLAG_MPP
         world.handoffs.cases.put(idx, docket=MPP_DOCKET, p_lawyer=world.pars.p_lawyer_mpp)
         total = self.mpp_rates_total
         if total <= 0:
@@ -294,6 +363,8 @@ class Custody(Stage):
         """Those who claim fear wait for an interview in a detention bed; the rest are removed.
 
         A claimant who finds no free bed is released with a notice to appear, uninterviewed.
+        Families who claim fear go to a family residential centre instead
+        (:meth:`detain_families`).
         """
         irregular = flags & FLAG_IRREGULAR_ENTRY
         u = world.rng["custody"].random(len(idx))
@@ -302,6 +373,10 @@ class Custody(Stage):
             to_interview = idx[fear]
         else:
             fear, to_interview = None, idx  # everyone admitted at a port claims fear
+        family = IS_FAMILY[world.people.household[to_interview]]
+        if family.any():
+            self.detain_families(world, to_interview[family], day)
+            to_interview = to_interview[~family]
         held, no_bed = self.take_beds(world, to_interview, day)
         change(world, held, Transition.TO_CREDIBLE_FEAR, State.AWAITING_CREDIBLE_FEAR)
         self.credible_fear_queue.push(held)
@@ -312,7 +387,9 @@ class Custody(Stage):
     def take_beds(self, world: World, idx: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Those of ``idx`` who find a free detention bed, in order, and those who do not.
 
-        A bed is held by everyone awaiting a fear interview or detained, and by the people
+        A bed is held by everyone awaiting a fear interview or detained, by everyone
+        holding a removal order while they wait for removal (ICE holds them until it is
+        carried out; an order is never refused for lack of a bed), and by the people
         arrested in the interior (``interior_detained``).
         """
         beds = int(self.detention_beds[day])
@@ -321,9 +398,49 @@ class Custody(Stage):
             # no need to count the day's records for the beds in use.
             return idx, idx[:0]
         census = world.ledger.census
-        in_use = int(census(DETAINED).sum()) + int(census(AWAITING_CREDIBLE_FEAR).sum())
+        in_use = sum(int(census(state).sum()) for state in HOLD_ADULT_BEDS)
         free = max(beds - in_use - int(self.interior[day]), 0)
-        return idx[:free], idx[free:]
+        # A household takes a bed for each member, in order, while they last.
+        n = int((np.cumsum(household_sizes(world.people, idx)) <= free).sum())
+        return idx[:n], idx[n:]
+
+    def detain_families(self, world: World, idx: np.ndarray, day: int) -> None:
+        """Families who claim fear take free family residential centre beds, in order.
+
+        A stay lasts ``dur_family_detention_days`` on average (whole days, geometric) and
+        never beyond ``family_detention_limit_days`` (Flores: children held with their
+        parents are released within 20 days); then the family is released with a notice to
+        appear. Its credible-fear screening happens within the stay and is not drawn: few
+        families were removed in FY2019 (ICE). A family that finds no bed is released
+        straight from Border Patrol's holding, as in 2019 (Erlang's loss system again).
+        """
+        beds = int(self.family_beds[day])
+        free = beds - int(world.ledger.census(FAMILY_DETENTION).sum()) if beds < UNLIMITED else beds
+        # A household takes a bed for each member, in order, while they last.
+        n = int((np.cumsum(household_sizes(world.people, idx)) <= max(free, 0)).sum())
+        held = idx[:n]
+        change(world, held, Transition.TO_CREDIBLE_FEAR, State.FAMILY_DETENTION)
+        rng = world.rng["family_detention"]
+        stay = _geometric_days(rng, world.pars.dur_family_detention_days, len(held))
+        self.detention_agenda.schedule(held, day + np.minimum(stay, self.family_limit), RELEASE)
+        self.release_from_holding(world, idx[n:], day)
+
+    def release_from_holding(self, world: World, idx: np.ndarray, day: int) -> None:
+        """Border Patrol releases families straight from its holding with a notice to appear."""
+        if len(idx) == 0:
+            return
+        self.custody_agenda.cancel(idx)  # released before their processing ends, if crowded
+        change(world, idx, Transition.RELEASED_FROM_HOLDING, State.RELEASED_PENDING_HEARING)
+        self.file_cases(world, idx, day)
+
+    def file_cases(self, world: World, idx: np.ndarray, day: int) -> None:
+        """Cases on the regular docket for those of ``idx`` who have none yet."""
+        new = (world.people.flags[idx] & FLAG_HAS_CASE) == 0
+        world.handoffs.cases.put(
+            idx if new.all() else idx[new],
+            docket=REGULAR,
+            p_lawyer=float(world.levers.p_lawyer[day]),
+        )
 
     def release_no_bed(self, world: World, idx: np.ndarray, day: int) -> None:
         """Released for lack of a bed, with a notice to appear (a case, if none yet)."""
@@ -382,3 +499,81 @@ class Custody(Stage):
         self.detention_request(world, found, day)
         if len(found) < len(idx):
             order_removal(world, idx[~passed], Transition.CREDIBLE_FEAR_FAILED)
+
+    def held_at_stations(self, world: World) -> int:
+        """People in Border Patrol's holding now (each household member counts)."""
+        return int(world.ledger.census(IN_CUSTODY)[self.stations].sum())
+
+    def relieve_holding(self, world: World, day: int) -> None:
+        """Over capacity, Border Patrol releases families, oldest first.
+
+        In 2019 Border Patrol released families straight from its stations with a notice
+        to appear when they were over capacity (from March 2019: more than 145,000 family
+        members by September). Only families: single adults go on to ICE or removal, and
+        unaccompanied children to HHS. A release takes processing, so a day releases
+        ``p_release_over_capacity`` of the people above capacity (rounded up; 1: back to
+        capacity at once); a household is released whole, so the last may go a little
+        beyond; with too few families held, holding stays over capacity.
+        """
+        capacity = int(self.holding_capacity[day])
+        if capacity >= world.people.count:
+            return  # even everyone could not fill it
+        excess = self.held_at_stations(world) - capacity
+        if excess <= 0:
+            return
+        over = math.ceil(world.pars.p_release_over_capacity * excess)
+        if over <= 0:
+            return
+        people = world.people
+
+        def held(chunk: np.ndarray) -> np.ndarray:
+            return people.state[chunk] == IN_CUSTODY
+
+        front = self.families_front[held(self.families_front)]
+        more = self.families_held.take(over - len(front), held)
+        leads = np.concatenate([front, more]) if len(more) else front
+        # Whole households, in order, until the first that makes up the day's release.
+        n = int(np.searchsorted(np.cumsum(household_sizes(people, leads)), over)) + 1
+        self.release_from_holding(world, leads[:n], day)
+        self.families_front = leads[n:]
+
+    def count_over_capacity(self, world: World, day: int) -> None:
+        """Count the day's person-days held above capacity at Border Patrol's stations.
+
+        The capacity is the border's, not a station's: the people above it are counted at
+        each station and travelling group in proportion to the people held there (whole
+        people, by the largest remainders), with no one person picked out.
+        """
+        capacity = int(self.holding_capacity[day])
+        if capacity >= world.people.count:
+            return
+        cells = world.ledger.stock[self.stations, IN_CUSTODY, :]
+        held = int(cells.sum())
+        if held <= capacity:
+            return
+        share = cells.ravel() * ((held - capacity) / held)
+        n = np.floor(share).astype(np.int64)
+        n[np.argsort(n - share, kind="stable")[: held - capacity - int(n.sum())]] += 1
+        cell = np.flatnonzero(n)
+        place = self.stations[cell // cells.shape[1]]
+        group = cell % cells.shape[1]
+        transition, state = Transition.HELD_OVER_CAPACITY, IN_CUSTODY
+        world.ledger.record(transition, state, state, place, place, group, n=n[cell])
+
+    def count_past_time_limit(self, world: World, day: int) -> None:
+        """Count the day's person-days held at Border Patrol's stations past the time limit.
+
+        Someone who reached a station on day ``s`` and is still held at the end of day
+        ``d`` has been held about ``d - s + 1/2`` days: past a 3-day (72-hour) limit from
+        ``d = s + 3``. Only those past it are looked at again each day.
+        """
+        entered, due = self.entered, day - self.time_limit
+        if entered and entered[0][0] <= due:
+            batches = [self.overdue]
+            while entered and entered[0][0] <= due:
+                batches.append(entered.popleft()[1])
+            self.overdue = np.concatenate(batches)
+        if len(self.overdue) == 0:
+            return
+        self.overdue = self.overdue[world.people.state[self.overdue] == IN_CUSTODY]
+        note(world, self.overdue, Transition.HELD_PAST_TIME_LIMIT)

@@ -59,6 +59,42 @@ class FifoQueue:
         taken, self._head = _take_run(self._buf, self._head, self._tail, n, valid)
         return taken
 
+    def pop_newest(self, n: int) -> np.ndarray:
+        """Remove and return the last ``n`` entries, newest first (a stack's pop).
+
+        For a queue that never holds stale ones, as :meth:`pop`.
+        """
+        tail = self._tail
+        stop = max(self._head, tail - max(n, 0))
+        self._tail = stop
+        return self._buf[stop:tail][::-1].copy()
+
+    def take_newest(self, n: int, valid: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Remove and return the last ``n`` entries for which ``valid`` holds, newest first.
+
+        Stale entries met on the way are dropped, as :meth:`take` drops them at the head.
+        """
+        if n <= 0 or self._head >= self._tail:
+            return np.empty(0, np.int64)
+        taken: list[np.ndarray] = []
+        want = n
+        # Walk back from the tail in chunks, newest first within each.
+        while want > 0 and self._tail > self._head:
+            start = max(self._head, self._tail - max(2 * want, 64))
+            chunk = self._buf[start : self._tail][::-1]
+            ok = valid(chunk)
+            good = np.flatnonzero(ok)
+            if len(good) >= want:
+                cut = int(good[want - 1]) + 1
+                taken.append(chunk[:cut][ok[:cut]])
+                self._tail -= cut
+                want = 0
+            else:
+                taken.append(chunk[ok])
+                self._tail = start
+                want -= len(good)
+        return np.concatenate(taken) if len(taken) > 1 else taken[0].copy()
+
 
 def _take_run(
     buf: np.ndarray, head: int, tail: int, n: int, valid: Callable[[np.ndarray], np.ndarray]

@@ -110,15 +110,21 @@ class Waits(Records):
 
 @dataclass(frozen=True, eq=False)
 class Decisions(Records):
-    """Court durations: cases per (docket, outcome, days).
+    """Court durations: cases per (docket, outcome, nationality, lawyer, household, days).
 
     ``docket`` is a :class:`borderflow.scenario.vocabulary.DocketKind` code and
     ``outcome`` an index into ``borderflow.scenario.vocabulary.CourtOutcome``: days from custody to
-    each decision, and from filing to the start of hearings.
+    each decision, and from filing to the start of hearings. ``nationality`` (an index
+    into ``NATIONALITIES``), ``lawyer`` (1 with a lawyer, 0 without) and ``household`` (a
+    ``Household`` code) are the person's; -1 for a case of a person not simulated (the
+    start backlog's, and other receipts').
     """
 
     docket: np.ndarray
     outcome: np.ndarray
+    nationality: np.ndarray
+    lawyer: np.ndarray
+    household: np.ndarray
     days: np.ndarray
     n: np.ndarray
 

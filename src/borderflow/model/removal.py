@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from borderflow.model.people import household_sizes, leads_of, with_followers
 from borderflow.model.queues import MAX_TAKE, FifoQueue
 from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
@@ -36,18 +37,25 @@ class Removals(Stage):
         """The removal queue and the removals possible each day (fractions carried over)."""
         self.queue = FifoQueue()
         self.per_day = np.minimum(per_day_counts(world.levers.removals_per_day), MAX_TAKE)
+        #: Removals carried out beyond a day's capacity (a household removed whole).
+        self.overdrawn = 0
 
     def step(self, world: World, day: int) -> None:
         """Carry out removals in order, up to the day's capacity."""
-        for batch in world.handoffs.removal_orders.drain():
-            self.queue.push(batch.people)
-        if not len(self.queue):
-            return
-        capacity = int(self.per_day[day])
-        if capacity <= 0:
-            return
         people = world.people
+        for batch in world.handoffs.removal_orders.drain():
+            # A household holds a place in the queue per member, in a row.
+            self.queue.push(with_followers(people, batch.people))
+        capacity = int(self.per_day[day]) - self.overdrawn
+        self.overdrawn = max(-capacity, 0)
+        if not len(self.queue) or capacity <= 0:
+            return
         idx = self.queue.take(capacity, lambda chunk: people.state[chunk] == AWAITING_REMOVAL)
+        if people.has_households:
+            # A household goes whole when its lead does: removals beyond today's
+            # capacity come off the next days'.
+            idx = leads_of(people, idx)
+            self.overdrawn = max(int(household_sizes(people, idx).sum()) - capacity, 0)
         if len(idx) == 0:
             return
         home = world.net.home_of(people.nationality[idx], people.origin[idx])

@@ -27,7 +27,7 @@ from borderflow.model import trip_walk
 from borderflow.model.agenda import Agenda
 from borderflow.model.caravans import Caravans
 from borderflow.model.network import MODE_BIT
-from borderflow.model.people import People
+from borderflow.model.people import People, household_sizes, with_followers
 from borderflow.model.queues import expand
 from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
@@ -271,6 +271,7 @@ class Transit(Stage):
                 foreign=people.nationality[idx] != MEXICAN,
                 p_entry=np.array([g.p_refuge_at_entry for g in world.groups])[group].astype(float),
                 group=group.astype(np.int64),
+                weight=household_sizes(people, idx),
                 slot=at + kept.per_trip,
                 hops=hops_left.astype(np.int64),
             ),
@@ -321,15 +322,30 @@ class Transit(Stage):
             # With the event log the moves are booked by person (the walk did not book them).
             new = expand(at + n_kept, booked - (n_kept - 1))
             owner = np.repeat(np.arange(len(idx)), booked - (n_kept - 1))
-            world.ledger.book_moves(
-                np.floor(pool.t[new]).astype(np.int64),
-                pool.place[new - 1],
-                pool.place[new],
-                people.group[idx][owner],
-                idx[owner],
-            )
-        people.place[idx] = pool.place[at + booked]
+            self.book_by_person(world, idx, new, owner, sign=1)
+        people.place[with_followers(people, idx)] = np.repeat(
+            pool.place[at + booked], household_sizes(people, idx)
+        )
         self.agenda.schedule(idx, np.floor(walked.t_end).astype(np.int64), walked.kind)
+
+    def book_by_person(
+        self, world: World, idx: np.ndarray, entries: np.ndarray, owner: np.ndarray, sign: int
+    ) -> None:
+        """Book (or take back) the moves to pool ``entries`` of ``idx[owner]``, per person.
+
+        A lead's moves are its followers' too.
+        """
+        people, pool = world.people, self.trips
+        sizes = household_sizes(people, idx)[owner]
+        who = with_followers(people, idx[owner])
+        world.ledger.book_moves(
+            np.repeat(np.floor(pool.t[entries]).astype(np.int64), sizes),
+            np.repeat(pool.place[entries - 1], sizes),
+            np.repeat(pool.place[entries], sizes),
+            people.group[who],
+            who,
+            sign=sign,
+        )
 
     def redraw_trips(
         self, world: World, idx: np.ndarray, day: int, rng: np.random.Generator
@@ -352,14 +368,7 @@ class Transit(Stage):
         entries = expand(at + 1, booked)
         owner = np.repeat(np.arange(n), booked)
         ahead = pool.t[entries] >= day
-        world.ledger.book_moves(
-            np.floor(pool.t[entries[ahead]]).astype(np.int64),
-            pool.place[entries[ahead] - 1],
-            pool.place[entries[ahead]],
-            people.group[idx][owner[ahead]],
-            idx[owner[ahead]],
-            sign=-1,
-        )
+        self.book_by_person(world, idx, entries[ahead], owner[ahead], sign=-1)
         reached = np.bincount(owner[~ahead], minlength=n)  # hops reached before today
         here = at + reached
         kept = expand(at, reached + 1)
@@ -477,7 +486,8 @@ class Transit(Stage):
     def redraw_hazards(self, world: World, day: int) -> None:
         """After a change of a road lever, redraw every traveller's pending hazard."""
         people = world.people
-        on_road = people.state == State.TRANSIT
+        # Followers are on the road with their lead, who walks for them.
+        on_road = (people.state == State.TRANSIT) & (people.lead < 0)
         # Those set to leave today (or put on a list on the first day) are not yet on it.
         on_road[world.handoffs.setting_out.waiting()] = False
         on_road[world.handoffs.onto_waitlist.waiting()] = False

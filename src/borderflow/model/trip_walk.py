@@ -97,6 +97,7 @@ class Walkers(NamedTuple):
     foreign: np.ndarray  # bool
     p_entry: np.ndarray  # float
     group: np.ndarray  # int64
+    weight: np.ndarray  # int64: people each walker books a move for (itself, its followers)
     slot: np.ndarray  # int64: hop k goes to pool entry slot[i] + k
     hops: np.ndarray  # int64: most hops the trip can take (the pool entries kept for it)
 
@@ -233,7 +234,7 @@ def _walk_loop(road: Road, travel: Travel, w: Walkers, sink: Sink, out: Walked) 
     rest_p0 = road.rest_p0
     dest, cur, t0, leg_v, leg_t, has_leg = w.dest, w.cur, w.t0, w.leg_v, w.leg_t, w.has_leg
     offset, key, entry_u, budget, kind_u = w.offset, w.key, w.entry_u, w.budget, w.kind_u
-    rates, foreign, p_entry, group = w.rates, w.foreign, w.p_entry, w.group
+    rates, foreign, p_entry, group, weight = w.rates, w.foreign, w.p_entry, w.group, w.weight
     slots, hops = w.slot, w.hops
     pool_place, pool_t, future, road_id = sink.pool_place, sink.pool_t, sink.future, sink.road_id
     n_walked, t_end, kind, reached_last = out.n_walked, out.t_end, out.kind, out.reached_last
@@ -276,7 +277,7 @@ def _walk_loop(road: Road, travel: Travel, w: Walkers, sink: Sink, out: Walked) 
                 break
             day = int(np.floor(t_next))
             if day < n_days:
-                future[day, road_id[u, v] * n_groups + gi] += 1
+                future[day, road_id[u, v] * n_groups + gi] += weight[i]
             b = b - exposure
             entering = foreign[i] and in_mexico[v] and not in_mexico[u]
             if entering and entry_u[i] < p_entry[i]:

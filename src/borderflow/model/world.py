@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
 from borderflow.model.ledger import Ledger
 from borderflow.model.network import Network, build_network
-from borderflow.model.people import People
+from borderflow.model.people import People, household_sizes, with_followers
 from borderflow.model.rng import Streams, choose, cumulative_shares
 from borderflow.model.stage import Handoffs, Stage
 from borderflow.scenario.levers import LeverSchedule, build_schedule
@@ -25,9 +26,12 @@ from borderflow.scenario.vocabulary import (
     HOUSEHOLD_ROLES,
     NATIONALITIES,
     OUTSIDE,
+    Household,
     State,
     Transition,
 )
+
+SINGLE_ADULT, FAMILY_ADULT, FAMILY_CHILD, UNACCOMPANIED_CHILD = (int(h) for h in Household)
 
 #: The name of the group of people already on port lists when the run starts.
 ALREADY_WAITING = "already_waiting"
@@ -51,11 +55,47 @@ class Group:
     walks_from: int = -1
     rides_from: int = -1
 
+    p_two_adults: float = 0.0
+
     def __post_init__(self) -> None:
         # Cumulative shares, for drawing with borderflow.model.rng.choose.
         self.dest_cdf = cumulative_shares(self.dest_p)
         self.nationality_cdf = cumulative_shares(self.nationality_p)
         self.household_cdf = cumulative_shares(self.household_p)
+        single, adults, children, alone = self.household_p
+        self.has_families = adults > 0 and children > 0
+        if self.has_families:
+            # A family has one adult, or two (p_two_adults), and at least one child; more
+            # children (Poisson) so that its people keep the group's adult/child shares.
+            mean_adults = 1.0 + self.p_two_adults
+            self.extra_children = max(children / adults * mean_adults - 1.0, 0.0)
+            family_size = mean_adults + 1.0 + self.extra_children
+            units = np.array([single, alone, (adults + children) / family_size])
+            self.unit_cdf = cumulative_shares(units)
+
+    def households(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Households of ``n`` people in a row: each one's size and its members' roles.
+
+        Units are drawn (single adult, unaccompanied child, family) by the group's shares
+        of people; the last family is cut short at ``n``, losing children, never its adult.
+        """
+        unit = choose(rng, self.unit_cdf, n)  # n units always hold n people or more
+        family = unit == 2
+        adults = np.where(family, 1 + (rng.random(n) < self.p_two_adults), 0)
+        children = np.where(family, 1 + rng.poisson(self.extra_children, n), 0)
+        size = np.maximum(adults + children, 1)
+        ends = np.cumsum(size)
+        count = int(np.searchsorted(ends, n)) + 1
+        size = size[:count]
+        size[-1] -= int(ends[count - 1]) - n
+        starts = np.cumsum(size) - size
+        member = np.arange(n) - np.repeat(starts, size)
+        single_role = np.array([SINGLE_ADULT, UNACCOMPANIED_CHILD, FAMILY_ADULT], np.int8)
+        role = np.repeat(single_role[unit[:count]], size)
+        role[(member >= np.repeat(adults[:count], size)) & np.repeat(family[:count], size)] = (
+            FAMILY_CHILD
+        )
+        return size, role
 
 
 @dataclass
@@ -91,10 +131,17 @@ def change(
     state: int,
     to_place: np.ndarray | None = None,
 ) -> None:
-    """Move people to ``state`` (at ``to_place``, default where they are) and count it."""
+    """Move people to ``state`` (at ``to_place``, default where they are) and count it.
+
+    A household's lead takes its followers with it.
+    """
     if len(idx) == 0:
         return
     people = world.people
+    everyone = with_followers(people, idx)
+    if to_place is not None and len(everyone) > len(idx):
+        to_place = np.repeat(to_place, household_sizes(people, idx))
+    idx = everyone
     here = people.place[idx]
     there = here if to_place is None else to_place
     world.ledger.record(
@@ -105,10 +152,14 @@ def change(
 
 
 def note(world: World, idx: np.ndarray, transition: int) -> None:
-    """Count an event (:data:`~borderflow.scenario.vocabulary.EVENTS`) for people, who stay put."""
+    """Count an event (:data:`~borderflow.scenario.vocabulary.EVENTS`) for people, who stay put.
+
+    An event of a household's lead is its followers' too.
+    """
     if len(idx) == 0:
         return
     people = world.people
+    idx = with_followers(people, idx)
     here = people.place[idx]
     state = people.state[idx]
     world.ledger.record(transition, state, state, here, here, people.group[idx], who=idx)
@@ -123,23 +174,76 @@ def enter(
     rng: np.random.Generator,
     fragment: int = -1,
     transition: Transition = Transition.DEPART,
+    nationality: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Create ``n`` travellers of group ``g`` at ``origin``; count their entry."""
+    """Create ``n`` travellers of group ``g`` at ``origin``; count their entry.
+
+    In a group with families the ``n`` people come as households, formed within each run
+    of one nationality and origin (a household shares both, and its destination); the
+    leads are returned, each standing for its household. ``nationality``: each person's,
+    else drawn.
+    """
     group: Group = world.groups[g]
-    idx = world.people.add(
+    origins = np.broadcast_to(np.asarray(origin, np.int64), n)
+    size = None
+    if group.has_families:
+        size, role, dest, nations = _households(world, group, origins, nationality, rng)
+    else:
+        dest = group.dest_ids[choose(rng, group.dest_cdf, n)]
+        nations = choose(rng, group.nationality_cdf, n) if nationality is None else nationality
+        role = choose(rng, group.household_cdf, n)
+    people = world.people
+    idx = people.add(
         n,
         state=State.TRANSIT,
-        place=origin,
-        origin=origin,
-        dest=group.dest_ids[choose(rng, group.dest_cdf, n)],
+        place=origins,
+        origin=origins,
+        dest=dest,
         group=g,
-        nationality=choose(rng, group.nationality_cdf, n),
-        household=choose(rng, group.household_cdf, n),
+        nationality=nations,
+        household=role,
         fragment=fragment,
         ti_enter=day,
     )
-    world.ledger.record(transition, OUTSIDE, State.TRANSIT, origin, origin, np.full(n, g), who=idx)
-    return idx
+    world.ledger.record(
+        transition, OUTSIDE, State.TRANSIT, origins, origins, np.full(n, g), who=idx
+    )
+    if size is None:
+        return idx
+    starts = np.cumsum(size) - size
+    leads = idx[starts]
+    lead = np.repeat(leads, size)
+    lead[starts] = -1
+    people.lead[idx] = lead
+    people.followers[leads] = size - 1
+    people.fragment[idx[lead >= 0]] = -1  # followers go where their lead goes
+    people.has_households = people.has_households or bool((size > 1).any())
+    return leads
+
+
+def _households(
+    world: World,
+    group: Group,
+    origins: np.ndarray,
+    nationality: np.ndarray | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """People in a row cut into households: sizes; each person's role, destination, nationality.
+
+    Households are formed within each run of one nationality and origin, and share their
+    destination (and, drawn here when not given, their nationality).
+    """
+    n = len(origins)
+    nations = np.zeros(n, np.int64) if nationality is None else np.asarray(nationality, np.int64)
+    cut = np.flatnonzero((np.diff(nations) != 0) | (np.diff(origins) != 0)) + 1
+    bounds = np.concatenate([[0], cut, [n]])
+    pieces = [group.households(world.rng["households"], int(b - a)) for a, b in pairwise(bounds)]
+    size = np.concatenate([p[0] for p in pieces])
+    role = np.concatenate([p[1] for p in pieces])
+    dest = np.repeat(group.dest_ids[choose(rng, group.dest_cdf, len(size))], size)
+    if nationality is None:
+        nations = np.repeat(choose(rng, group.nationality_cdf, len(size)), size)
+    return size, role, dest, nations
 
 
 def _shares(mapping: dict[str, float], names: tuple[str, ...]) -> np.ndarray:
@@ -166,6 +270,7 @@ def _group(
             pars.p_refuge_at_entry if mix.p_refuge_at_entry is None else mix.p_refuge_at_entry
         ),
         caravan=caravan,
+        p_two_adults=pars.p_family_two_adults,
         stops={
             net.index(k): (v, v) if isinstance(v, int) else (v[0], v[1])
             for k, v in caravan.stops.items()

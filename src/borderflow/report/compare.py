@@ -20,14 +20,9 @@ from borderflow._version import __version__
 from borderflow.analysis.ensemble import POSTERIOR_BANDS
 from borderflow.report import figures as figs
 from borderflow.report import target_figures as target_figs
-from borderflow.report.html import (
-    ReportInput,
-    figure_div,
-    page,
-    report_input,
-    report_targets,
-    table,
-)
+from borderflow.report.html import figure_div, page, report_input, report_targets
+from borderflow.report.inputs import ReportInput
+from borderflow.report.markup import table
 from borderflow.report.series import (
     Band,
     Series,

@@ -20,8 +20,11 @@ import plotly.graph_objects as go
 
 from borderflow.report import figures as figs
 from borderflow.report import target_figures as target_figs
+from borderflow.report import us_side
+from borderflow.report import us_side_figures as us_figs
 from borderflow.report.geo import network_map
-from borderflow.report.html import SERIES_FIGURE, ReportInput, report_targets
+from borderflow.report.html import SERIES_FIGURE, report_targets
+from borderflow.report.inputs import ReportInput
 from borderflow.report.series import (
     PALETTE,
     Band,
@@ -50,6 +53,11 @@ ENSEMBLE_NOTES = {
     "section-crossings": "Totals over the run: median and 5–95% over the runs.",
     "section-violence": "Incidents over the run: median and 5–95% over the runs.",
     "section-us": "Lines: medians and bands over the runs; bars: headline indicators' bands.",
+    "section-us-side": "Bars: headline indicators' medians and 5–95% over the runs (an "
+    "ensemble keeps no decisions per run, so no breakdown by nationality, representation or "
+    "household; the regular docket's days include the start backlog's cases, from filing). "
+    "Custody: medians and bands over the runs against the beds; ICE detention counts the "
+    "people arrested in the interior (interior_detained).",
     "section-targets": "Dots and lines: the median of the runs; whiskers: 5–95% of the runs; "
     "shaded around a series: 25–75% and 5–95% of the runs. A figure is inside when the "
     "median of the runs lies in its reported range.",
@@ -171,6 +179,63 @@ def _shelter(sc: Scenario, sheltered: Band, unsheltered: Band) -> go.Figure:
     return figs._layout(fig, "Shelter occupancy against beds (median and bands over runs)")
 
 
+def _us_side_figures(sc: Scenario, ind: dict[str, Any], custody: Band) -> dict[str, go.Figure]:
+    """The U.S.-side section of an ensemble: indicators' bands, custody's bands over runs."""
+    us = "us_processing."
+    per_docket = us + "time_to_decision_per_docket."
+    dockets = [
+        n.removeprefix(per_docket).split(".")[0] for n in _matching(ind, per_docket, ".mean_days")
+    ]
+    outcomes = [
+        ("asylum_granted", "asylum granted"),
+        ("other_relief", "other relief"),
+        ("voluntary_departures", "voluntary departure"),
+        ("removal_orders_merits", "removal ordered"),
+        ("removal_orders_in_absentia", "ordered removed in absentia"),
+    ]
+    return {
+        "fig-us-decisions": indicator_bars(
+            ind,
+            [(us + name, label) for name, label in outcomes],
+            "Court decisions over the run, by outcome",
+            y="cases",
+        ),
+        "fig-us-decision-times": indicator_bars(
+            ind,
+            [
+                (f"{per_docket}{d}.{stat}", f"{d}: {what}")
+                for d in dockets
+                for stat, what in (("median_days", "median"), ("mean_days", "mean"))
+            ],
+            "Days to a court decision per docket",
+            y="days",
+        ),
+        "fig-us-custody": us_figs.custody_panels(
+            custody,
+            us_side.custody_beds(sc),
+            None,
+            "Custody against beds (median and bands over runs)",
+        ),
+        "fig-us-recrossings": indicator_bars(
+            ind,
+            [(us + "set_out_again_after_removal", "removed by the U.S., set out again")],
+            "People removed by the U.S. who set out again over the run",
+        ),
+        "fig-us-households": indicator_bars(
+            ind,
+            [
+                ("households.people", "people"),
+                ("households.households", "households"),
+                ("households.single_adults", "single adults"),
+                ("households.families", "families"),
+                ("households.people_in_families", "people in families"),
+                ("households.unaccompanied_children", "unaccompanied children"),
+            ],
+            "People and households (median and 5–95% over the runs)",
+        ),
+    }
+
+
 def ensemble_figures(inp: ReportInput) -> dict[str, go.Figure]:
     """Every figure of an ensemble's report, by the same figure ids as a run's."""
     sc, ind = inp.scenario, inp.indicators
@@ -184,6 +249,7 @@ def ensemble_figures(inp: ReportInput) -> dict[str, go.Figure]:
             "unsheltered": sheltered_by_city(sc, "waiting_unsheltered"),
             "mpp": mpp_by_city(sc),
             "us": us_custody_by_state(sc),
+            "custody": lambda daily: us_side.custody_occupancy(daily, sc),
         },
     )
     stocks = go.Figure()
@@ -258,6 +324,7 @@ def ensemble_figures(inp: ReportInput) -> dict[str, go.Figure]:
             "prosecution": "held for prosecution",
             "awaiting_credible_fear": "awaiting a credible-fear interview",
             "detained": "in ICE detention",
+            "family_detention": "in ICE family residential detention",
         }
         us_cols = {s: lab for s, lab in state_labels.items() if s in b["us"]["median"]}
         mpp_cols = {c: names.get(c, c) for c in b["mpp"]["median"].columns}
@@ -295,4 +362,5 @@ def ensemble_figures(inp: ReportInput) -> dict[str, go.Figure]:
                 y="days",
             ),
         }
+        out |= _us_side_figures(sc, ind, b["custody"])
     return out

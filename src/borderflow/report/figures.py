@@ -5,6 +5,7 @@ figure looks the same wherever it is shown. Every function takes the tables of
 :class:`borderflow.results.results.Results` (``res.daily``, ``res.flows``…) or of
 :func:`borderflow.report.tables.load_results` (the same tables read back from a folder),
 plus the :class:`~borderflow.scenario.schema.Scenario` where places or levers matter.
+The U.S. side's figures are in :mod:`borderflow.report.us_side_figures`.
 Stocks missing from ``daily`` on a day are zero there (the table is sparse).
 """
 
@@ -33,7 +34,7 @@ STAGES: dict[str, tuple[tuple[str, ...], str]] = {
         ("in_custody", "prosecution", "awaiting_credible_fear", "hhs_custody"),
         "#5c6bc0",
     ),
-    "in ICE detention": (("detained",), "#283593"),
+    "in ICE detention": (("detained", "family_detention"), "#283593"),
     "released, awaiting a hearing": (("released_pending_hearing",), "#42a5f5"),
     "evaded Border Patrol": (("evaded",), "#26a69a"),
     "awaiting removal": (("awaiting_removal",), "#8d6e63"),
@@ -46,7 +47,13 @@ STAGES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 STAGE_OF_STATE: dict[str, str] = {s: stage for stage, (states, _) in STAGES.items() for s in states}
 WAITING = ("waiting_sheltered", "waiting_unsheltered")
-US_CUSTODY_STATES = ("in_custody", "prosecution", "awaiting_credible_fear", "detained")
+US_CUSTODY_STATES = (
+    "in_custody",
+    "prosecution",
+    "awaiting_credible_fear",
+    "detained",
+    "family_detention",
+)
 TEMPLATE = "plotly_white"
 HEIGHT = 380
 
@@ -380,6 +387,7 @@ def detention_over_time(daily: pd.DataFrame, scenario: Scenario) -> go.Figure:
         "prosecution": "held for prosecution",
         "awaiting_credible_fear": "awaiting a credible-fear interview",
         "detained": "in ICE detention",
+        "family_detention": "in ICE family residential detention",
     }
     fig = go.Figure()
     for state, label in labels.items():
@@ -543,6 +551,7 @@ def flow_sankey(flows: pd.DataFrame, daily: pd.DataFrame, scenario: Scenario) ->
         "prosecution": "still in custody",
         "awaiting_credible_fear": "still in custody",
         "detained": "in ICE detention",
+        "family_detention": "in ICE detention",
         "hhs_custody": "in HHS care (children)",
         "released_pending_hearing": "released, awaiting a hearing",
         "awaiting_removal": "awaiting removal",

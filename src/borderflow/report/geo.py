@@ -52,6 +52,7 @@ MAP_STATES: tuple[str, ...] = (
     "prosecution",
     "awaiting_credible_fear",
     "detained",
+    "family_detention",
     "awaiting_removal",
 )
 KIND_COLOURS = {

@@ -8,9 +8,8 @@ dashboard look for.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,11 @@ from borderflow.analysis.ensemble import ENSEMBLE, EnsembleResults, bands_senten
 from borderflow.report import figures as figs
 from borderflow.report import target_figures as target_figs
 from borderflow.report.geo import network_map
+from borderflow.report.inputs import ReportInput
+from borderflow.report.markup import Num, Raw, _e, _num, table
 from borderflow.report.png import PngResult, write_pngs
 from borderflow.report.tables import tables_of
+from borderflow.report.us_side_section import US_SIDE_TABLES, us_side_figures
 from borderflow.results import store
 from borderflow.results.indicators import (
     flatten,
@@ -42,10 +44,8 @@ from borderflow.results.targets import (
     scoreline,
     series_errors,
 )
-from borderflow.scenario.bounds import shown_capacity
 from borderflow.scenario.schema import (
     PER_PLACE_LEVERS,
-    Scenario,
     SeasonalityEstimate,
     multipliers_of,
 )
@@ -70,6 +70,7 @@ SECTIONS: dict[str, str] = {
     "section-crossings": "Admissions and crossings between ports",
     "section-violence": "Violence",
     "section-us": "The U.S. side: MPP, detention and the courts",
+    "section-us-side": "U.S. side: decisions, time to decision, custody and re-crossings",
     "section-targets": "Simulated against reported",
 }
 #: Figure id -> the section it sits in.
@@ -86,6 +87,11 @@ FIGURES: dict[str, str] = {
     "fig-detention": "section-us",
     "fig-courts": "section-us",
     "fig-time-to-decision": "section-us",
+    "fig-us-decisions": "section-us-side",
+    "fig-us-decision-times": "section-us-side",
+    "fig-us-custody": "section-us-side",
+    "fig-us-recrossings": "section-us-side",
+    "fig-us-households": "section-us-side",
     "fig-targets": "section-targets",
 }
 CONFIG = {"displaylogo": False, "responsive": True}
@@ -111,32 +117,6 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .figure{margin:6px 0 14px}
 details summary{cursor:pointer;color:#37474f}
 """
-
-
-@dataclass
-class ReportInput:
-    """What a report is drawn from: a run's tables, or an ensemble's bands.
-
-    Attributes:
-        scenario: the scenario run.
-        kind: ``"run"`` or ``"ensemble"``.
-        tables: a run's tables (``daily``, ``flows``, ``waits``, ``decisions``, ``courts``);
-            for an ensemble its ``folder`` and its runs' ``shards``.
-        indicators: dotted indicator -> value (a run) or -> band row (an ensemble).
-        targets: the targets table (with ``sim_p05``/``sim_p95`` for an ensemble).
-        seed: the run's (or ensemble's) seed.
-        runs: how many runs (1 for a run).
-        extra: anything else the source carries (an ensemble's manifest).
-    """
-
-    scenario: Scenario
-    kind: str
-    tables: dict[str, Any]
-    indicators: dict[str, Any]
-    targets: pd.DataFrame
-    seed: int | None = None
-    runs: int = 1
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def report_input(
@@ -165,60 +145,6 @@ def report_input(
 
 
 # ---------------------------------------------------------------- small HTML helpers
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _num(value: object) -> str:
-    if isinstance(value, bool) or value is None:
-        return _e(value)
-    if isinstance(value, int | float):
-        if value != value:  # NaN
-            return "–"
-        return shown_capacity(value, _finite)
-    return _e(value)
-
-
-def _finite(value: float) -> str:
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
-
-
-def table(header: Sequence[str], rows: Iterable[Sequence[object]], *, cls: str = "") -> str:
-    """An HTML table; numbers right-aligned, everything escaped."""
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = []
-    for row in rows:
-        cells = []
-        for v in row:
-            if isinstance(v, Raw):
-                cells.append(f"<td>{v.text}</td>")
-            elif isinstance(v, Num):
-                cells.append(f'<td class="num">{_e(v.text)}</td>')
-            elif isinstance(v, int | float) and not isinstance(v, bool):
-                cells.append(f'<td class="num">{_num(v)}</td>')
-            else:
-                cells.append(f"<td>{_e(v)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    attr = f' class="{cls}"' if cls else ""
-    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-@dataclass(frozen=True)
-class Raw:
-    """HTML that is already safe (built here), for a table cell."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Num:
-    """A number already written as text (in its own format), right-aligned in a table."""
-
-    text: str
 
 
 def figure_div(fig: go.Figure, div_id: str) -> str:
@@ -581,6 +507,7 @@ def run_figures(inp: ReportInput) -> dict[str, go.Figure]:
             "fig-courts": figs.court_backlog(t["courts"], sc),
             "fig-time-to-decision": figs.time_to_decision(t["decisions"], sc),
         }
+        out |= us_side_figures(inp)
     return out
 
 
@@ -594,6 +521,20 @@ MAP_NOTE = (
     "Outlines: Natural Earth (public domain)."
 )
 NO_US = "Nobody reached MPP, detention or the courts in this run."
+US_SIDE_NOTE = (
+    "Decisions: the share of each group's cases decided in the run by outcome; grant rate "
+    "and in absentia are shares of the cases whose outcome is simulated. The start "
+    "backlog's cases (pending when the run starts, their people not simulated; with the "
+    "other receipts, cases of people not simulated filed during the run, where a scenario "
+    "has them) are counted apart, with the days since filing; their outcome is not "
+    "simulated. Custody: people held at the end of each day against the beds; ICE "
+    "detention counts the people arrested in the interior (interior_detained), who hold "
+    "its beds too; Border Patrol holding is the people in custody at its stations (the "
+    "U.S. sectors; the ports' own holding is not bounded). Re-crossings: apprehensions "
+    "after setting out again are read from the per-person event log, kept when the run is "
+    "made with --events. Households: a household (a single adult, a family, an "
+    "unaccompanied child) is counted once, its people each; where it ends is its lead's."
+)
 
 
 def sections_of(
@@ -606,7 +547,11 @@ def sections_of(
         figures: figure id -> figure; a section without figures shows its note.
         notes: section id -> a note printed above the section's figures.
     """
-    notes = {"section-flows": SANKEY_NOTE, "section-map": MAP_NOTE} | dict(notes or {})
+    notes = {
+        "section-flows": SANKEY_NOTE,
+        "section-map": MAP_NOTE,
+        "section-us-side": US_SIDE_NOTE,
+    } | dict(notes or {})
     bodies: dict[str, str] = {
         "section-scenario": scenario_section(inp),
         "section-levers": levers_section(inp),
@@ -614,12 +559,14 @@ def sections_of(
     for fid, sid in FIGURES.items():
         if fid in figures and fid != "fig-targets":
             bodies[sid] = bodies.get(sid, "") + figure_div(figures[fid], fid)
+            if inp.kind == "run" and fid in US_SIDE_TABLES:
+                bodies[sid] += US_SIDE_TABLES[fid](inp)
     series = {k: f for k, f in figures.items() if k.startswith(SERIES_FIGURE)}
     bodies["section-targets"] = targets_section(inp, figures.get("fig-targets"), series)
     out = []
     for sid, head in SECTIONS.items():
         body = bodies.get(sid, "")
-        note = notes.get(sid, "") if body else NO_US if sid == "section-us" else ""
+        note = notes.get(sid, "") if body else NO_US if sid.startswith("section-us") else ""
         out.append((sid, head, (_note(note) if note else "") + body))
     return out
 

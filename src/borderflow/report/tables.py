@@ -8,11 +8,13 @@ from typing import Any
 from borderflow.results.results import Results, read_folder
 from borderflow.scenario.schema import Scenario
 
-TABLES = ("daily", "flows", "waits", "decisions", "courts", "targets")
+TABLES = ("daily", "flows", "waits", "decisions", "courts", "households", "targets")
 
 
 def tables_of(source: Results | dict[str, Any] | str | Path) -> dict[str, Any]:
     """The report's inputs: the tables, ``summary``, ``scenario`` and ``seed``.
+
+    The per-person event log (``events``) is there when the run kept it.
 
     Args:
         source: a :class:`Results`, a results folder, or a dict already holding the
@@ -20,6 +22,8 @@ def tables_of(source: Results | dict[str, Any] | str | Path) -> dict[str, Any]:
     """
     if isinstance(source, Results):
         out: dict[str, Any] = {k: getattr(source, k) for k in TABLES}
+        if source.events is not None:  # a folder holds the event log only when kept
+            out["events"] = source.events
         out["summary"] = source.summary_dict
         out["scenario"] = source.scenario
         out["seed"] = source.seed

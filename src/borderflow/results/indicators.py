@@ -218,6 +218,26 @@ INDICATORS: tuple[Indicator, ...] = (
         path=_US + "released_no_bed",
     ),
     _summary(
+        "released_from_holding",
+        "families released straight from Border Patrol's holding",
+        _RUN_REPORT,
+        path=_US + "released_from_holding",
+    ),
+    _summary(
+        "held_over_capacity_person_days",
+        "person-days held above Border Patrol's holding capacity",
+        _RUN_REPORT,
+        path=_US + "held_over_capacity_person_days",
+        unit="person-days",
+    ),
+    _summary(
+        "held_past_time_limit_person_days",
+        "person-days held by Border Patrol past its 72-hour limit",
+        _RUN_REPORT,
+        path=_US + "held_past_time_limit_person_days",
+        unit="person-days",
+    ),
+    _summary(
         "mpp_returned",
         "returned to Mexico (MPP)",
         _views("run", "report", "dashboard"),

@@ -12,13 +12,14 @@ import pandas as pd
 from borderflow._version import __version__
 from borderflow.engine.run import RunOutput
 from borderflow.results import store
-from borderflow.results.summary import summarise, summary_frame, us_processing
+from borderflow.results.summary import household_counts, summarise, summary_frame, us_processing
 from borderflow.results.tables import (
     court_table,
     daily_table,
     decision_table,
     event_table,
     flow_table,
+    household_table,
     wait_table,
 )
 from borderflow.results.targets import role_scores, target_table
@@ -29,12 +30,15 @@ FILES = {
     "waits": "waits.parquet",
     "decisions": "decisions.parquet",
     "courts": "courts.parquet",
+    "households": "households.parquet",
     "summary": "summary.json",
     "targets": "targets.csv",
     "events": "events.parquet",
     "scenario": "scenario.json",
     "manifest": store.MANIFEST,
 }
+#: The tables written as Parquet (``events`` only when the run kept the log).
+PARQUET_TABLES = ("daily", "flows", "waits", "decisions", "courts", "households", "events")
 #: A run's results folder, with the report ``borderflow run`` writes into it.
 RUN = store.Kind(
     "run",
@@ -53,6 +57,7 @@ class Results:
         waits: finished waits per port.
         decisions: court durations (custody to decision; filing to hearings).
         courts: each docket's backlog per day.
+        households: households per group, kind, size and state at the end.
         summary: headline indicators as rows (``summary_dict`` as a dict).
         targets: each observed target, simulated against reported.
         events: the per-person event log, when asked for.
@@ -89,6 +94,11 @@ class Results:
         return court_table(self.output)
 
     @cached_property
+    def households(self) -> pd.DataFrame:
+        """Households per group, kind, size and state at the end, with their people."""
+        return household_table(self.output)
+
+    @cached_property
     def events(self) -> pd.DataFrame | None:
         """Per-person event log (``None`` unless the run kept it)."""
         return event_table(self.output)
@@ -102,6 +112,7 @@ class Results:
         kinds = {p.id: p.kind for p in places}
         data = summarise(self.scenario, self.daily, self.flows, self.waits, city_of_port, kinds)
         data["us_processing"] = us_processing(self.daily, self.flows, self.decisions, self.courts)
+        data["households"] = household_counts(self.households)
         data["seed"] = self.seed
         # Fit and check apart: a fit target inside shows the fit worked, not the model.
         data["targets"] = {
@@ -128,7 +139,7 @@ class Results:
         """
 
         def fill(tmp: Path) -> None:
-            for key in ("daily", "flows", "waits", "decisions", "courts", "events"):
+            for key in PARQUET_TABLES:
                 table = getattr(self, key)
                 if table is not None:
                     store.write_parquet(tmp / FILES[key], table)
@@ -147,7 +158,7 @@ def read_folder(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     store.require_finished(folder, RUN)
     data: dict[str, Any] = {}
-    for key in ("daily", "flows", "waits", "decisions", "courts", "events"):
+    for key in PARQUET_TABLES:
         path = folder / FILES[key]
         if path.exists():
             data[key] = pd.read_parquet(path)

@@ -114,6 +114,17 @@ def us_processing(
         "credible_fear_interviews": interviews,
         "credible_fear_pass_rate": passed / interviews if interviews else None,
         "released_no_bed": _total(flows, "released_no_bed"),
+        "family_detention_book_ins": int(
+            flows.loc[
+                (flows["transition"] == "to_credible_fear")
+                & (flows["to_state"] == "family_detention"),
+                "n",
+            ].sum()
+        ),
+        "in_family_detention_peak": peak(_stock(daily, "family_detention")),
+        "released_from_holding": _total(flows, "released_from_holding"),
+        "held_over_capacity_person_days": _total(flows, "held_over_capacity"),
+        "held_past_time_limit_person_days": _total(flows, "held_past_time_limit"),
         "court_backlog_start": int(backlog.iloc[0]) if len(backlog) else 0,
         "court_backlog_final": last(backlog),
         "court_backlog_peak": peak(backlog),
@@ -133,6 +144,21 @@ def us_processing(
         "time_to_decision_per_docket": {
             str(d): distribution(rows) for d, rows in decided.groupby("docket", observed=True)
         },
+    }
+
+
+def household_counts(households: pd.DataFrame) -> dict[str, Any]:
+    """People and households: how many, by kind, and families' mean size."""
+    by_kind = households.groupby("kind", observed=False)[["households", "people"]].sum()
+    families, in_families = (int(v) for v in by_kind.loc["family"])
+    return {
+        "people": int(households["people"].sum()),
+        "households": int(households["households"].sum()),
+        "single_adults": int(by_kind.loc["single_adult", "households"]),
+        "families": families,
+        "people_in_families": in_families,
+        "mean_family_size": round(in_families / families, 3) if families else 0.0,
+        "unaccompanied_children": int(by_kind.loc["unaccompanied_child", "households"]),
     }
 
 

@@ -8,7 +8,9 @@ These are the contract later stages and tools build on:
   to_state, group) with the number of people (``from_state`` is ``outside`` for
   people entering);
 * ``waits``: finished waits per port: (port, outcome, waited_days, n), outcome
-  ``admitted`` or ``left_list``.
+  ``admitted`` or ``left_list``;
+* ``households``: households per (group, kind, size, state at the end), with their
+  people: a household is counted once, its people each.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from borderflow.engine.run import RunOutput
 from borderflow.scenario.vocabulary import (
     COURT_OUTCOMES,
     DOCKETS,
+    HOUSEHOLD_KIND_OF_ROLE,
+    HOUSEHOLD_KINDS,
+    HOUSEHOLD_ROLES,
+    NATIONALITIES,
     WAIT_OUTCOMES,
     State,
     Transition,
@@ -29,6 +35,8 @@ from borderflow.scenario.vocabulary import (
 
 STATE_LABELS = ["outside"] + [s.label for s in State]  # code -1 → "outside"
 TRANSITION_LABELS = {t.value: t.label for t in Transition}
+#: The decisions table's ``lawyer`` column, by code (0 without, 1 with; -1: missing).
+LAWYER_LABELS = ("without a lawyer", "with a lawyer")
 
 
 def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
@@ -90,17 +98,45 @@ def wait_table(out: RunOutput) -> pd.DataFrame:
     )
 
 
+def household_table(out: RunOutput) -> pd.DataFrame:
+    """Households per group, kind (its lead's role makes it), size and state at the end.
+
+    A household's state is its lead's, which its followers share.
+    """
+    people = out.people
+    leads = np.flatnonzero(people["lead"] < 0)
+    size = people["followers"][leads].astype(np.int64) + 1
+    kind = np.asarray(HOUSEHOLD_KIND_OF_ROLE, np.int64)[people["household"][leads]]
+    frame = pd.DataFrame(
+        {
+            "group": _categorical(people["group"][leads], out.group_names),
+            "kind": _categorical(kind, HOUSEHOLD_KINDS),
+            "size": size,
+            "state": _categorical(people["state"][leads].astype(np.int64) + 1, STATE_LABELS),
+            "people": size,
+        }
+    )
+    counted = frame.groupby(["group", "kind", "size", "state"], observed=True)
+    table = counted.agg(households=("people", "size"), people=("people", "sum"))
+    return table.reset_index()
+
+
 def decision_table(out: RunOutput) -> pd.DataFrame:
-    """Court durations per docket and outcome.
+    """Court durations per docket, outcome and person (nationality, lawyer, household).
 
     ``days`` runs from custody to the decision, or, for ``hearings_began``, from
-    the filing of the case to the start of its hearings.
+    the filing of the case to the start of its hearings. ``nationality``, ``lawyer``
+    (``with a lawyer`` or ``without a lawyer``) and ``household`` are labels, missing for
+    the cases of people not simulated (the start backlog's, other receipts').
     """
     d = out.decisions
     return pd.DataFrame(
         {
             "docket": _categorical(d.docket, DOCKETS),
             "outcome": _categorical(d.outcome, COURT_OUTCOMES),
+            "nationality": _categorical(d.nationality, NATIONALITIES),
+            "lawyer": _categorical(d.lawyer, LAWYER_LABELS),
+            "household": _categorical(d.household, HOUSEHOLD_ROLES),
             "days": d.days,
             "n": d.n,
         }

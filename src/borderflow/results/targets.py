@@ -23,6 +23,7 @@ import pandas as pd
 
 from borderflow.results.summary import distribution
 from borderflow.scenario.errors import Problem
+from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.schema import ROLES, Scenario, Target, TargetPoint
 from borderflow.scenario.targets import COURT_MEASURES
 from borderflow.scenario.vocabulary import CourtOutcome, State, Transition
@@ -134,6 +135,12 @@ def simulated_values(
         if t.measure == "share"
         else flow
     )
+    if t.levers:
+        # People the model holds in beds without simulating them, day by day of the run.
+        schedule = build_schedule(sc)
+        held = sum(np.asarray(getattr(schedule, name), float) for name in t.levers)
+        days = pd.date_range(sc.start, periods=sc.n_days)
+        stock = stock.add(pd.Series(held, index=days), fill_value=0.0).sort_index()
     return [_point_value(t, p, sc.start, stock, flow, every_group) for p in t.points]
 
 
@@ -148,6 +155,9 @@ def _point_value(
     """One figure's simulated value from the target's people by date."""
     if t.measure == "stock":
         return _between(stock, p.date, p.date)
+    if t.measure == "mean_stock":
+        first = p.date_from or start
+        return _between(stock, first, p.date) / ((p.date - first).days + 1)
     first = p.date_from or start
     days = (p.date - first).days + 1
     value = _between(flow, first, p.date)

@@ -164,6 +164,8 @@ UNIT_BOUNDS: dict[str, Bound] = {
     "km/day": Bound(0.1, 5_000.0, "a speed in km a day"),
     # Drawn as whole days, at least one; a mean beyond a century never ends in a run.
     "days (mean)": Bound(1.0, float(MAX_DAYS), "a mean time in days"),
+    # A time limit, in whole days (rounded): 0 is no time at all.
+    "days": Bound(0.0, float(MAX_DAYS), "a time limit in days"),
     "multiplier": MULTIPLIER,
     "cases per judge-day": Bound(0.0, 100.0, "cases a judge completes a day", low_open=True),
     # A case ends with its last hearing, so it has one at least.

@@ -162,6 +162,22 @@ LEVERS: tuple[Lever, ...] = (
         False,
         "an irregular entry bars asylum (counted as `asylum_barred`; no asylum in court)",
     ),
+    # About 9,000 in March 2019: "capacity to hold and process around 9,000 people", a DHS
+    # official with 12,000 in custody (CNN, 2019-03-27,
+    # https://kyma.com/news/2019/03/27/border-patrol-facilities-on-southern-border-are-over-capacity);
+    # 19,000 were held in May 2019 (AP, 2019-07-17,
+    # https://www.vindy.com/news/2019/jul/17/asylum-ban-may-further-strain-immigrant-detention-/).
+    Lever(
+        "cbp_holding_capacity",
+        None,
+        "stock",
+        "people",
+        math.inf,
+        "people Border Patrol's stations can hold (in custody in a U.S. sector); above it "
+        "families are released straight from holding with a notice to appear, and each "
+        "person-day above it is counted (`held_over_capacity`)",
+        scales=True,
+    ),
     Lever(
         "cf_interviews_per_day",
         None,
@@ -199,6 +215,22 @@ LEVERS: tuple[Lever, ...] = (
         0,
         "ICE beds held by people arrested in the interior (not simulated): the beds the "
         "border's people cannot have",
+        scales=True,
+    ),
+    # ICE's three family residential centres in 2019: Dilley 2,400 residents
+    # (https://psmag.com/news/ices-largest-family-detention-center-is-well-below-capacity),
+    # Karnes 830 (https://www.ice.gov/factsheets/karnes-county-residential-center), Berks 96
+    # (https://www.whyy.org/articles/in-pennsylvania-a-border-meltdown-looks-like-empty-beds-at-berks-center/):
+    # 3,326 beds; ICE's budget funded 2,500 family spots (AP, 2019-07-17, as above).
+    Lever(
+        "family_beds",
+        None,
+        "stock",
+        "beds",
+        math.inf,
+        "ICE family residential centre beds, held by family members who claim fear until "
+        "released (at most family_detention_limit_days); a family that finds none is "
+        "released straight from holding with a notice to appear",
         scales=True,
     ),
     # ORR had about 14,000 beds with unfunded reserve ones in Aug 2018 (American Prospect,
@@ -246,6 +278,17 @@ LEVERS: tuple[Lever, ...] = (
         "judges hearing detained cases first, on a docket of their own (0: detained cases "
         "wait on the regular docket)",
         scales=True,
+    ),
+    # EOIR gave recent border cases priority dockets (recent border crossers from 2014,
+    # family units from 2018), hearing them ahead of older cases.
+    Lever(
+        "priority_share",
+        None,
+        "share",
+        "share of free places",
+        0.0,
+        "share of each day's free judge places on the regular docket kept for cases filed "
+        "in the run, ahead of the start backlog and of cases of people not simulated",
     ),
     Lever(
         "removals_per_day",

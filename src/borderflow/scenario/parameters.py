@@ -57,12 +57,20 @@ class Parameters:
     p_claim_fear_apprehended: float
     p_claim_fear_mexican: float
     p_release_family: float
+    # Households: how many adults a family unit travels with.
+    p_family_two_adults: float
     dur_detention_days: float
+    # Border Patrol holding's time limit; ICE's family residential centres.
+    cbp_time_limit_days: float
+    p_release_over_capacity: float
+    dur_family_detention_days: float
+    family_detention_limit_days: float
     # Unaccompanied children: TVPRA screening of Mexican children, HHS care.
     p_uac_mexico_returned: float
     dur_hhs_care_days: float
     # Courts: capacity, hearings, absence, lawyers, decisions.
     completions_per_judge_day: float
+    p_judge_attrition: float
     case_active_days: float
     case_active_days_detained: float
     hearings_per_case: float
@@ -78,6 +86,7 @@ class Parameters:
     p_deny_nic: float
     p_deny_oth: float
     mpp_grant_factor: float
+    p_mpp_terminated: float
     share_other_relief: float
     share_voluntary_departure: float
     # Remain in Mexico: leaving the wait, violence; the lawyers of the reference years.

@@ -48,6 +48,7 @@ from borderflow.scenario.fields import (
     most_items,
     no_text,
     not_a_bool,
+    within,
 )
 from borderflow.scenario.levers import (
     LEVERS,
@@ -351,8 +352,16 @@ def _fiscal_year(key: str) -> str:
     return key
 
 
+#: Judges joining the regular docket on a date (fractions allowed, as for the lever).
+HiredJudges = Annotated[Number, AfterValidator(within(bounds.CAPACITY))]
+#: Cases filed a day on the regular docket by people not simulated.
+OtherReceipts = Annotated[
+    Number, AfterValidator(within(bounds.Bound(0.0, bounds.MAX_DAILY, "cases filed a day")))
+]
+
+
 class Courts(Strict):
-    """The immigration courts' starting point.
+    """The immigration courts' starting point, their staffing and their order of hearing.
 
     Attributes:
         initial_backlog: cases pending on the regular docket when the run starts,
@@ -362,11 +371,39 @@ class Courts(Strict):
             (``FY2017 = 0.4``), each cohort dated at the middle of its year (1 April);
             none given, all were filed the day before the run. Their decisions are
             counted with the days since filing (outcome ``backlog_decided``).
+        other_receipts: cases filed on the regular docket each day by people not
+            simulated (interior arrests, other borders: the rest of the courts' receipts),
+            Poisson with this mean; they wait behind the start backlog, as anonymous
+            cases do, and are counted as ``backlog_decided`` when decided.
+        other_receipts_source: a fact id, or why the number is assumed.
+        next_case: which waiting case a free judge place takes next, on every docket:
+            ``fifo``, the one filed first (the start backlog first, then the cases of
+            the run as they joined the docket); ``newest_first``, the one that joined
+            last (the run's, newest first, then the start backlog, newest cohort first).
+            The ``priority_share`` lever keeps a share of places for the run's cases.
+        hiring: judges joining the regular docket on each date (``2018-09-28 = 46``),
+            on top of the ``judges`` lever, which is then the count before them.
+        attrition: whether judges on the regular docket leave, each at the daily rate
+            ``p_judge_attrition`` (expected values: the count falls smoothly).
     """
 
     initial_backlog: Backlog = 0
     initial_backlog_source: Text | None = None
     initial_backlog_filed: dict[Annotated[str, AfterValidator(_fiscal_year)], Weight] = {}
+    other_receipts: OtherReceipts = 0.0
+    other_receipts_source: Text | None = None
+    next_case: Literal["fifo", "newest_first"] = "fifo"
+    hiring: dict[dt.date, HiredJudges] = {}
+    attrition: bool = False
+
+    def hires(self, start: dt.date, n_days: int) -> np.ndarray:
+        """Judges hired on each day of the run (dates outside it hire nobody in it)."""
+        out = np.zeros(n_days)
+        for date, n in self.hiring.items():
+            day = (date - start).days
+            if 0 <= day < n_days:
+                out[day] += n
+        return out
 
     def cohorts(self, start: dt.date) -> list[tuple[int, int]]:
         """``(filing day relative to start, cases)`` of the start backlog, oldest first.
@@ -391,6 +428,8 @@ class Courts(Strict):
             raise ValueError("initial_backlog needs initial_backlog_source (a fact id or a reason)")
         if self.initial_backlog_filed and sum(self.initial_backlog_filed.values()) <= 0:
             raise ValueError("initial_backlog_filed: the shares must add up to more than 0")
+        if self.other_receipts and not self.other_receipts_source:
+            raise ValueError("other_receipts needs other_receipts_source (a fact id or a reason)")
         return self
 
 
@@ -570,6 +609,8 @@ class Scenario(Strict):
             k: round(v * factor) for k, v in border["initial_waitlist"].items()
         }
         data["courts"]["initial_backlog"] = round(data["courts"]["initial_backlog"] * factor)
+        data["courts"]["other_receipts"] = data["courts"]["other_receipts"] * factor
+        data["courts"]["hiring"] = {k: v * factor for k, v in data["courts"]["hiring"].items()}
         for target in data["targets"]:
             # Counts of people scale with them; rates per person and shares do not.
             if target["measure"] in ("flow_per_person", "share"):

@@ -32,6 +32,7 @@ from borderflow.scenario.fields import (
     Text,
     most_chars,
 )
+from borderflow.scenario.levers import LEVER_BY_NAME
 from borderflow.scenario.vocabulary import DOCKETS
 
 #: The measures read from the run's court decisions rather than its stocks and flows.
@@ -140,6 +141,10 @@ class Target(Strict):
     """An observed figure, or a series of them, the scenario is compared with.
 
     ``measure = "stock"`` sums people on ``date`` in ``states`` at ``places``;
+    ``"mean_stock"`` is its mean over the days from ``date_from`` (default: the run's
+    start) to ``date`` (e.g. an average daily population); either stock adds the daily
+    values of ``levers``, stock levers of people the model holds in beds but does not
+    simulate (``interior_detained``);
     ``"flow"`` sums ``transitions`` from ``date_from`` (default: the run's start)
     to ``date``; ``"flow_per_day"`` is that sum divided by the number of days;
     ``"flow_per_person"`` divides it by the mean stock in ``states`` at ``places``
@@ -171,6 +176,7 @@ class Target(Strict):
     quantity: Text
     measure: Literal[
         "stock",
+        "mean_stock",
         "flow",
         "flow_per_day",
         "flow_per_person",
@@ -182,6 +188,7 @@ class Target(Strict):
     places: list[PlaceId] = []
     states: list[str] = []
     transitions: list[str] = []
+    levers: list[str] = []
     groups: list[str] = []
     dockets: list[str] = []
     at: Literal["place", "to_place"] = "to_place"
@@ -228,10 +235,20 @@ class Target(Strict):
             self._check_series()
         else:
             self._check_point()
-        if self.measure in ("stock", "flow_per_person") and not self.states:
+        stocks = self.measure in ("stock", "mean_stock")
+        if (stocks or self.measure == "flow_per_person") and not self.states:
             raise ValueError(f"a {self.measure} target needs 'states'")
+        if self.levers and not stocks:
+            raise ValueError("'levers' add people to a stock: a stock or mean_stock target's")
+        for name in self.levers:
+            lever = LEVER_BY_NAME.get(name)
+            if lever is None or lever.kind != "stock" or lever.at is not None:
+                raise ValueError(
+                    f"'levers' takes levers that are one stock for the whole border, such "
+                    f"as interior_detained, not {name!r}"
+                )
         courts = self.measure in COURT_MEASURES
-        if self.measure != "stock" and not courts and not self.transitions:
+        if not stocks and not courts and not self.transitions:
             raise ValueError("a flow target needs 'transitions'")
         if self.measure == "share" and not self.groups:
             raise ValueError("a share target needs 'groups' (the share of which groups)")

@@ -21,10 +21,16 @@ HOUSEHOLD_ROLES: tuple[str, ...] = (
     "family_child",
     "unaccompanied_child",
 )
+#: Kinds of household, as its lead's role makes it: a family whatever member leads it.
+HOUSEHOLD_KINDS: tuple[str, ...] = ("single_adult", "family", "unaccompanied_child")
+#: The kind (an index into :data:`HOUSEHOLD_KINDS`) of a household led by each role.
+HOUSEHOLD_KIND_OF_ROLE: tuple[int, ...] = (0, 1, 1, 2)
 PLACE_KINDS: tuple[str, ...] = ("origin", "town", "border_city", "port_of_entry", "us_sector")
 MODES: tuple[str, ...] = ("walk", "bus", "train")
 
 __all__ = [
+    "HOUSEHOLD_KINDS",
+    "HOUSEHOLD_KIND_OF_ROLE",
     "HOUSEHOLD_ROLES",
     "NATIONALITIES",
     "OUTSIDE",
@@ -72,6 +78,7 @@ class State(Coded):
     ORDERED_REMOVED_IN_ABSENTIA = 18
     VOLUNTARY_DEPARTURE = 19
     HHS_CUSTODY = 20
+    FAMILY_DETENTION = 21
 
 
 #: A pseudo-state for the source of people entering the system (departures).
@@ -102,6 +109,10 @@ STATE_DOCS: dict[State, str] = {
     State.ORDERED_REMOVED_IN_ABSENTIA: "ordered removed after missing a hearing; not removed",
     State.VOLUNTARY_DEPARTURE: "granted voluntary departure and left",
     State.HHS_CUSTODY: "an unaccompanied child in HHS (ORR) care until released to a sponsor",
+    State.FAMILY_DETENTION: (
+        "a family member who claimed fear, held in an ICE family residential centre until "
+        "released with a notice to appear (at most family_detention_limit_days)"
+    ),
 }
 
 #: People with a pending court case who can attend its hearings.
@@ -173,6 +184,10 @@ class Transition(Coded):
     RELEASED_TO_SPONSOR = 37
     CHILD_RETURNED_TO_MEXICO = 38
     WAITING_FOR_HHS_BED = 39
+    CASE_TERMINATED = 40
+    RELEASED_FROM_HOLDING = 41
+    HELD_PAST_TIME_LIMIT = 42
+    HELD_OVER_CAPACITY = 43
 
 
 #: Transitions that are counted but change neither state nor place.
@@ -187,6 +202,9 @@ EVENTS = frozenset(
         Transition.CASE_FILED,
         Transition.HEARING,
         Transition.WAITING_FOR_HHS_BED,
+        Transition.CASE_TERMINATED,
+        Transition.HELD_PAST_TIME_LIMIT,
+        Transition.HELD_OVER_CAPACITY,
     }
 )
 
@@ -235,6 +253,20 @@ TRANSITION_DOCS: dict[Transition, str] = {
     Transition.WAITING_FOR_HHS_BED: (
         "an unaccompanied child held in CBP custody a day waiting for an HHS bed (a child-day)"
     ),
+    Transition.CASE_TERMINATED: (
+        "an immigration judge terminated an MPP case without a removal order; the person "
+        "stays where they are, with no case"
+    ),
+    Transition.RELEASED_FROM_HOLDING: (
+        "a family released by Border Patrol straight from its holding with a notice to appear: "
+        "the holding was over capacity, or no family residential centre bed was free"
+    ),
+    Transition.HELD_PAST_TIME_LIMIT: (
+        "a person held a day in Border Patrol holding past its 72-hour time limit (a person-day)"
+    ),
+    Transition.HELD_OVER_CAPACITY: (
+        "a person held a day in Border Patrol holding above its capacity (a person-day)"
+    ),
 }
 
 
@@ -260,11 +292,6 @@ class Household(Coded):
     FAMILY_ADULT = 1
     FAMILY_CHILD = 2
     UNACCOMPANIED_CHILD = 3
-
-    @property
-    def is_adult(self) -> bool:
-        """Whether this role is an adult."""
-        return self in (Household.SINGLE_ADULT, Household.FAMILY_ADULT)
 
 
 class WaitOutcome(Coded):
@@ -297,6 +324,7 @@ class CourtOutcome(Coded):
     VOLUNTARY_DEPARTURE = 4
     HEARINGS_BEGAN = 5
     BACKLOG_DECIDED = 6
+    TERMINATED = 7
 
 
 #: Labels of the court outcomes, by code (the categories of the decisions table's column).

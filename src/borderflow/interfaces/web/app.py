@@ -44,6 +44,9 @@ from borderflow.scenario.schema import Scenario
 EVERY_PLACE = "*"
 POLL_MS = 400
 WAITLIST_KEY = "waitlist_person_days"
+#: The view of the figures showing the U.S. side: court decisions, custody, re-crossings.
+US_SIDE = "us"
+NO_US = "Nobody reached MPP, detention or the courts in this run."
 
 #: A request body of this many bytes or more is answered 413, without reading more of it.
 #: The page's largest callback (Run with every lever, place and date filled in) is about
@@ -186,7 +189,8 @@ def _layout(limits: Limits, scenarios: list[tuple[str, str]]) -> html.Div:
                                 options=[
                                     {"label": " both compared ", "value": "compare"},
                                     {"label": " changed scenario ", "value": "changed"},
-                                    {"label": " unchanged scenario", "value": "baseline"},
+                                    {"label": " unchanged scenario ", "value": "baseline"},
+                                    {"label": " U.S. side", "value": US_SIDE},
                                 ],
                                 value="compare",
                                 inline=True,
@@ -328,6 +332,8 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
         html.Table(rows, className="indicators", id="indicators"),
         *_target_scores(base, changed, p.seeds[0]),
     ]
+    if which == US_SIDE:
+        return head, _us_side(job)
     if which == "compare":
         if job.comparison is None:
             note = "No lever changed: nothing to compare. The figures of the run:"
@@ -338,6 +344,27 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
         )
         return head, [note, *_graphs(job.comparison.figures, prefix="")]
     return head, _graphs((changed if which == "changed" else base).figures)
+
+
+def _us_side(job: Job) -> list[Any]:
+    """The U.S. side of the changed scenario, then of the unchanged one when a lever moved.
+
+    Court decisions by docket, nationality, representation and household role; the time
+    to a decision per docket; custody against its beds; re-crossings by month.
+    """
+    base, changed = job.baseline, job.changed
+    assert base is not None and changed is not None
+    runs = [("changed scenario", "", changed)]
+    if job.comparison is not None:
+        runs.append(("unchanged scenario", "-unchanged", base))
+    out: list[Any] = []
+    for what, suffix, run in runs:
+        out.append(html.P(html.Strong(f"U.S. side, {what}"), className="hint"))
+        if not run.us_figures:
+            out.append(html.P(NO_US, className="hint"))
+            continue
+        out += _graphs(tuple((f"{name}{suffix}", text) for name, text in run.us_figures))
+    return out
 
 
 def _target_scores(base: RunSet, changed: RunSet, seed: int) -> list[Any]:

@@ -35,6 +35,7 @@ from borderflow.report import figures
 from borderflow.report import target_figures as target_figs
 from borderflow.report.compare import Side, compare_figures, indicator_table, indicators_figure
 from borderflow.report.html import report_input
+from borderflow.report.us_side_section import us_side_figures
 from borderflow.results.indicators import flatten, has_us_side, run_values, shown
 from borderflow.results.results import Results
 from borderflow.scenario.schema import Scenario
@@ -140,6 +141,18 @@ def figures_of(res: Results, targets: bool = True) -> list[tuple[str, Any]]:
     return out
 
 
+def us_figures_of(report: Any) -> list[tuple[str, Any]]:
+    """The U.S.-side figures of a run, as (id, figure); none if it never reached the U.S. side.
+
+    Args:
+        report: the run's report input (:func:`~borderflow.report.html.report_input` of a
+            run in memory or of its results folder).
+    """
+    if not has_us_side(report.indicators):
+        return []
+    return [(fid.removeprefix("fig-"), fig) for fid, fig in us_side_figures(report).items()]
+
+
 class Answer(Protocol):
     """What the cache keeps: an answer with its key and its estimated size."""
 
@@ -167,11 +180,15 @@ class RunSet:
     figures: Figures
     seconds: float
     report: Any = None
+    #: The first run's U.S.-side figures (the report's section of that name), if it has one.
+    us_figures: Figures = ()
 
     @cached_property
     def nbytes(self) -> int:
         """Estimated memory held: the figures' JSON, the report input's tables and scenario."""
-        return estimate_bytes((self.indicators, self.per_run, self.figures, self.report))
+        return estimate_bytes(
+            (self.indicators, self.per_run, self.figures, self.us_figures, self.report)
+        )
 
 
 @dataclass(frozen=True)
@@ -529,13 +546,15 @@ class JobManager:
         job.message = f"{what}: drawing the figures"
         per_run = tuple(indicators(r) for r in results)
         mean = pd.DataFrame(per_run).mean().to_dict()
+        report = report_input(results[0])
         answer = RunSet(
             key=key,
             indicators={k: float(v) for k, v in mean.items()},
             per_run=per_run,
             figures=as_json(figures_of(results[0])),
             seconds=time.perf_counter() - start,
-            report=report_input(results[0]),
+            report=report,
+            us_figures=as_json(us_figures_of(report)),
         )
         self.cache.put(answer)
         if job.cancel_flag.is_set():
