@@ -276,3 +276,45 @@ def test_the_cli_prints_checks_and_fits_in_tables_of_their_own(tmp_path: Path) -
         "monthly@2019-03-31",
         "per-day",
     ]
+
+
+PENDING = """
+[[target]]
+id = "pending"
+role = "check"
+quantity = "cases pending at the end of February on the regular docket"
+date = 2019-02-28
+measure = "pending_cases"
+dockets = ["regular"]
+reported = 100
+low = 90
+high = 110
+source = "made up"
+
+[[target]]
+id = "median"
+role = "check"
+quantity = "median days to a decision"
+date = 2019-02-28
+measure = "median_days_to_decision"
+reported = 100
+low = 90
+high = 110
+source = "made up"
+"""
+
+
+def test_pending_cases_are_a_dockets_backlog_at_the_date(tmp_path: Path) -> None:
+    from borderflow.results.targets import simulated_values
+
+    sc = scenario(tmp_path, PENDING)
+    days = pd.to_datetime(["2019-02-27", "2019-02-28", "2019-02-28"])
+    courts = pd.DataFrame(
+        {"date": days, "docket": ["regular", "regular", "mpp"], "backlog": [7, 40, 5]}
+    )
+    empty = pd.DataFrame(columns=["date", "state", "place", "group", "n"])
+    assert simulated_values(sc.targets[0], empty, empty, sc, None, courts) == [40.0]
+    # A scaled scenario scales the count, never the days.
+    small = sc.scaled(0.1)
+    assert small.targets[0].points[0].reported == pytest.approx(10)
+    assert small.targets[1].points[0].reported == 100

@@ -129,7 +129,7 @@ class Results:
     @cached_property
     def targets(self) -> pd.DataFrame:
         """Observed targets, simulated against reported."""
-        return target_table(self.scenario, self.daily, self.flows, self.decisions)
+        return target_table(self.scenario, self.daily, self.flows, self.decisions, self.courts)
 
     def write(self, folder: str | Path) -> Path:
         """Write every table to ``folder`` atomically; return the folder.

@@ -98,6 +98,19 @@ def _between(by_date: pd.Series, first: dt.date, last: dt.date) -> float:
     return float(by_date.loc[pd.Timestamp(first) : pd.Timestamp(last)].sum())
 
 
+def pending_cases(t: Target, courts: pd.DataFrame | None, date: dt.date) -> float:
+    """Cases pending on the target's dockets at the end of ``date``: waiting or in hearings.
+
+    The start backlog's cases still waiting count, as do the run's people's cases.
+    """
+    if courts is None or courts.empty:
+        return float("nan")
+    rows = courts[courts["date"] == pd.Timestamp(date)]
+    if t.dockets:
+        rows = rows[rows["docket"].isin(t.dockets)]
+    return float(rows["backlog"].sum()) if len(rows) else float("nan")
+
+
 def court_value(t: Target, decisions: pd.DataFrame | None) -> float:
     """Decisions on the target's dockets over the run: their count, or median or mean days."""
     if decisions is None or decisions.empty:
@@ -118,12 +131,15 @@ def simulated_values(
     flows: pd.DataFrame,
     sc: Scenario,
     decisions: pd.DataFrame | None = None,
+    courts: pd.DataFrame | None = None,
 ) -> list[float]:
     """The value of each of the target's figures (:attr:`Target.points`) in one run's tables.
 
     Stocks are matched on ``place``; flows on ``t.at``: ``to_place`` (where people are
     after the flow) by default, or ``place`` (where they were).
     """
+    if t.measure == "pending_cases":
+        return [pending_cases(t, courts, point.date) for point in t.points]
     if t.measure in COURT_MEASURES:
         return [court_value(t, decisions) for _ in t.points]
     stocks = daily[daily["state"].isin(t.states)] if t.states else daily.iloc[:0]
@@ -237,9 +253,12 @@ def target_table(
     daily: pd.DataFrame,
     flows: pd.DataFrame,
     decisions: pd.DataFrame | None = None,
+    courts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row a figure: simulated, reported, range, inside, relative error, role."""
-    values = [v for t in sc.targets for v in simulated_values(t, daily, flows, sc, decisions)]
+    values = [
+        v for t in sc.targets for v in simulated_values(t, daily, flows, sc, decisions, courts)
+    ]
     return compared(target_frame(sc), values)
 
 

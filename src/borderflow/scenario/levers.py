@@ -152,7 +152,7 @@ LEVERS: tuple[Lever, ...] = (
         "share",
         "share of adults",
         0.0,
-        "share of apprehended adults referred for prosecution",
+        "share of apprehended single adults referred for prosecution (not parents with children)",
     ),
     Lever(
         "asylum_ban",

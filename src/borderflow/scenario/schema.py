@@ -60,8 +60,8 @@ from borderflow.scenario.levers import (
 from borderflow.scenario.levers import SCALAR_LEVERS as SCALAR_LEVERS  # for older imports
 from borderflow.scenario.parameters import Parameters
 from borderflow.scenario.targets import ROLES as ROLES
+from borderflow.scenario.targets import UNSCALED_MEASURES, Target
 from borderflow.scenario.targets import SeriesRef as SeriesRef
-from borderflow.scenario.targets import Target
 from borderflow.scenario.targets import TargetPoint as TargetPoint
 from borderflow.scenario.travellers import Background, Caravan, checked_shares
 
@@ -612,8 +612,8 @@ class Scenario(Strict):
         data["courts"]["other_receipts"] = data["courts"]["other_receipts"] * factor
         data["courts"]["hiring"] = {k: v * factor for k, v in data["courts"]["hiring"].items()}
         for target in data["targets"]:
-            # Counts of people scale with them; rates per person and shares do not.
-            if target["measure"] in ("flow_per_person", "share"):
+            # Counts of people scale with them; rates per person, shares and days do not.
+            if target["measure"] in UNSCALED_MEASURES:
                 continue
             for key in ("reported", "low", "high"):
                 if target[key] is not None:

@@ -36,7 +36,13 @@ from borderflow.scenario.levers import LEVER_BY_NAME
 from borderflow.scenario.vocabulary import DOCKETS
 
 #: The measures read from the run's court decisions rather than its stocks and flows.
-COURT_MEASURES = frozenset({"decisions", "median_days_to_decision", "mean_days_to_decision"})
+#: Measures that are no count of people, so a scaled scenario keeps their figures.
+UNSCALED_MEASURES = frozenset(
+    {"flow_per_person", "share", "median_days_to_decision", "mean_days_to_decision"}
+)
+COURT_MEASURES = frozenset(
+    {"decisions", "median_days_to_decision", "mean_days_to_decision", "pending_cases"}
+)
 
 #: What a target is for: ``fit`` (its figure set or fitted something in the scenario) or
 #: ``check`` (used for nothing but the comparison: out of sample).
@@ -184,6 +190,7 @@ class Target(Strict):
         "decisions",
         "median_days_to_decision",
         "mean_days_to_decision",
+        "pending_cases",
     ]
     places: list[PlaceId] = []
     states: list[str] = []
