@@ -658,3 +658,22 @@ def test_newest_first_decides_new_cases_sooner_and_leaves_the_start_backlog_olde
     pending = lambda o: o.courts.pending_from_start[o.courts.docket == REGULAR]  # noqa: E731
     for f, n in zip(fifo_runs, newest_runs, strict=True):
         assert (pending(n) >= pending(f)).all() and pending(n).sum() > pending(f).sum()
+
+
+def test_at_the_national_values_the_detention_beds_bind_and_more_of_them_release_fewer():
+    """National FY2019's 50,165 ICE beds, 17,500 of them held by the interior's arrests.
+
+    The people the border sends (fear claimants, the detained, those awaiting removal) fill
+    the rest: at the real number some are released for lack of a bed, and a third more
+    beds release fewer.
+    """
+    from borderflow import load_scenario
+
+    def released(beds: float) -> float:
+        sc = load_scenario("national-fy2019").with_levers(detention_beds=beds)
+        outs = [run(sc.scaled(NATIONAL_SCALE), seed=s) for s in NATIONAL_SEEDS]
+        return total(outs, Transition.RELEASED_NO_BED)
+
+    real = released(50165)
+    assert real > 0
+    assert released(50165 * 4 / 3) < real
