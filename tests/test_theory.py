@@ -614,28 +614,15 @@ def priority_docket_chain(
 def priority_body(lam1: float, lam2: float) -> str:
     """The run's cases (families released, λ1 a day) kept every free place ahead of the
     cases of people not simulated (``other_receipts``, λ2 a day): ``priority_share = 1``."""
-    return f"""
-    [levers]
-    judges = {DOCKET_JUDGES}
-    mpp = {{ default = 0 }}
-    priority_share = 1.0
-
-    [parameters]
-    p_join_waitlist = 1.0
-    p_release_family = 1.0
-    completions_per_judge_day = {{ value = {COMPLETIONS}, low = 0.1, high = 2.0 }}
-    case_active_days = {{ value = {CASE_DAYS}, low = 1, high = 400 }}
-
-    [background]
-    daily = {{ OTH = {lam1} }}
-    origins = {{ OTH = "tijuana" }}
-    destinations = {{ tijuana = 1.0 }}
-    household = {{ family_adult = 1.0 }}
-
+    body = docket_body(lam1).replace("[levers]\n", "[levers]\n    priority_share = 1.0\n", 1)
+    return (
+        body
+        + f"""
     [courts]
     other_receipts = {lam2}
     other_receipts_source = "the theory test's low-priority class"
     """
+    )
 
 
 def test_priority_docket_waits_match_cobham(tiny):
