@@ -660,6 +660,24 @@ def test_newest_first_decides_new_cases_sooner_and_leaves_the_start_backlog_olde
         assert (pending(n) >= pending(f)).all() and pending(n).sum() > pending(f).sum()
 
 
+def test_a_priority_share_decides_the_runs_cases_sooner_and_the_start_backlog_later(tiny):
+    """As above, FIFO against half of each day's free places kept for the run's cases."""
+    backlog = '[courts]\n    initial_backlog = 300\n    initial_backlog_source = "assumed"'
+    fifo, priority = (
+        tiny(
+            released_families(
+                levers=f"judges = 8\npriority_share = {share}", parameters=FAST_COURTS
+            )
+            + backlog,
+            head=head_for(150),
+        )
+        for share in (0.0, 0.5)
+    )
+    fifo_runs, priority_runs = runs(fifo), runs(priority, check=True)
+    assert began_waits(priority_runs) < began_waits(fifo_runs)
+    assert backlog_waits(priority_runs) > backlog_waits(fifo_runs)
+
+
 def test_at_the_national_values_the_detention_beds_bind_and_more_of_them_release_fewer():
     """National FY2019's 50,165 ICE beds, 17,500 of them held by the interior's arrests.
 
