@@ -81,8 +81,10 @@ def test_results_are_unchanged(case: str, seed: int, tmp_path: Path) -> None:
 #: often a person misses a hearing (lawyer_absentia_factor), which changes who is ordered
 #: removed in absentia; and when people came to travel as households (a family's members
 #: live its lead's story), with family residential centres, Border Patrol's holding limit,
-#: removal orders holding ICE beds and MPP cases ending in termination.
-PERSON_STORIES = "975c4cacb856bea9aafa"
+#: removal orders holding ICE beds and MPP cases ending in termination; and when the
+#: scenario came to show the court order that stopped the asylum ban (19 Nov 2018) and
+#: MPP's start at Tijuana (29 Jan 2019).
+PERSON_STORIES = "2aeda0df2a6b8100b70b"
 
 
 def test_every_persons_story_in_the_event_log_is_unchanged() -> None:
