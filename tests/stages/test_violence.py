@@ -72,3 +72,32 @@ def test_a_zero_rate_spares_everyone(tiny):
     put(world, 5, MPP, "tijuana")
     step(world, "violence", *range(5))
     assert counted(world, Transition.VIOLENCE_INCIDENT) == 0
+
+
+def test_a_citys_risk_scales_its_rates_at_its_ports_and_for_its_mpp_returnees(tiny):
+    from tiny_world import levers
+
+    world = tiny_world(
+        tiny,
+        rates(1.0, 1.0, 1.0),
+        levers(violence_risk={"default": 1.0, "mexicali": 0.0}),
+        """
+[[policy]]
+date = 2020-01-02
+set = { "violence_risk.tijuana" = 0.0, "violence_risk.mexicali" = 1.0 }
+""",
+    )
+    put(world, 2, MPP, "tijuana")
+    put(world, 3, SHELTERED, "san_ysidro")
+    put(world, 5, MPP, "mexicali")
+    put(world, 7, UNSHELTERED, "calexico")
+    step(world, "violence", 0, 1)
+    rows = incidents(world)
+    by_day = [
+        sorted(zip(rows.place[rows.day == d].tolist(), rows.n[rows.day == d].tolist(), strict=True))
+        for d in (0, 1)
+    ]
+    # Day 0: Mexicali is safe, so only Tijuana's people (and its port's) meet violence;
+    # from 2 January the other way round.
+    assert by_day[0] == sorted(zip(at(world, "tijuana", "san_ysidro"), [2, 3], strict=True))
+    assert by_day[1] == sorted(zip(at(world, "mexicali", "calexico"), [5, 7], strict=True))

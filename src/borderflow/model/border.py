@@ -219,6 +219,8 @@ class Border(Stage):
 class Violence(Stage):
     """Violent incidents among people waiting at ports (more without a bed) and under MPP.
 
+    Each rate is the parameter's times the city's ``violence_risk`` that day.
+
     Counted from the day's closing stocks, as events: nobody moves.
     """
 
@@ -235,7 +237,11 @@ class Violence(Stage):
         self.place = np.concatenate([places for places, _, _ in blocks]).astype(np.int64)
         self.state = np.concatenate([np.full(len(pl), int(st), np.int64) for pl, st, _ in blocks])
         self.cells = self.place * len(State) + self.state
-        self.p_daily = np.concatenate([np.full(len(pl), p) for pl, _, p in blocks])
+        p_daily = np.concatenate([np.full(len(pl), p) for pl, _, p in blocks])
+        # Each cell's rate in its city (a port's is its city's), day by day: the rates'
+        # source is one place, and cities are not equally dangerous (violence_risk).
+        city = net.city_of[self.place]
+        self.p_daily = np.minimum(world.levers.violence_risk[:, city] * p_daily, 1.0)
 
     def step(self, world: World, day: int) -> None:
         """Count the day's incidents."""
@@ -247,7 +253,7 @@ class Violence(Stage):
         cell, group = np.nonzero(at_risk)
         if len(cell) == 0:
             return
-        hits = world.rng["violence"].binomial(at_risk[cell, group], self.p_daily[cell])
+        hits = world.rng["violence"].binomial(at_risk[cell, group], self.p_daily[day, cell])
         keep = hits > 0
         if not keep.any():
             return

@@ -129,6 +129,15 @@ LEVERS: tuple[Lever, ...] = (
         order=5,
     ),
     Lever(
+        "violence_risk",
+        "border_city",
+        "multiplier",
+        "× rate",
+        1.0,
+        "multiplier on the daily rates of violence in this city (waiting with or without a "
+        "bed, and under MPP): the city's danger relative to the rates' source",
+    ),
+    Lever(
         "mexico_enforcement",
         None,
         "multiplier",
