@@ -136,3 +136,13 @@ def leads_of(people: People, idx: np.ndarray) -> np.ndarray:
     if not people.has_households:
         return idx
     return idx[people.lead[idx] < 0]
+
+
+def split_at_room(people: People, idx: np.ndarray, room: int) -> tuple[np.ndarray, np.ndarray]:
+    """Those of ``idx`` whose households fit in ``room`` places, in order, and the rest.
+
+    A household takes a place for each member; the first that does not fit, and everyone
+    after it, are left out.
+    """
+    n = int((np.cumsum(household_sizes(people, idx)) <= max(room, 0)).sum())
+    return idx[:n], idx[n:]

@@ -57,7 +57,7 @@ from collections import deque
 import numpy as np
 
 from borderflow.model.agenda import Agenda
-from borderflow.model.people import household_sizes, with_followers
+from borderflow.model.people import household_sizes, split_at_room, with_followers
 from borderflow.model.queues import MAX_TAKE, FifoQueue
 from borderflow.model.removal import order_removal
 from borderflow.model.rng import choose, cumulative_shares, waiting_days
@@ -399,10 +399,7 @@ class Custody(Stage):
             return idx, idx[:0]
         census = world.ledger.census
         in_use = sum(int(census(state).sum()) for state in HOLD_ADULT_BEDS)
-        free = max(beds - in_use - int(self.interior[day]), 0)
-        # A household takes a bed for each member, in order, while they last.
-        n = int((np.cumsum(household_sizes(world.people, idx)) <= free).sum())
-        return idx[:n], idx[n:]
+        return split_at_room(world.people, idx, beds - in_use - int(self.interior[day]))
 
     def detain_families(self, world: World, idx: np.ndarray, day: int) -> None:
         """Families who claim fear take free family residential centre beds, in order.
@@ -416,14 +413,12 @@ class Custody(Stage):
         """
         beds = int(self.family_beds[day])
         free = beds - int(world.ledger.census(FAMILY_DETENTION).sum()) if beds < UNLIMITED else beds
-        # A household takes a bed for each member, in order, while they last.
-        n = int((np.cumsum(household_sizes(world.people, idx)) <= max(free, 0)).sum())
-        held = idx[:n]
+        held, no_bed = split_at_room(world.people, idx, free)
         change(world, held, Transition.TO_CREDIBLE_FEAR, State.FAMILY_DETENTION)
         rng = world.rng["family_detention"]
         stay = _geometric_days(rng, world.pars.dur_family_detention_days, len(held))
         self.detention_agenda.schedule(held, day + np.minimum(stay, self.family_limit), RELEASE)
-        self.release_from_holding(world, idx[n:], day)
+        self.release_from_holding(world, no_bed, day)
 
     def release_from_holding(self, world: World, idx: np.ndarray, day: int) -> None:
         """Border Patrol releases families straight from its holding with a notice to appear."""
