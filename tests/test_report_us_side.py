@@ -18,6 +18,7 @@ from borderflow.report import us_side
 from borderflow.report import us_side_figures as figs
 from borderflow.report.figures import STAGE_OF_STATE
 from borderflow.report.html import FIGURES, SECTIONS, build_report, write_report
+from borderflow.results.summary import household_kinds
 from borderflow.results.tables import LAWYER_LABELS, STATE_LABELS
 from borderflow.scenario.vocabulary import (
     COURT_OUTCOMES,
@@ -310,7 +311,7 @@ def test_people_and_households_side_by_side() -> None:
             "people": [4, 6, 10, 1, 3],
         }
     )
-    kinds = us_side.household_kinds(households)
+    kinds = household_kinds(households)
     assert kinds.to_dict(orient="index") == {
         "single_adult": {"households": 4, "people": 4, "mean_size": 1.0},
         "family": {"households": 8, "people": 19, "mean_size": 19 / 8},

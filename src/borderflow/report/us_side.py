@@ -29,7 +29,6 @@ from borderflow.scenario.levers import build_schedule, stock_counts
 from borderflow.scenario.schema import Scenario
 from borderflow.scenario.vocabulary import (
     COURT_OUTCOMES,
-    HOUSEHOLD_KINDS,
     CourtOutcome,
     State,
     Transition,
@@ -380,29 +379,6 @@ def recrossings_by_month(
 # ---------------------------------------------------------------- households
 
 
-def household_kinds(households: pd.DataFrame) -> pd.DataFrame:
-    """Households and their people per kind of household, with the mean size.
-
-    Args:
-        households: the run's households table (per group, kind, size and state at the
-            end: ``households`` and their ``people``).
-
-    Returns:
-        One row per kind (:data:`~borderflow.scenario.vocabulary.HOUSEHOLD_KINDS`, all of
-        them): ``households``, ``people`` and ``mean_size`` (NaN without a household).
-    """
-    kinds = _text(households["kind"])
-    out = (
-        households.groupby(kinds.to_numpy())[["households", "people"]]
-        .sum()
-        .reindex(list(HOUSEHOLD_KINDS), fill_value=0)
-        .astype(np.int64)
-    )
-    out["mean_size"] = out["people"] / out["households"].where(out["households"] > 0)
-    out.index.name = "kind"
-    return out
-
-
 def households_at_end(households: pd.DataFrame, stage_of_state: Mapping[str, str]) -> pd.DataFrame:
     """Households and their people by where they are at the end of the run.
 
@@ -439,7 +415,6 @@ __all__ = [
     "decision_breakdowns",
     "decision_time_stats",
     "decision_times",
-    "household_kinds",
     "households_at_end",
     "recrossings_by_month",
 ]

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from borderflow.report import us_side
 from borderflow.report.figures import HEIGHT, STAGE_OF_STATE, _empty, _layout
+from borderflow.results.summary import household_kinds
 from borderflow.scenario.schema import Scenario
 
 __all__ = [
@@ -316,7 +317,7 @@ def people_and_households(households: pd.DataFrame) -> go.Figure:
     A household (a single adult, a family, an unaccompanied child) is counted once, its
     people each; where it ends is its lead's state, which the family shares.
     """
-    kinds = us_side.household_kinds(households)
+    kinds = household_kinds(households)
     kinds = kinds[kinds["households"] > 0]
     if kinds.empty:
         return _empty("People and households", "Nobody set out in this run.")

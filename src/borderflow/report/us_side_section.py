@@ -17,6 +17,7 @@ from borderflow.report import us_side_figures as us_figs
 from borderflow.report.inputs import ReportInput
 from borderflow.report.markup import Num, table
 from borderflow.results.indicators import formatted
+from borderflow.results.summary import household_kinds
 
 
 def us_side_figures(inp: ReportInput) -> dict[str, go.Figure]:
@@ -133,7 +134,7 @@ def recrossings_table(inp: ReportInput) -> str:
 
 def households_table(inp: ReportInput) -> str:
     """Per kind of household: households, their people and the mean size."""
-    kinds = us_side.household_kinds(inp.tables["households"])
+    kinds = household_kinds(inp.tables["households"])
     rows = [
         (
             str(kind).replace("_", " "),

@@ -147,18 +147,41 @@ def us_processing(
     }
 
 
+def household_kinds(households: pd.DataFrame) -> pd.DataFrame:
+    """Households and their people per kind of household, with the mean size.
+
+    Args:
+        households: the run's households table (per group, kind, size and state at the
+            end: ``households`` and their ``people``).
+
+    Returns:
+        One row per kind (:data:`~borderflow.scenario.vocabulary.HOUSEHOLD_KINDS`, all of
+        them): ``households``, ``people`` and ``mean_size`` (NaN without a household).
+    """
+    kinds = households["kind"].astype(object)
+    out = (
+        households.groupby(kinds.to_numpy())[["households", "people"]]
+        .sum()
+        .reindex(list(vocabulary.HOUSEHOLD_KINDS), fill_value=0)
+        .astype(np.int64)
+    )
+    out["mean_size"] = out["people"] / out["households"].where(out["households"] > 0)
+    out.index.name = "kind"
+    return out
+
+
 def household_counts(households: pd.DataFrame) -> dict[str, Any]:
     """People and households: how many, by kind, and families' mean size."""
-    by_kind = households.groupby("kind", observed=False)[["households", "people"]].sum()
-    families, in_families = (int(v) for v in by_kind.loc["family"])
+    kinds = household_kinds(households)
+    families, in_families = (int(v) for v in kinds.loc["family", ["households", "people"]])
     return {
         "people": int(households["people"].sum()),
         "households": int(households["households"].sum()),
-        "single_adults": int(by_kind.loc["single_adult", "households"]),
+        "single_adults": int(kinds.loc["single_adult", "households"]),
         "families": families,
         "people_in_families": in_families,
         "mean_family_size": round(in_families / families, 3) if families else 0.0,
-        "unaccompanied_children": int(by_kind.loc["unaccompanied_child", "households"]),
+        "unaccompanied_children": int(kinds.loc["unaccompanied_child", "households"]),
     }
 
 
