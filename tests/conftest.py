@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if TRIED:
         terminalreporter.write_sep("-", "hostile inputs")
         terminalreporter.write_line(summary_line())
+
+
+def interruptible() -> None:
+    """In a child process: Ctrl-C (SIGINT) back to its default, whoever started the tests.
+
+    A shell starting a job in the background ignores SIGINT in it, and children inherit
+    that, so a test sending SIGINT to a child would find it carry on to the end.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import borderflow
 from borderflow.interfaces.cli import app
 from calibration_cases import FITTED, known_truth
+from conftest import interruptible
 from test_calibrate_runs import SMALL, same
 
 
@@ -74,6 +75,7 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_fit(scenario, scenario_file,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=interruptible,
     )
     log = out.parent / f".{out.name}.calibrating" / "simulations.jsonl"
     deadline = time.monotonic() + 120

@@ -14,7 +14,7 @@ import pytest
 
 from borderflow.analysis import ensemble as ens
 from borderflow.scenario.load import load_scenario
-from conftest import BASE_TOML, single_port_body, write_scenario
+from conftest import BASE_TOML, interruptible, single_port_body, write_scenario
 
 RUNS = 16
 
@@ -88,7 +88,14 @@ def start_and_kill(
 ) -> tuple[subprocess.CompletedProcess, set[int]]:
     """Start the command, wait for ``after`` finished runs, send ``sig``; its exit and workers."""
     env = {**os.environ, "COLUMNS": "120"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=interruptible,
+    )
     deadline = time.monotonic() + 120
     while len(shards(out)) < after:
         assert proc.poll() is None, proc.communicate()
