@@ -12,7 +12,9 @@ port admits 800 a day and there are no shelter beds. By construction:
   ``share_renege_cross``.
 
 No other assumption has any effect on them: people start at the border (no transit) and
-nothing reaches the U.S. stages before the targets are counted except through these.
+nothing reaches the U.S. stages before the targets are counted except through these. The
+choices at the port that would (presenting without a list, waiting away, missed calls,
+visas, patience without a bed, deterrence) are held still at values that change nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ beds = { default = 0 }
 [parameters]
 p_join_waitlist = { value = 1.0, low = 1.0, high = 1.0, reason = "everyone queues" }
 p_renege = { value = 0.02, low = 0.005, high = 0.1, reason = "to be fitted" }
+p_present_at_port = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
+p_wait_elsewhere = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
+p_miss_call = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
+p_miss_call_away = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
+p_humanitarian_visa = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
+renege_unsheltered_factor = { value = 1.0, low = 1.0, high = 1.0, reason = "held still" }
+deterrence_elasticity = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
 
 [background]
 daily = { OTH = 1000 }

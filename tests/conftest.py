@@ -149,7 +149,11 @@ def tiny(tmp_path: Path):
 def single_port_body(
     arrivals: str = "poisson", per_day: float = 10.0, quota: int = 8, p_renege: float = 0.05
 ) -> str:
-    """A single metered port: people appear at Tijuana and join the list at once."""
+    """A single metered port: people appear at Tijuana and join the list at once.
+
+    A plain queue: everyone waits in the city and answers when called, and patience does
+    not depend on a bed (the queue theory's assumptions).
+    """
     return f"""
     [levers]
     quota = {{ default = {quota} }}
@@ -158,6 +162,9 @@ def single_port_body(
     [parameters]
     p_join_waitlist = 1.0
     p_renege = {{ value = {p_renege}, low = 0.0, high = 1.0 }}
+    p_wait_elsewhere = {{ value = 0.0, low = 0.0, high = 0.0 }}
+    p_miss_call = {{ value = 0.0, low = 0.0, high = 0.0 }}
+    renege_unsheltered_factor = {{ value = 1.0, low = 1.0, high = 1.0 }}
 
     [background]
     arrivals = "{arrivals}"

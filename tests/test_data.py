@@ -30,7 +30,7 @@ def shipped_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 
 def test_every_value_of_the_record_is_shipped_with_its_source_and_grade() -> None:
     table = data.table()
-    assert len(table) == 1245  # the shared record's 1,234 and INM's returns (11)
+    assert len(table) == 1251  # the shared record's 1,234, INM's returns (11), Tijuana's list (6)
     assert (table["source"] != "").all()
     assert set(table["file"]) == set(data.catalogue()["file"])
     assert table["grade"].str.match(r"^[ABC]").all()

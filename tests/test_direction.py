@@ -397,21 +397,23 @@ def test_more_beds_mean_fewer_released_for_lack_of_one_and_interior_arrests_more
         assert held.max() <= beds  # the beds bind: full, never over
 
 
-def test_people_removed_who_set_out_again_are_apprehended_again(tiny):
+def removed_body(p_apprehend: float, p_again: float, deterrence: float) -> str:
     """Single adults cross between ports, are apprehended, claim no fear and are removed
-    home (Tijuana's people are Honduran); with p_set_out_after_removal some come back."""
-    stays, returns = (
-        tiny(
-            us_body(
-                levers=f"p_apprehend = {{ default = 1.0 }}\n    p_set_out_after_removal = {p}",
-                parameters="p_claim_fear_apprehended = { value = 0.0, low = 0.0, high = 0.9 }\n"
-                "    dur_before_setting_out_again = { value = 7, low = 1, high = 120 }",
-                join=0.0,
-            ),
-            head=head_for(150),
-        )
-        for p in (0.0, 0.8)
+    home (Tijuana's people are Honduran); ``p_again`` of them set out again a week later."""
+    return us_body(
+        levers=f"p_apprehend = {{ default = {p_apprehend} }}\n"
+        f"    p_set_out_after_removal = {p_again}",
+        parameters="p_claim_fear_apprehended = { value = 0.0, low = 0.0, high = 0.9 }\n"
+        "    dur_before_setting_out_again = { value = 7, low = 1, high = 120 }\n"
+        f"    deterrence_elasticity = {deterrence}",
+        join=0.0,
     )
+
+
+def test_people_removed_who_set_out_again_are_apprehended_again(tiny):
+    """With p_set_out_after_removal some removed people come back and are caught again
+    (certain apprehension would deter every new attempt: deterrence off here)."""
+    stays, returns = (tiny(removed_body(1.0, p, 0.0), head=head_for(150)) for p in (0.0, 0.8))
     stays_runs, returns_runs = runs(stays), runs(returns)
     assert total(stays_runs, Transition.SET_OUT_AGAIN) == 0
     again = total(returns_runs, Transition.SET_OUT_AGAIN)
@@ -695,3 +697,147 @@ def test_at_the_national_values_the_detention_beds_bind_and_more_of_them_release
     real = released(50165)
     assert real > 0
     assert released(50165 * 4 / 3) < real
+
+
+# --- behaviour under policy: each link a labelled assumption, each with its direction --------
+
+
+def fixed(**values: float) -> str:
+    """Parameter lines, each range narrowed to its value (so 0 is allowed)."""
+    return "\n    ".join(
+        f"{k} = {{ value = {v}, low = {v}, high = {v} }}" for k, v in values.items()
+    )
+
+
+def signed_up(outs: list[RunOutput]) -> float:
+    return total(outs, Transition.ARRIVE_BORDER)
+
+
+def compared(tiny, n_days: int, *bodies: str) -> list[list[RunOutput]]:
+    """Each scenario body run on the same seeds, for ``n_days`` days."""
+    return [runs(tiny(body, head=head_for(n_days))) for body in bodies]
+
+
+def test_the_asylum_ban_sends_more_to_wait_at_ports_and_fewer_across(tiny):
+    """With the ban on, crossing between ports costs the claim: more sign up, fewer cross."""
+    off_runs, on_runs = compared(
+        tiny,
+        60,
+        *(
+            us_body(
+                levers=f"quota = {{ san_ysidro = 2 }}\n    asylum_ban = {ban}",
+                parameters="ban_join_factor = 3.0\n    p_renege = 0.02",
+                join=0.4,
+            )
+            for ban in ("false", "true")
+        ),
+    )
+    assert signed_up(on_runs) > 1.3 * signed_up(off_runs)
+    assert total(on_runs, Transition.CROSS_BETWEEN_PORTS) < total(
+        off_runs, Transition.CROSS_BETWEEN_PORTS
+    )
+
+
+def test_shelter_beds_make_people_more_patient(tiny):
+    """Without a bed the hazard of giving up is higher: beds keep more on the list."""
+    none, plenty = (
+        tiny(
+            us_body(
+                levers=f"quota = {{ san_ysidro = 1 }}\n    beds = {{ tijuana = {b} }}",
+                parameters=fixed(
+                    renege_unsheltered_factor=3.0, p_renege=0.02, p_wait_elsewhere=0.0
+                ),
+            ),
+            head=head_for(60),
+        )
+        for b in (0, 5000)
+    )
+    none_runs, plenty_runs = runs(none), runs(plenty)
+    waiting = [
+        sum(
+            stock_on(o, State.WAITING_SHELTERED, 59) + stock_on(o, State.WAITING_UNSHELTERED, 59)
+            for o in r
+        )
+        for r in (none_runs, plenty_runs)
+    ]
+    assert waiting[1] > waiting[0]
+    assert total(plenty_runs, Transition.GIVE_UP) < 0.6 * total(none_runs, Transition.GIVE_UP)
+
+
+def test_a_higher_chance_of_apprehension_means_fewer_attempts_after_the_first(tiny):
+    """Removed people set out again less often when apprehension is more likely
+    (deterrence_elasticity)."""
+    lax_runs, tough_runs = compared(tiny, 150, *(removed_body(p, 0.8, 1.0) for p in (0.6, 0.95)))
+    again = [
+        total(r, Transition.SET_OUT_AGAIN) / total(r, Transition.REMOVED)
+        for r in (lax_runs, tough_runs)
+    ]
+    # The chance of setting out again: 0.8 x (0.4 / 0.2) capped at 1, against 0.8 x 0.25.
+    assert again[1] < 0.5 * again[0]
+
+
+def test_danger_means_fewer_wait_at_the_port(tiny):
+    """A city twice as dangerous has fewer sign up on its list (violence_join_elasticity)."""
+    calm_runs, dangerous_runs = compared(
+        tiny,
+        40,
+        *(
+            us_body(
+                levers=f"quota = {{ san_ysidro = 2 }}\n    violence_risk = {{ tijuana = {r} }}",
+                parameters="violence_join_elasticity = 1.0",
+                join=0.5,
+            )
+            for r in (1.0, 2.0)
+        ),
+    )
+    # Odds of signing up halved: a half becomes a third.
+    ratio = signed_up(dangerous_runs) / signed_up(calm_runs)
+    assert 0.55 < ratio < 0.8
+
+
+def test_a_long_list_turns_travellers_who_would_wait_to_another_city(tiny):
+    """San Ysidro admits nobody: its list grows, and travellers who will sign up go to
+    Mexicali more the more they mind the wait (wait_aversion_per_month)."""
+    heedless, averse = (
+        tiny(
+            flow_body(
+                per_day=30,
+                levers="quota = { san_ysidro = 0, calexico = 5 }",
+                parameters=fixed(wait_aversion_per_month=a, p_join_waitlist=0.9, p_renege=0.0),
+            ).replace(
+                "destinations = { tijuana = 1.0 }",
+                "destinations = { tijuana = 0.5, mexicali = 0.5 }",
+            ),
+            head=head_for(150),
+        )
+        for a in (0.0, 1.0)
+    )
+    heedless_runs, averse_runs = runs(heedless), runs(averse)
+
+    def to_tijuana(outs: list[RunOutput]) -> float:
+        reached = total(outs, Transition.REACH_BORDER_CITY)
+        return total(outs, Transition.REACH_BORDER_CITY, to_place="tijuana") / reached
+
+    assert abs(to_tijuana(heedless_runs) - 0.5) < 0.05
+    assert to_tijuana(averse_runs) < 0.35
+
+
+def test_numbers_missed_when_called_mean_longer_waits(tiny):
+    """Holders who are away miss their call more often and sign up again at the end: at a
+    port whose quota outruns arrivals, those who are there are let in the day they come."""
+    there, away = (
+        tiny(
+            flow_body(
+                levers="quota = { san_ysidro = 30 }",
+                parameters=fixed(
+                    p_wait_elsewhere=w, p_miss_call=0.0, p_miss_call_away=0.5, p_renege=0.0
+                ),
+            ),
+            head=head_for(150),
+        )
+        for w in (0.0, 1.0)
+    )
+    there_runs, away_runs = runs(there), runs(away)
+    assert total(there_runs, Transition.NUMBER_MISSED) == 0
+    assert total(away_runs, Transition.NUMBER_MISSED) > 0
+    assert mean_wait(away_runs) > mean_wait(there_runs)

@@ -54,7 +54,7 @@ def test_the_default_levers_are_written_as_before() -> None:
     # each city's violence_risk).
     assert Levers().model_dump_json(by_alias=True) == (
         '{"quota":{"default":"unlimited"},"beds":{"default":0.0},"p_apprehend":{"default":0.75},'
-        '"mpp":{"default":0.0},"violence_risk":{"default":1.0},"mexico_enforcement":1.0,'
+        '"mpp":{"default":0.0},"violence_risk":{"default":1.0},"mexico_enforcement":1.0,"mexico_southern_enforcement":1.0,'
         '"mexico_refuge_offer":1.0,'
         '"p_prosecute":0.0,"asylum_ban":false,"cbp_holding_capacity":"unlimited",'
         '"cf_interviews_per_day":"unlimited","p_credible_fear_pass":0.89,'

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from borderflow.results import store
-from conftest import single_port_body, write_scenario
+from conftest import head_for, single_port_body, write_scenario
 
 CAP_SYS_ADMIN = 21
 
@@ -112,16 +112,22 @@ def test_a_report_that_cannot_be_written_leaves_complete_results(scenario, tmp_p
     assert (res / store.REPORT_FILE).is_file()
 
 
-# The scenario is 22.6 kB, a run's shard 15 kB and the bands 24.9 kB.
+@pytest.fixture
+def longer_scenario(tmp_path: Path) -> str:
+    """200 days: its bands outgrow its scenario file."""
+    return str(write_scenario(tmp_path / "sc", single_port_body(), head=head_for(200)))
+
+
+# The scenario is 27.8 kB, a run's shard 18 kB and the bands 53 kB.
 @pytest.mark.parametrize(
     ("fsize", "fails"),
-    [(8_000, "ens/scenario.json"), (23_700, "ens/daily.parquet")],
+    [(8_000, "ens/scenario.json"), (40_000, "ens/daily.parquet")],
     ids=["setting-up", "aggregating"],
 )
 def test_an_ensemble_that_cannot_write_keeps_its_runs_for_resume(
-    scenario, tmp_path, fsize: int, fails: str
+    longer_scenario, tmp_path, fsize: int, fails: str
 ) -> None:
-    args = ("ensemble", scenario, "--runs", "2", "--out", "ens")
+    args = ("ensemble", longer_scenario, "--runs", "2", "--out", "ens")
     proc = borderflow(*args, cwd=tmp_path, fsize=fsize)
     assert_one_line(proc, fails, "File too large")
     assert not store.is_complete(tmp_path / "ens")

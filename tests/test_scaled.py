@@ -6,6 +6,7 @@ import pytest
 
 import borderflow
 from borderflow.engine.run import run as run_engine
+from borderflow.scenario.targets import UNSCALED_MEASURES
 
 
 def test_scaling_volumes_and_capacities() -> None:
@@ -42,8 +43,9 @@ def test_targets_that_count_people_scale_and_rates_do_not() -> None:
     sc = borderflow.load_scenario("remain-in-mexico-2019")
     half = sc.scaled(0.5)
     for before, after in zip(sc.targets, half.targets, strict=True):
-        factor = 1.0 if before.measure == "flow_per_person" else 0.5
+        factor = 1.0 if before.measure in UNSCALED_MEASURES else 0.5
         assert (after.reported, after.low, after.high) == pytest.approx(
             (before.reported * factor, before.low * factor, before.high * factor)
         )
     assert any(t.measure == "flow_per_person" for t in sc.targets)
+    assert any(t.measure == "days_to_clear" for t in sc.targets)

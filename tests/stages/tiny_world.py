@@ -53,15 +53,46 @@ def levers(**values: Any) -> str:
     return "\n[levers]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
 
 
+#: Choices held still in a tiny world unless a story sets them: nobody waits away from the
+#: city or misses a call, and patience and the ways people leave a list do not answer beds,
+#: danger, the asylum ban or apprehension. Stories of those links set them.
+STILL = {
+    "p_wait_elsewhere": 0.0,
+    "p_miss_call": 0.0,
+    "p_miss_call_away": 0.0,
+    "renege_unsheltered_factor": 1.0,
+    "violence_renege_elasticity": 0.0,
+    "violence_join_elasticity": 0.0,
+    "ban_join_factor": 1.0,
+    "deterrence_elasticity": 0.0,
+    "wait_aversion_per_month": 0.0,
+}
+PARAMETERS = "\n[parameters]\n"
+
+
 def parameters(**values: float) -> str:
     """A ``[parameters]`` table, each range narrowed to the value (so 0 and 1 are allowed)."""
     rows = (f"{k} = {{ value = {v}, low = {v}, high = {v} }}\n" for k, v in values.items())
-    return "\n[parameters]\n" + "".join(rows)
+    return PARAMETERS + "".join(rows)
+
+
+def _held_still(sections: tuple[str, ...]) -> tuple[str, ...]:
+    """The sections with :data:`STILL`'s values added to (or as) the parameters table."""
+    given = next((s for s in sections if PARAMETERS in s), None)
+    table = given[given.index(PARAMETERS) :] if given is not None else ""
+    rows = parameters(**{k: v for k, v in STILL.items() if f"\n{k} = " not in table})
+    if given is None:
+        return (*sections, rows)
+    # The rows go right under the table's header: the table may not be the section's last.
+    return tuple(s.replace(PARAMETERS, rows, 1) if s is given else s for s in sections)
 
 
 def tiny_world(tiny: Any, *sections: str, n_days: int = N_DAYS, **files: str) -> World:
-    """A fresh world of the plan's stages on the tiny network, with TOML ``sections``."""
-    scenario = tiny("".join(sections), head=head_for(n_days), **files)
+    """A fresh world of the plan's stages on the tiny network, with TOML ``sections``.
+
+    The choices in :data:`STILL` are held still unless the sections set them.
+    """
+    scenario = tiny("".join(_held_still(sections)), head=head_for(n_days), **files)
     return build_world(scenario, 1, DAY, events=True)
 
 

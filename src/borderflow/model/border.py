@@ -1,15 +1,23 @@
 """The border: border cities, shelters, port waitlists, metering and reneging; violence.
 
-A person reaching their border city either joins the waitlist of the city's
-asylum port (with probability ``p_join_waitlist``) or goes on to cross between
-ports the same day. Waiting people queue for a shelter bed (first come, first
-served, as beds free up) and for admission: each day the port admits up to its
-quota in list order (a fractional quota carries its fraction from day to day,
-:func:`~borderflow.scenario.levers.per_day_counts`; beds are rounded to whole
-beds, :func:`~borderflow.scenario.levers.stock_counts`). Each waiting person's
-patience is geometric: after the day's admissions, each still waiting gives up
-with probability ``p_renege``, then crosses between ports, settles in Mexico or
-goes home. Violence incidents hit waiting people at a daily rate, higher without a bed.
+A person reaching their border city with an asylum port either presents at the port
+without a place on a list (``p_present_at_port``: inadmissibles not held to metering,
+taken into custody that day), signs up on the port's numbered list (``p_join_waitlist``,
+its odds lower in a more dangerous city and higher while the asylum ban makes crossing
+cost one's claim, :mod:`borderflow.model.behaviour`), or goes on to cross between ports
+the same day.
+
+A list is kept outside the port, as reported: a number per person, called in order each
+day up to the port's quota (a fractional quota carries its fraction from day to day,
+:func:`~borderflow.scenario.levers.per_day_counts`). Some holders wait away from the city
+(``p_wait_elsewhere``); a holder who is not there when called (``p_miss_call``, more
+often for those away) loses the place and signs up again at the end. People waiting in
+the city queue for a shelter bed (first come, first served; beds are whole,
+:func:`~borderflow.scenario.levers.stock_counts`). Patience is memoryless, its daily
+hazard ``p_renege`` raised without a bed and by the city's danger; it is drawn again
+when a bed changes it. Whoever gives up crosses between ports (less often under the ban
+or a higher chance of apprehension), settles in Mexico or goes home. Violence incidents
+hit people waiting in the city at a daily rate, higher without a bed.
 """
 
 from __future__ import annotations
@@ -17,14 +25,15 @@ from __future__ import annotations
 import numpy as np
 
 from borderflow.model.agenda import Agenda
+from borderflow.model.behaviour import deterrence, odds_times
 from borderflow.model.people import household_sizes, leads_of, with_followers
 from borderflow.model.queues import FifoQueues
-from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.world import World, change, note
 from borderflow.scenario.levers import per_day_counts, stock_counts
 from borderflow.scenario.vocabulary import (
     IS_WAITING,
+    NATIONALITIES,
     Event,
     State,
     Transition,
@@ -34,23 +43,25 @@ from borderflow.scenario.vocabulary import (
 
 # Plain ints for array comparisons and writes (see borderflow.scenario.vocabulary).
 SHELTERED, UNSHELTERED = int(State.WAITING_SHELTERED), int(State.WAITING_UNSHELTERED)
+AWAY = int(State.WAITING_AWAY)
 IN_CUSTODY = int(State.IN_CUSTODY)
-RENEGE = int(Event.RENEGE)
+RENEGE, VISA = int(Event.RENEGE), int(Event.VISA)
 ADMITTED, LEFT_LIST = int(WaitOutcome.ADMITTED), int(WaitOutcome.LEFT_LIST)
 
 
 class Border(Stage):
-    """Arrivals join a port's list or head to cross; beds, admissions and reneging.
+    """Arrivals present at a port, sign up on its list or head to cross; beds, calls, patience.
 
-    In order: people reaching their border city join the list of its asylum port (and
-    its shelter's bed queue) or set out to cross between ports; free beds go to
-    unsheltered waiting people, in arrival order; each port admits up to its quota, in
-    list order, into U.S. custody; people whose patience ends leave the list: cross
-    between ports, settle, or go home.
+    In order: people reaching their border city present at its port, sign up on the
+    list of its asylum port (and, waiting in the city, its shelter's bed queue), or set
+    out to cross between ports; free beds go to unsheltered waiting people, in arrival
+    order; each port calls numbers up to its quota, in list order, and admits the holders
+    who are there into U.S. custody (the others sign up again at the end); people whose
+    patience ends leave the list: cross between ports, settle, or go home.
     """
 
     name = "border"
-    fields = ("ti_queue",)
+    fields = ("ti_queue", "mx_visa")
     takes = ("onto_waitlist", "at_border_city")
     gives = ("crossers", "into_custody")
 
@@ -79,9 +90,13 @@ class Border(Stage):
         self.bed_row[self.bed_cities] = np.arange(len(self.bed_cities))
         self.bed_queues = FifoQueues(len(self.bed_cities))
         self.beds = beds[:, has_beds]
-        self.p_join = np.array([g.p_join_waitlist for g in world.groups])
-        self.all_join = bool((self.p_join >= 1).all())
-        self.patience = Agenda(world.people, world.n_days, (RENEGE,))
+        self.p_join = np.array([g.p_join_by_nationality for g in world.groups]).reshape(
+            len(world.groups), len(NATIONALITIES)
+        )
+        self.p_present = np.array([g.p_present_at_port for g in world.groups])
+        # Everyone signs up whatever the day's policy (odds of 1 stay 1): no draw decides.
+        self.all_join = bool((self.p_join >= 1).all() and (self.p_present <= 0).all())
+        self.patience = Agenda(world.people, world.n_days, (RENEGE, VISA))
 
     def step(self, world: World, day: int) -> None:
         """Arrivals, shelter, metering and reneging for one day."""
@@ -95,41 +110,115 @@ class Border(Stage):
 
     def arrive(self, world: World, idx: np.ndarray, day: int) -> None:
         """People reach their destination border city (their ``place``)."""
-        people, net = world.people, world.net
+        people, net, pars = world.people, world.net, world.pars
         city = people.place[idx].astype(np.int64)
         note(world, idx, Transition.REACH_BORDER_CITY)
         port = net.asylum_port[city]
-        joins = port >= 0
-        if not self.all_join:  # else the draws would decide nothing, so none is made
-            joins &= world.rng["border"].random(len(idx)) < self.p_join[people.group[idx]]
-        if joins.all():
+        has_port = port >= 0
+        if self.all_join:
+            if not has_port.all():
+                world.handoffs.crossers.put(idx[~has_port])
+                idx, port = idx[has_port], port[has_port]
             self.join_waitlist(world, idx, port, day)
             return
-        world.handoffs.crossers.put(idx[~joins])
+        group = people.group[idx]
+        p_present = self.p_present[group]
+        p_join = self.p_join[group, people.nationality[idx]]
+        if pars.violence_join_elasticity != 0:
+            risk = world.levers.violence_risk[day, city]
+            p_join = odds_times(p_join, np.maximum(risk, 1e-9) ** -pars.violence_join_elasticity)
+        if world.levers.asylum_ban[day]:
+            p_join = odds_times(p_join, pars.ban_join_factor)
+        # One uniform a person: [0, p_present) presents at the port, the next
+        # p_join * (1 - p_present) signs up, the rest cross.
+        u = world.rng["border"].random(len(idx))
+        presents = has_port & (u < p_present)
+        joins = has_port & ~presents & (u < p_present + p_join * (1.0 - p_present))
+        self.present(world, idx[presents], port[presents])
+        world.handoffs.crossers.put(idx[~(joins | presents)])
         self.join_waitlist(world, idx[joins], port[joins], day)
 
-    def join_waitlist(self, world: World, idx: np.ndarray, port: np.ndarray, day: int) -> None:
-        """Put people at the end of their port's list (and of their city's bed queue)."""
+    def present(self, world: World, idx: np.ndarray, port: np.ndarray) -> None:
+        """People present at a port without a place on a list: into custody today."""
         if len(idx) == 0:
             return
+        change(world, idx, Transition.PRESENTED_AT_PORT, State.IN_CUSTODY, to_place=port)
+        world.handoffs.into_custody.put(idx)
+
+    def join_waitlist(self, world: World, idx: np.ndarray, port: np.ndarray, day: int) -> None:
+        """People sign up at the end of their port's list, in the city or away from it."""
+        if len(idx) == 0:
+            return
+        people, pars = world.people, world.pars
+        away = np.zeros(len(idx), bool)
+        if pars.p_wait_elsewhere > 0:
+            away = world.rng["border"].random(len(idx)) < pars.p_wait_elsewhere
+        change(
+            world,
+            idx[~away],
+            Transition.ARRIVE_BORDER,
+            State.WAITING_UNSHELTERED,
+            to_place=port[~away],
+        )
+        change(world, idx[away], Transition.ARRIVE_BORDER, State.WAITING_AWAY, to_place=port[away])
+        people.ti_queue[with_followers(people, idx)] = day
+        self.sign_up(world, idx, port)
+        self.schedule_patience(world, idx, day)
+
+    def sign_up(
+        self, world: World, leads: np.ndarray, port: np.ndarray, *, beds: bool = True
+    ) -> None:
+        """Numbers at the end of each port's list (and, in the city, of its bed queue).
+
+        A household holds a number per member, in a row. Someone signing up again keeps
+        their place in the bed queue (``beds`` false).
+        """
         people = world.people
-        change(world, idx, Transition.ARRIVE_BORDER, State.WAITING_UNSHELTERED, to_place=port)
-        # A household holds a place on the list (and for a bed) per member, in a row.
-        leads = idx
         idx = with_followers(people, leads)
         if len(idx) > len(leads):
             port = np.repeat(port, household_sizes(people, leads))
-        people.ti_queue[idx] = day
         self.waitlists.push(self.row[port], idx)
-        if len(self.bed_cities):
+        if beds and len(self.bed_cities):
             bed = self.bed_row[world.net.city_of[port]]
-            has = bed >= 0
+            has = (bed >= 0) & (people.state[idx] == UNSHELTERED)
             self.bed_queues.push(bed[has], idx[has])
-        p_renege = world.pars.p_renege
-        if p_renege > 0:
-            # Patience on {0, 1, ...} days: one may give up the day one arrives, after admissions.
-            patience = waiting_days(world.rng["patience"], p_renege, len(leads)) - 1
-            self.patience.schedule(leads, day + patience, RENEGE)
+
+    def schedule_patience(
+        self, world: World, leads: np.ndarray, day: int, *, from_day: int | None = None
+    ) -> None:
+        """The day each gives up, or first takes a humanitarian visa, at their daily hazards.
+
+        Giving up: ``p_renege``, times ``renege_unsheltered_factor`` without a bed in the
+        city and the city's ``violence_risk`` to ``violence_renege_elasticity`` in it. A
+        visa: ``p_humanitarian_visa``, once. Both memoryless, so the first of the two is one
+        geometric draw at the combined hazard and a draw of which it is, and a new draw
+        when the way one waits changes is exact. The first day it can fall on is ``day``
+        (after the day's admissions) or ``from_day``.
+        """
+        pars = world.pars
+        if (pars.p_renege <= 0 and pars.p_humanitarian_visa <= 0) or len(leads) == 0:
+            return
+        people = world.people
+        state = people.state[leads]
+        hazard = np.full(len(leads), pars.p_renege)
+        in_city = state != AWAY
+        if pars.violence_renege_elasticity != 0 and pars.p_renege > 0:
+            city = world.net.city_of[people.place[leads[in_city]]]
+            risk = world.levers.violence_risk[day, city]
+            hazard[in_city] *= risk**pars.violence_renege_elasticity
+        hazard[state == UNSHELTERED] *= pars.renege_unsheltered_factor
+        hazard = np.minimum(hazard, 1.0)
+        visa = np.where(people.mx_visa[leads] == 0, pars.p_humanitarian_visa, 0.0)
+        either = np.clip(hazard + visa - hazard * visa, 1e-300, 1.0)  # a hazard of 0: never
+        rng = world.rng["patience"]
+        # Patience on {0, 1, ...} days: one may give up the day one arrives, after admissions.
+        first = day if from_day is None else from_day
+        days = first + np.minimum(rng.geometric(either), 2**31 - 1) - 1
+        if not visa.any():
+            self.patience.schedule(leads, days, RENEGE)
+            return
+        kind = np.where(rng.random(len(leads)) * (hazard + visa) < visa, VISA, RENEGE)
+        self.patience.schedule(leads, days, kind.astype(np.int8))
 
     def shelter(self, world: World, day: int) -> None:
         """Give free beds to unsheltered waiting people, first come first served."""
@@ -148,59 +237,130 @@ class Border(Stage):
         got, _ = self.bed_queues.take(active, free, lambda chunk, k: state[chunk] == UNSHELTERED)
         # A lead takes its household in (a few beds more than free, at most); followers
         # taken are moved by theirs.
-        change(world, leads_of(people, got), Transition.GET_BED, State.WAITING_SHELTERED)
+        leads = leads_of(people, got)
+        change(world, leads, Transition.GET_BED, State.WAITING_SHELTERED)
+        if world.pars.renege_unsheltered_factor != 1:
+            self.schedule_patience(world, leads, day)
 
     def metering(self, world: World, day: int) -> None:
-        """Each port admits up to its quota, in list order, into U.S. custody."""
-        quota = self.quota[day] - self.overdrawn
-        self.overdrawn = np.maximum(-quota, 0)
-        people, ledger = world.people, world.ledger
+        """Each port calls numbers up to its quota, in list order; holders there are admitted.
+
+        A household is admitted whole when its lead's number is called: a port that lets in
+        more than its quota today lets in as many fewer on the next days. Holders not there
+        sign up again at the end of the list, after the day's calls.
+        """
+        people = world.people
         state, place = people.state, people.place
-        active = np.flatnonzero((quota > 0) & (self.waitlists.lengths() > 0))
-        if not len(active):
-            return
-        at = self.ports[active]
-        # All ports served in one pass, not a few NumPy calls per port.
-        admitted, counts = self.waitlists.take(
-            active,
-            quota[active],
-            lambda chunk, k: is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k]),
-        )
+        left = self.quota[day] - self.overdrawn
+        missed: list[np.ndarray] = []
+        missed_rows: list[np.ndarray] = []
+        # Numbers are called until the quota is met or the list runs out: every round takes
+        # numbers off the list (the missed go back on after the day's calls), so it ends.
+        while True:
+            active = np.flatnonzero((left > 0) & (self.waitlists.lengths() > 0))
+            if not len(active):
+                break
+            at = self.ports[active]
+
+            def waiting_here(chunk: np.ndarray, k: np.ndarray, at: np.ndarray = at) -> np.ndarray:
+                return is_in(state[chunk], IS_WAITING) & (place[chunk] == at[k])
+
+            # All ports served in one pass, not a few NumPy calls per port.
+            called, counts = self.waitlists.take(active, left[active], waiting_here)
+            if len(called) == 0:
+                break
+            rows = np.repeat(active, counts)
+            if people.has_households:
+                lead = people.lead[called] < 0
+                called, rows = called[lead], rows[lead]
+            gone = self.not_there(world, called)
+            if gone.any():
+                missed.append(called[gone])
+                missed_rows.append(rows[gone])
+                called, rows = called[~gone], rows[~gone]
+            sizes = household_sizes(people, called) if people.has_households else None
+            left -= np.bincount(rows, sizes, minlength=len(self.ports)).astype(np.int64)
+            self.admit(world, called, self.ports[rows], sizes, day)
+            if not gone.any():
+                break
+        self.overdrawn = np.maximum(-left, 0)
+        if missed:
+            again = np.concatenate(missed)
+            note(world, again, Transition.NUMBER_MISSED)
+            self.sign_up(world, again, self.ports[np.concatenate(missed_rows)], beds=False)
+
+    def not_there(self, world: World, called: np.ndarray) -> np.ndarray:
+        """Which holders of the numbers called are not there to answer."""
+        pars = world.pars
+        if len(called) == 0 or (pars.p_miss_call <= 0 and pars.p_miss_call_away <= 0):
+            return np.zeros(len(called), bool)
+        p = np.where(world.people.state[called] == AWAY, pars.p_miss_call_away, pars.p_miss_call)
+        return world.rng["calls"].random(len(called)) < p
+
+    def admit(
+        self,
+        world: World,
+        admitted: np.ndarray,
+        where: np.ndarray,
+        sizes: np.ndarray | None,
+        day: int,
+    ) -> None:
+        """The holders called and there go into U.S. custody; their waits are recorded."""
         if len(admitted) == 0:
             return
-        where = np.repeat(at, counts)
-        if people.has_households:
-            # A household is admitted whole when its lead is: a port that lets in more
-            # than its quota today lets in as many fewer on the next days.
-            lead = people.lead[admitted] < 0
-            admitted, where = admitted[lead], where[lead]
-            sizes = household_sizes(people, admitted)
-            let_in = np.bincount(self.row[where], sizes, minlength=len(self.ports))
-            self.overdrawn[active] = np.maximum(let_in[active].astype(np.int64) - quota[active], 0)
+        people = world.people
+        if sizes is not None:
             where = np.repeat(where, sizes)
         everyone = with_followers(people, admitted)
-        ledger.record_wait(where, ADMITTED, day - people.ti_queue[everyone])
+        world.ledger.record_wait(where, ADMITTED, day - people.ti_queue[everyone])
         change(world, admitted, Transition.ADMITTED_AT_PORT, IN_CUSTODY)
         self.patience.cancel(admitted)
         world.handoffs.into_custody.put(admitted)
 
+    def take_visas(self, world: World, leads: np.ndarray, day: int) -> None:
+        """Households take a Mexican humanitarian visa and keep their place on the list."""
+        people = world.people
+        note(world, leads, Transition.HUMANITARIAN_VISA)
+        people.mx_visa[with_followers(people, leads)] = 1
+        self.schedule_patience(world, leads, day, from_day=day + 1)
+
     def reneging(self, world: World, day: int) -> None:
-        """People whose patience ends today leave the list: cross, settle, or go home."""
-        people, net, pars = world.people, world.net, world.pars
+        """People whose patience ends today leave the list: cross, settle, or go home.
+
+        The shares are the parameters' at the reference situation; the odds of crossing
+        fall while the asylum ban is on (``ban_join_factor``) and as the chance of
+        apprehension at the city rises (``deterrence_elasticity``).
+        """
+        people, net, pars, lev = world.people, world.net, world.pars, world.levers
         idx = self.patience.due(day)
         if len(idx) == 0:
             return
         idx = idx[is_in(people.state[idx], IS_WAITING)]
+        if pars.p_humanitarian_visa > 0:
+            visa = people.next_kind[idx] == VISA
+            if visa.any():
+                self.take_visas(world, idx[visa], day)
+                idx = idx[~visa]
         if len(idx) == 0:
             return
         everyone = with_followers(people, idx)
         world.ledger.record_wait(people.place[everyone], LEFT_LIST, day - people.ti_queue[everyone])
+        city = net.city_of[people.place[idx]]
+        cross_odds = deterrence(lev.p_apprehend[day, city], pars.deterrence_elasticity)
+        if lev.asylum_ban[day]:
+            cross_odds = cross_odds / pars.ban_join_factor
         # 0: cross, 1: settle, 2: go home (the shares are consecutive slices of [0, 1)).
-        cross = pars.share_renege_cross
-        settle = pars.share_renege_cross + pars.share_renege_settle
-        if cross >= 1 or (cross <= 0 and (settle >= 1 or settle <= 0)):
-            # One way for everyone, all run: the draws would decide nothing, so none is made.
-            way = np.full(len(idx), 0 if cross >= 1 else 1 if settle >= 1 else 2, np.int8)
+        cross0, settle0 = pars.share_renege_cross, pars.share_renege_settle
+        home0 = max(1.0 - cross0 - settle0, 0.0)
+        crossing = cross0 * cross_odds
+        total = crossing + settle0 + home0
+        cross = np.where(total > 0, crossing / np.where(total > 0, total, 1.0), 0.0)
+        settle = cross + np.where(total > 0, settle0 / np.where(total > 0, total, 1.0), 0.0)
+        if (cross >= 1).all() or (
+            (cross <= 0).all() and ((settle >= 1).all() or (settle <= 0).all())
+        ):
+            # One way for everyone: the draws would decide nothing, so none is made.
+            way = np.where(cross >= 1, 0, np.where(settle >= 1, 1, 2)).astype(np.int8)
         else:
             u = world.rng["renege"].random(len(idx))
             way = (u >= cross).astype(np.int8)

@@ -2,11 +2,13 @@
 
 A caravan sets out on its date from its origin; joiners join its largest fragment (or set
 out from its origin once it has arrived or dissolved). A fragment rests at a place, then
-its members leave in daily waves and split by their next hop toward the next place the
-caravan must pass (``via``) or their own border city; each part's leg takes the hop
-arithmetic of planned trips (mode, travel and rest days). The road's hazards reach a
-member on the transit agenda (:class:`~borderflow.model.transit.Transit`, which owns
-this and moves the fragments due in its rounds).
+its members leave in daily waves (households lingering a day or more behind their wave, see
+:func:`linger_days`, so that a wave reaches the places ahead over several days) and split by
+their next hop toward the next place the caravan must pass (``via``) or their own border
+city; each part's leg takes the hop arithmetic of planned trips (mode, travel and rest
+days). The road's hazards reach a member on the transit agenda
+(:class:`~borderflow.model.transit.Transit`, which owns this and moves the fragments due
+in its rounds).
 """
 
 from __future__ import annotations
@@ -43,6 +45,25 @@ def leg_days(
     # Each day is a rest day with probability p, so `moving` travel days come with
     # moving * p / (1 - p) rest days on average; Poisson, which NumPy draws fast.
     return moving + float(rng.poisson(moving * travel.rest_ratio))
+
+
+#: Most whole days a household lingers behind its wave (bounds the parts a split makes).
+MAX_LINGER_DAYS = 14
+
+
+def linger_days(rng: np.random.Generator, p_linger: float, n: int) -> np.ndarray:
+    """Whole days each of ``n`` households leaves a stop after its wave.
+
+    Each day after its wave, a household still at the stop stays another day with
+    probability ``p_linger``: a geometric number of days, ``p / (1 - p)`` on average and at
+    most :data:`MAX_LINGER_DAYS`. With ``p_linger`` 0 every household leaves with its wave
+    and nothing is drawn.
+    """
+    if p_linger <= 0 or n == 0:
+        return np.zeros(n, np.int64)
+    if p_linger >= 1:
+        return np.full(n, MAX_LINGER_DAYS, np.int64)
+    return np.minimum(rng.geometric(1.0 - p_linger, n) - 1, MAX_LINGER_DAYS)
 
 
 def _caravan_days(world: World) -> dict[int, list[tuple[int, int, bool]]]:
@@ -268,13 +289,20 @@ class Caravans:
         day: int,
         rng: np.random.Generator,
     ) -> None:
-        """Split fragment ``f`` by wave and next hop; each part sets out on its next leg."""
+        """Split fragment ``f`` by day of leaving and next hop; each part sets out on its leg.
+
+        At a stop with waves ``[first, last]`` each household draws its wave, then the days it
+        lingers behind it (:func:`linger_days`); households leaving on the same day toward the
+        same hop move on as one fragment, so a split makes at most a part per day and hop.
+        """
         frag, people = self.frag, world.people
         group = frag.group[f]
         arrived_at = frag.arrive[f]
         first, last = world.groups[group].stops.get(here, (0, 0))
         if last > first:  # leave in daily waves: a random share of the members each day
             wave = rng.integers(first, last + 1, len(members))
+            # ... and some households linger behind their wave for a day or more.
+            wave += linger_days(rng, world.pars.p_caravan_linger, len(members))
         else:
             wave = np.full(len(members), first)
         parts = [(int(w), int(hop)) for w in np.unique(wave) for hop in np.unique(hops[wave == w])]

@@ -19,6 +19,7 @@ FIELDS: dict[str, type] = {
     "fragment": np.int32,
     "ti_enter": np.int32,
     "ti_queue": np.int32,
+    "mx_visa": np.int8,
     "ti_next": np.int32,
     "next_kind": np.int8,
     "ti_custody": np.int32,
@@ -60,6 +61,7 @@ class People:
     fragment: np.ndarray
     ti_enter: np.ndarray
     ti_queue: np.ndarray
+    mx_visa: np.ndarray
     ti_next: np.ndarray
     next_kind: np.ndarray
     ti_custody: np.ndarray

@@ -1,13 +1,15 @@
 """Removals: people ordered removed wait in one queue, removed up to a daily capacity.
 
-Some of those removed set out again (``p_set_out_after_removal``): departures takes them
-back on the road after a while at home, as it does Mexico's deportees.
+Some of those removed set out again (``p_set_out_after_removal``, fewer as the border-wide
+chance of apprehension rises: :func:`borderflow.model.behaviour.deterrence`): departures
+takes them back on the road after a while at home, as it does Mexico's deportees.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from borderflow.model.behaviour import deterrence
 from borderflow.model.people import household_sizes, leads_of, with_followers
 from borderflow.model.queues import MAX_TAKE, FifoQueue
 from borderflow.model.rng import waiting_days
@@ -61,6 +63,12 @@ class Removals(Stage):
         home = world.net.home_of(people.nationality[idx], people.origin[idx])
         change(world, idx, Transition.REMOVED, State.REMOVED, to_place=home)
         p_again = float(world.levers.p_set_out_after_removal[day])
+        if p_again > 0 and world.pars.deterrence_elasticity != 0:
+            # The chance of being caught again, border-wide, deters a new attempt.
+            p_border = world.levers.p_apprehend[day, world.net.cities].mean()
+            p_again = min(
+                p_again * float(deterrence(p_border, world.pars.deterrence_elasticity)), 1.0
+            )
         if p_again > 0:
             rng = world.rng["removals"]
             again = idx[rng.random(len(idx)) < p_again]

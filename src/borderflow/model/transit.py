@@ -22,11 +22,13 @@ import datetime as dt
 from typing import NamedTuple
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from borderflow.model import trip_walk
 from borderflow.model.agenda import Agenda
 from borderflow.model.caravans import Caravans
-from borderflow.model.network import MODE_BIT
+from borderflow.model.network import MODE_BIT, Network
 from borderflow.model.people import People, household_sizes, with_followers
 from borderflow.model.queues import expand
 from borderflow.model.rng import waiting_days
@@ -36,7 +38,18 @@ from borderflow.model.world import World, change
 from borderflow.scenario.vocabulary import MEXICAN, TRANSIT_HAZARDS, Event, State, Transition
 
 #: Levers whose change redraws the hazards of everyone on the road.
-ROAD_LEVERS = frozenset({"mexico_enforcement", "mexico_refuge_offer"})
+ROAD_LEVERS = frozenset(
+    {"mexico_enforcement", "mexico_southern_enforcement", "mexico_refuge_offer"}
+)
+#: How far into Mexico, by road from the places where roads from Guatemala enter it,
+#: its southern border's enforcement reaches (``mexico_southern_enforcement``).
+#: Assumption, range 0 (the entry places alone) to 250 km (up the isthmus): the National
+#: Guard of June 2019 kept checkpoints on the highway from Ciudad Hidalgo to Huixtla,
+#: 78 km (El Sol de México), and spread along the border and up the southern isthmus
+#: (AP, 2019-06-22); see the lever's sources in :mod:`borderflow.scenario.levers`.
+SOUTHERN_BORDER_KM = 100.0
+#: Kinds of place that are not in a country Mexico borders by road (the U.S. side).
+_US_KINDS = ("port_of_entry", "us_sector")
 #: People redrawn at a time (bounds the temporary arrays of a redraw).
 REDRAW_CHUNK = 1 << 16
 #: Hazards that only Mexico's territory carries (detention, refuge, settling).
@@ -68,10 +81,46 @@ def road_rates(world: World, idx: np.ndarray, day: int) -> np.ndarray:
     return rates
 
 
-def hazard_rates(world: World, idx: np.ndarray, place: np.ndarray, day: int) -> np.ndarray:
-    """Per-person rates (rows: detain, refuge, give up, settle) on the road at ``place``."""
+def southern_border(net: Network) -> np.ndarray:
+    """Whether each place is on Mexico's southern border, where its lever applies.
+
+    The places in Mexico that a road enters from a place outside it (other than the U.S.
+    side's ports and sectors), and the places in Mexico within :data:`SOUTHERN_BORDER_KM`
+    of one by road through Mexico. Detention on the hop leaving such a place is the
+    southern border's: on the national network, Ciudad Hidalgo, Tapachula and Huixtla
+    (from Tecún Umán) and Tenosique (from El Ceibo).
+    """
+    mexico = np.asarray(net.in_mexico, bool)
+    road = net.km > 0
+    abroad = ~mexico & ~np.isin(net.kind, _US_KINDS)
+    entries = np.flatnonzero(mexico & (road & abroad[:, None]).any(axis=0))
+    if not len(entries):
+        return np.zeros(net.n, bool)
+    inside = np.where(road & mexico[:, None] & mexico[None, :], net.km, 0.0)
+    km = dijkstra(csr_matrix(inside), indices=entries, limit=SOUTHERN_BORDER_KM)
+    return mexico & (np.min(km, axis=0) <= SOUTHERN_BORDER_KM)
+
+
+def detention_at(world: World, south: np.ndarray, day: int) -> np.ndarray:
+    """Per place, the factor of Mexico's detention rate there on ``day``.
+
+    0 outside Mexico; on its southern border (``south``, :func:`southern_border`) the
+    day's ``mexico_southern_enforcement``; elsewhere 1.
+    """
+    factor = np.where(south, world.levers.mexico_southern_enforcement[day], 1.0)
+    return factor * world.net.in_mexico
+
+
+def hazard_rates(
+    world: World, idx: np.ndarray, place: np.ndarray, day: int, south: np.ndarray
+) -> np.ndarray:
+    """Per-person rates (rows: detain, refuge, give up, settle) on the road at ``place``.
+
+    ``south``: the places of Mexico's southern border (:func:`southern_border`).
+    """
     rates = road_rates(world, idx, day)
     rates[MEXICO_ONLY] *= world.net.in_mexico[place]
+    rates[0] *= np.where(south[place], world.levers.mexico_southern_enforcement[day], 1.0)
     return rates
 
 
@@ -88,6 +137,7 @@ def _road(world: World) -> trip_walk.Road:
         km=net.km,
         modes=net.modes,
         in_mexico=net.in_mexico,
+        detain_at=net.in_mexico.astype(float),
         travel=trip_walk.Travel(
             bus_bit=int(MODE_BIT["bus"]),
             train_bit=int(MODE_BIT["train"]),
@@ -150,6 +200,7 @@ class Transit(Stage):
         )
         self.trips = TripPool()
         self.road = _road(world)
+        self.south = southern_border(world.net)
         self.caravans = Caravans(world)
         self.rounds = round_limit(world)
 
@@ -184,7 +235,7 @@ class Transit(Stage):
             return
         people = world.people
         people.t_arrive[idx] = arrive
-        rates = hazard_rates(world, idx, people.place[idx], day)
+        rates = hazard_rates(world, idx, people.place[idx], day, self.south)
         total = rates.sum(axis=0)
         with np.errstate(divide="ignore", over="ignore"):
             t_hit = start + rng.exponential(1.0, len(idx)) / total
@@ -254,7 +305,7 @@ class Transit(Stage):
         ledger = world.ledger
         future = ledger.future
         walked = trip_walk.walk(
-            self.road,
+            self.road._replace(detain_at=detention_at(world, self.south, day)),
             trip_walk.Walkers(
                 dest=dest,
                 cur=cur.astype(np.int64),

@@ -67,6 +67,9 @@ class Road(NamedTuple):
     km: np.ndarray  # float (n, n)
     modes: np.ndarray  # uint8 (n, n)
     in_mexico: np.ndarray  # bool (n,)
+    #: The factor of the detention rate at each place: 0 outside Mexico, the day's
+    #: ``mexico_southern_enforcement`` on its southern border, else 1.
+    detain_at: np.ndarray  # float (n,)
     travel: Travel
     #: ``exp(-lam)`` of each road's rest days by mode (walk, bus, train), worked out once
     #: per run, with NumPy: Numba's ``exp`` may differ from it in the last bit, and the
@@ -231,7 +234,7 @@ def _walk_loop(road: Road, travel: Travel, w: Walkers, sink: Sink, out: Walked) 
     the work it does. The arrays are taken out of their tuples once, not at every read.
     """
     next_hop, km, modes, in_mexico = road.next_hop, road.km, road.modes, road.in_mexico
-    rest_p0 = road.rest_p0
+    rest_p0, detain_at = road.rest_p0, road.detain_at
     dest, cur, t0, leg_v, leg_t, has_leg = w.dest, w.cur, w.t0, w.leg_v, w.leg_t, w.has_leg
     offset, key, entry_u, budget, kind_u = w.offset, w.key, w.entry_u, w.budget, w.kind_u
     rates, foreign, p_entry, group, weight = w.rates, w.foreign, w.p_entry, w.group, w.weight
@@ -261,7 +264,7 @@ def _walk_loop(road: Road, travel: Travel, w: Walkers, sink: Sink, out: Walked) 
                 d_rest = splitmix64(key, counter + np.uint64(1))
                 t_next = t + hop_days(travel, km, modes, rest_p0, u, v, d_mode, d_rest)
             mex = 1.0 if in_mexico[u] else 0.0
-            r0 = ra0 * mex
+            r0 = ra0 * detain_at[u]
             r1 = ra1 * mex
             r2 = ra2
             r3 = ra3 * mex

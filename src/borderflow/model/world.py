@@ -26,6 +26,7 @@ from borderflow.scenario.vocabulary import (
     HOUSEHOLD_ROLES,
     NATIONALITIES,
     OUTSIDE,
+    WAITING,
     Household,
     State,
     Transition,
@@ -49,6 +50,8 @@ class Group:
     dest_p: np.ndarray
     p_join_waitlist: float
     p_refuge_at_entry: float
+    #: Arrivals who present at the port without a place on a list (not metered).
+    p_present_at_port: float = 0.0
     caravan: Caravan | None = None
     stops: dict[int, tuple[int, int]] = field(default_factory=dict)
     via: tuple[int, ...] = ()
@@ -56,9 +59,22 @@ class Group:
     rides_from: int = -1
 
     p_two_adults: float = 0.0
+    #: Destination shares by nationality (a row per nationality, over ``dest_ids``): the
+    #: group's ``dest_p`` but for the nationalities it names otherwise.
+    dest_p_by_nationality: np.ndarray | None = None
+    #: The share signing up on a port's list, by nationality.
+    p_join_by_nationality: np.ndarray | None = None
+    #: Whether the group weighs the waits at the ports in choosing its city (the
+    #: background; caravans and the people already waiting go where they were reported).
+    weighs_waits: bool = False
 
     def __post_init__(self) -> None:
         # Cumulative shares, for drawing with borderflow.model.rng.choose.
+        if self.dest_p_by_nationality is None:
+            self.dest_p_by_nationality = np.tile(self.dest_p, (len(NATIONALITIES), 1))
+        if self.p_join_by_nationality is None:
+            self.p_join_by_nationality = np.full(len(NATIONALITIES), self.p_join_waitlist)
+        self.dest_by_nationality = bool((self.dest_p_by_nationality != self.dest_p).any())
         self.dest_cdf = cumulative_shares(self.dest_p)
         self.nationality_cdf = cumulative_shares(self.nationality_p)
         self.household_cdf = cumulative_shares(self.household_p)
@@ -187,10 +203,10 @@ def enter(
     origins = np.broadcast_to(np.asarray(origin, np.int64), n)
     size = None
     if group.has_families:
-        size, role, dest, nations = _households(world, group, origins, nationality, rng)
+        size, role, dest, nations = _households(world, group, origins, nationality, rng, day)
     else:
-        dest = group.dest_ids[choose(rng, group.dest_cdf, n)]
         nations = choose(rng, group.nationality_cdf, n) if nationality is None else nationality
+        dest = destinations(world, group, np.asarray(nations), rng, day)
         role = choose(rng, group.household_cdf, n)
     people = world.people
     idx = people.add(
@@ -227,6 +243,7 @@ def _households(
     origins: np.ndarray,
     nationality: np.ndarray | None,
     rng: np.random.Generator,
+    day: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """People in a row cut into households: sizes; each person's role, destination, nationality.
 
@@ -240,10 +257,69 @@ def _households(
     pieces = [group.households(world.rng["households"], int(b - a)) for a, b in pairwise(bounds)]
     size = np.concatenate([p[0] for p in pieces])
     role = np.concatenate([p[1] for p in pieces])
-    dest = np.repeat(group.dest_ids[choose(rng, group.dest_cdf, len(size))], size)
+    starts = np.cumsum(size) - size
     if nationality is None:
         nations = np.repeat(choose(rng, group.nationality_cdf, len(size)), size)
+    dest = np.repeat(destinations(world, group, nations[starts], rng, day), size)
     return size, role, dest, nations
+
+
+WAITING_CODES = np.array([int(s) for s in WAITING], np.int64)
+
+#: The longest wait, in months, a traveller reckons with at a port's list (one that admits
+#: nobody, say).
+LONGEST_RECKONED_WAIT_MONTHS = 24.0
+
+
+def expected_wait_months(world: World, cities: np.ndarray, day: int) -> np.ndarray:
+    """The wait a new sign-up faces at each city's port, in months, as word of it travels.
+
+    The people on the list now over the port's quota (0 where a city has no asylum port).
+    """
+    net = world.net
+    port = net.asylum_port[cities]
+    has = port >= 0
+    months = np.zeros(len(cities))
+    if has.any():
+        # The ports' rows alone: the census of every place would cost more than the choice.
+        waiting = world.ledger.stock[port[has]][:, WAITING_CODES, :].sum(axis=(1, 2))
+        per_month = 30.0 * world.levers.quota[day, port[has]]
+        months[has] = np.minimum(
+            waiting / np.maximum(per_month, 1e-9), LONGEST_RECKONED_WAIT_MONTHS
+        )
+    return months
+
+
+def destinations(
+    world: World, group: Group, nations: np.ndarray, rng: np.random.Generator, day: int
+) -> np.ndarray:
+    """Each traveller's border city: the group's shares for their nationality, away from long lists.
+
+    Only the background weighs the lists.
+
+    A city's pull on those who will sign up on its list (``p_join_waitlist`` of them)
+    falls by ``exp(-wait_aversion_per_month × months)``, the months being the wait a new
+    sign-up faces there today (:func:`expected_wait_months`); those who will cross go by
+    the shares alone.
+    """
+    aversion = world.pars.wait_aversion_per_month if group.weighs_waits else 0.0
+    if not group.dest_by_nationality and aversion <= 0:
+        return group.dest_ids[choose(rng, group.dest_cdf, len(nations))]
+    shares = group.dest_p_by_nationality
+    assert shares is not None and group.p_join_by_nationality is not None
+    if aversion > 0:
+        months = expected_wait_months(world, group.dest_ids.astype(np.int64), day)
+        q = group.p_join_by_nationality[:, None]
+        shares = shares * ((1.0 - q) + q * np.exp(-aversion * months)[None, :])
+    cdf = np.cumsum(shares, axis=1)
+    cdf /= cdf[:, -1:]
+    u = rng.random(len(nations))
+    # As choose, a nationality at a time (a handful are present).
+    pick = np.empty(len(nations), np.int64)
+    for nation in np.flatnonzero(np.bincount(nations, minlength=len(cdf))):
+        mine = nations == nation
+        pick[mine] = cdf[nation].searchsorted(u[mine], side="right")
+    return group.dest_ids[np.minimum(pick, shares.shape[1] - 1)]
 
 
 def _shares(mapping: dict[str, float], names: tuple[str, ...]) -> np.ndarray:
@@ -255,7 +331,17 @@ def _group(
     name: str, mix: GroupMix, net: Network, pars: Parameters, caravan: Caravan | None = None
 ) -> Group:
     dest_names = list(mix.destinations)
-    dest_w = np.array([mix.destinations[d] for d in dest_names], float)
+    for shares in mix.destinations_by_nationality.values():
+        dest_names += [d for d in shares if d not in dest_names]
+    dest_w = np.array([mix.destinations.get(d, 0.0) for d in dest_names], float)
+    by_nation = np.tile(dest_w / dest_w.sum(), (len(NATIONALITIES), 1))
+    for nation, shares in mix.destinations_by_nationality.items():
+        row = np.array([shares.get(d, 0.0) for d in dest_names], float)
+        by_nation[NATIONALITIES.index(nation)] = row / row.sum()
+    p_join = pars.p_join_waitlist if mix.p_join_waitlist is None else mix.p_join_waitlist
+    join_by_nation = np.full(len(NATIONALITIES), p_join)
+    for nation, p in mix.p_join_by_nationality.items():
+        join_by_nation[NATIONALITIES.index(nation)] = p
     return Group(
         name=name,
         mix=mix,
@@ -263,11 +349,15 @@ def _group(
         household_p=_shares(mix.household, HOUSEHOLD_ROLES),
         dest_ids=np.array([net.index(d) for d in dest_names], np.int16),
         dest_p=dest_w / dest_w.sum(),
-        p_join_waitlist=pars.p_join_waitlist
-        if mix.p_join_waitlist is None
-        else mix.p_join_waitlist,
+        p_join_waitlist=p_join,
+        dest_p_by_nationality=by_nation,
+        p_join_by_nationality=join_by_nation,
+        weighs_waits=caravan is None and name != ALREADY_WAITING,
         p_refuge_at_entry=(
             pars.p_refuge_at_entry if mix.p_refuge_at_entry is None else mix.p_refuge_at_entry
+        ),
+        p_present_at_port=(
+            pars.p_present_at_port if mix.p_present_at_port is None else mix.p_present_at_port
         ),
         caravan=caravan,
         p_two_adults=pars.p_family_two_adults,
@@ -300,6 +390,9 @@ def _background_groups(bg: Background, net: Network, pars: Parameters) -> list[G
             household=flow.household,
             destinations=bg.destinations,
             p_join_waitlist=bg.p_join_waitlist,
+            p_present_at_port=bg.p_present_at_port,
+            destinations_by_nationality=bg.destinations_by_nationality,
+            p_join_by_nationality=bg.p_join_by_nationality,
             p_refuge_at_entry=bg.p_refuge_at_entry,
         )
         groups.append(_group(flow.name, mix, net, pars))
@@ -325,6 +418,7 @@ def build_world(
             nationality={"OTH": 1.0},
             destinations=dict.fromkeys(sorted(cities), 1.0),
             p_join_waitlist=1.0,
+            p_present_at_port=0.0,
             p_refuge_at_entry=0.0,
         )
         groups.append(_group(ALREADY_WAITING, mix, net, pars))

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from borderflow.scenario import vocabulary
 from borderflow.scenario.bounds import is_unlimited
 from borderflow.scenario.levers import build_schedule
 from borderflow.scenario.schema import Scenario
@@ -29,6 +30,7 @@ STAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "deported by Mexico": (("deported_by_mexico",), "#795548"),
     "waiting at a port, sheltered": (("waiting_sheltered",), "#ffb74d"),
     "waiting at a port, unsheltered": (("waiting_unsheltered",), "#e65100"),
+    "holding a number, waiting away": (("waiting_away",), "#ffe0b2"),
     "waiting in Mexico under MPP": (("mpp_waiting",), "#d81b60"),
     "in U.S. custody": (
         ("in_custody", "prosecution", "awaiting_credible_fear", "hhs_custody"),
@@ -46,7 +48,7 @@ STAGES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
 }
 STAGE_OF_STATE: dict[str, str] = {s: stage for stage, (states, _) in STAGES.items() for s in states}
-WAITING = ("waiting_sheltered", "waiting_unsheltered")
+WAITING = tuple(s.label for s in vocabulary.WAITING)
 US_CUSTODY_STATES = (
     "in_custody",
     "prosecution",

@@ -25,6 +25,13 @@ from borderflow.report import target_figures as target_figs
 from borderflow.report.geo import network_map
 from borderflow.report.inputs import ReportInput
 from borderflow.report.markup import Num, Raw, _e, _num, table
+from borderflow.report.mexico_section import (
+    MEXICO_NOTE,
+    MEXICO_TABLES,
+    NO_MEXICO,
+    ensemble_figure,
+    mexico_figures,
+)
 from borderflow.report.png import PngResult, write_pngs
 from borderflow.report.tables import tables_of
 from borderflow.report.us_side_section import US_SIDE_TABLES, us_side_figures
@@ -66,6 +73,7 @@ SECTIONS: dict[str, str] = {
     "section-stocks": "People in each stage over time",
     "section-flows": "From origins to outcomes",
     "section-map": "The map",
+    "section-mexico": "Mexico's enforcement",
     "section-border-cities": "Border cities: waitlists, waits and shelters",
     "section-crossings": "Admissions and crossings between ports",
     "section-violence": "Violence",
@@ -78,6 +86,7 @@ FIGURES: dict[str, str] = {
     "fig-stocks": "section-stocks",
     "fig-sankey": "section-flows",
     "fig-map": "section-map",
+    "fig-mexico": "section-mexico",
     "fig-waitlist": "section-border-cities",
     "fig-waits": "section-border-cities",
     "fig-shelter": "section-border-cities",
@@ -500,6 +509,7 @@ def run_figures(inp: ReportInput) -> dict[str, go.Figure]:
         "fig-targets": target_figs.targets_figure(inp.targets),
     }
     out |= {SERIES_FIGURE + k: f for k, f in target_figs.series_figures(inp.targets).items()}
+    out |= mexico_figures(inp)
     if has_us_side(inp.indicators):
         out |= {
             "fig-mpp": figs.mpp_population(daily, sc),
@@ -521,6 +531,10 @@ MAP_NOTE = (
     "Outlines: Natural Earth (public domain)."
 )
 NO_US = "Nobody reached MPP, detention or the courts in this run."
+#: What a section without figures says (the U.S. side's say :data:`NO_US`).
+EMPTY_NOTES = {"section-mexico": NO_MEXICO}
+#: The tables printed below a figure in a single run's report, by figure id.
+RUN_TABLES = {**US_SIDE_TABLES, **MEXICO_TABLES}
 US_SIDE_NOTE = (
     "Decisions: the share of each group's cases decided in the run by outcome; grant rate "
     "and in absentia are shares of the cases whose outcome is simulated. The start "
@@ -551,6 +565,7 @@ def sections_of(
         "section-flows": SANKEY_NOTE,
         "section-map": MAP_NOTE,
         "section-us-side": US_SIDE_NOTE,
+        "section-mexico": MEXICO_NOTE,
     } | dict(notes or {})
     bodies: dict[str, str] = {
         "section-scenario": scenario_section(inp),
@@ -559,14 +574,16 @@ def sections_of(
     for fid, sid in FIGURES.items():
         if fid in figures and fid != "fig-targets":
             bodies[sid] = bodies.get(sid, "") + figure_div(figures[fid], fid)
-            if inp.kind == "run" and fid in US_SIDE_TABLES:
-                bodies[sid] += US_SIDE_TABLES[fid](inp)
+            if inp.kind == "run" and fid in RUN_TABLES:
+                bodies[sid] += RUN_TABLES[fid](inp)
     series = {k: f for k, f in figures.items() if k.startswith(SERIES_FIGURE)}
     bodies["section-targets"] = targets_section(inp, figures.get("fig-targets"), series)
     out = []
     for sid, head in SECTIONS.items():
         body = bodies.get(sid, "")
-        note = notes.get(sid, "") if body else NO_US if sid.startswith("section-us") else ""
+        note = notes.get(sid, "") if body else EMPTY_NOTES.get(sid, "")
+        if not body and sid.startswith("section-us"):
+            note = NO_US
         out.append((sid, head, (_note(note) if note else "") + body))
     return out
 
@@ -576,7 +593,7 @@ def report_figures(inp: ReportInput) -> dict[str, go.Figure]:
     if inp.kind == "ensemble":
         from borderflow.report.ensemble_input import ensemble_figures
 
-        return ensemble_figures(inp)
+        return ensemble_figures(inp) | {"fig-mexico": ensemble_figure()}
     return run_figures(inp)
 
 

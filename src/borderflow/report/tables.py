@@ -8,7 +8,7 @@ from typing import Any
 from borderflow.results.results import Results, read_folder
 from borderflow.scenario.schema import Scenario
 
-TABLES = ("daily", "flows", "waits", "decisions", "courts", "households", "targets")
+TABLES = ("daily", "flows", "waits", "decisions", "courts", "households", "mexico", "targets")
 
 
 def tables_of(source: Results | dict[str, Any] | str | Path) -> dict[str, Any]:

@@ -201,6 +201,7 @@ SERIES_AXES = {
     "flow_per_day": "people a day",
     "flow_per_person": "per person",
     "share": "share",
+    "days_to_clear": "days",
 }
 
 

@@ -429,4 +429,6 @@ def formatted(value: float | None, fmt: Format = "count") -> str:
 
 def target_format(measure: str) -> Format:
     """How a target's values are written: a flow per day or per person, or a share, is a rate."""
+    if measure == "days_to_clear":
+        return "days"
     return "rate" if measure in ("flow_per_day", "flow_per_person", "share") else "count"

@@ -12,6 +12,7 @@ import pandas as pd
 from borderflow._version import __version__
 from borderflow.engine.run import RunOutput
 from borderflow.results import store
+from borderflow.results.mexico import mexico_table
 from borderflow.results.summary import household_counts, summarise, summary_frame, us_processing
 from borderflow.results.tables import (
     court_table,
@@ -31,6 +32,7 @@ FILES = {
     "decisions": "decisions.parquet",
     "courts": "courts.parquet",
     "households": "households.parquet",
+    "mexico": "mexico.parquet",
     "summary": "summary.json",
     "targets": "targets.csv",
     "events": "events.parquet",
@@ -38,7 +40,16 @@ FILES = {
     "manifest": store.MANIFEST,
 }
 #: The tables written as Parquet (``events`` only when the run kept the log).
-PARQUET_TABLES = ("daily", "flows", "waits", "decisions", "courts", "households", "events")
+PARQUET_TABLES = (
+    "daily",
+    "flows",
+    "waits",
+    "decisions",
+    "courts",
+    "households",
+    "mexico",
+    "events",
+)
 #: A run's results folder, with the report ``borderflow run`` writes into it.
 RUN = store.Kind(
     "run",
@@ -58,6 +69,8 @@ class Results:
         decisions: court durations (custody to decision; filing to hearings).
         courts: each docket's backlog per day.
         households: households per group, kind, size and state at the end.
+        mexico: Mexico's detentions, returns and refuge by month, beside its published
+            figures (:mod:`borderflow.results.mexico`).
         summary: headline indicators as rows (``summary_dict`` as a dict).
         targets: each observed target, simulated against reported.
         events: the per-person event log, when asked for.
@@ -97,6 +110,11 @@ class Results:
     def households(self) -> pd.DataFrame:
         """Households per group, kind, size and state at the end, with their people."""
         return household_table(self.output)
+
+    @cached_property
+    def mexico(self) -> pd.DataFrame:
+        """Mexico's detentions, returns and refuge by month, with its published figures."""
+        return mexico_table(self.flows, self.scenario)
 
     @cached_property
     def events(self) -> pd.DataFrame | None:

@@ -10,7 +10,9 @@ These are the contract later stages and tools build on:
 * ``waits``: finished waits per port: (port, outcome, waited_days, n), outcome
   ``admitted`` or ``left_list``;
 * ``households``: households per (group, kind, size, state at the end), with their
-  people: a household is counted once, its people each.
+  people: a household is counted once, its people each;
+* ``mexico``: Mexico's detentions, returns and refuge by month, beside its published
+  figures (:mod:`borderflow.results.mexico`).
 """
 
 from __future__ import annotations

@@ -185,6 +185,9 @@ def _point_value(
     if t.measure == "share":
         total = _between(every_group, first, p.date)
         return value / total if total > 0 else float("nan")
+    if t.measure == "days_to_clear":
+        pace = value / days
+        return _between(stock, p.date, p.date) / pace if pace > 0 else float("nan")
     return value
 
 

@@ -167,6 +167,9 @@ UNIT_BOUNDS: dict[str, Bound] = {
     # A time limit, in whole days (rounded): 0 is no time at all.
     "days": Bound(0.0, float(MAX_DAYS), "a time limit in days"),
     "multiplier": MULTIPLIER,
+    "per month": Bound(0.0, 10.0, "a rate per month"),
+    # An exponent on a ratio of hazards or odds: 0 turns the link off.
+    "elasticity": Bound(0.0, 10.0, "an elasticity (an exponent, 0 for none)"),
     "cases per judge-day": Bound(0.0, 100.0, "cases a judge completes a day", low_open=True),
     # A case ends with its last hearing, so it has one at least.
     "hearings (mean)": Bound(1.0, 100.0, "hearings a case has on average"),

@@ -147,6 +147,26 @@ LEVERS: tuple[Lever, ...] = (
         dashboard="Mexico's enforcement (multiplier)",
         order=3,
     ),
+    # Mexico pledged 6,000 National Guard along its border with Guatemala in the deal of
+    # 2019-06-07 (F38; Reuters); deployment began in mid-June (Al Jazeera, 2019-06-14) and
+    # was declared complete on 21 June, spread along the border and up the southern
+    # isthmus, with checkpoints on the highway from Ciudad Hidalgo to Huixtla (AP via
+    # https://www.latinorebels.com/2019/06/22/mexiconationalguard/; El Sol de México,
+    # https://elsoldemexico.com.mx/republica/sociedad/despliega-guardia-nacional-operativo-en-frontera-sur-3781012.html);
+    # 6,300 Guard in 23 border municipalities (Suchiate, Tapachula, Tenosique among them)
+    # joined the more than 800 INM agents checking papers at both borders
+    # (https://miradorglobal.com.mx/noticias/599/index.html). The places it covers are the
+    # model's (borderflow.model.transit.southern_border).
+    Lever(
+        "mexico_southern_enforcement",
+        None,
+        "multiplier",
+        "× hazard",
+        1.0,
+        "multiplier on Mexico's daily hazard of detention at its southern border (the places "
+        "where roads from Guatemala enter Mexico and those within 100 km by road of them), "
+        "on top of mexico_enforcement",
+    ),
     Lever(
         "mexico_refuge_offer",
         None,

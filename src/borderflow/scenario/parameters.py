@@ -49,6 +49,17 @@ class Parameters:
     p_renege: float
     share_renege_cross: float
     share_renege_settle: float
+    p_present_at_port: float
+    p_wait_elsewhere: float
+    p_miss_call: float
+    p_miss_call_away: float
+    p_humanitarian_visa: float
+    renege_unsheltered_factor: float
+    violence_renege_elasticity: float
+    violence_join_elasticity: float
+    ban_join_factor: float
+    deterrence_elasticity: float
+    wait_aversion_per_month: float
     p_violence_sheltered: float
     p_violence_unsheltered: float
     # U.S. custody, prosecution, credible fear, detention.
@@ -95,6 +106,8 @@ class Parameters:
     p_mpp_cross: float
     p_violence_mpp: float
     p_lawyer_reference: float
+    # Caravans: a household lingering at a stop after its wave has left.
+    p_caravan_linger: float
 
     @classmethod
     def of(cls, scenario: Scenario) -> Parameters:

@@ -38,7 +38,13 @@ from borderflow.scenario.vocabulary import DOCKETS
 #: The measures read from the run's court decisions rather than its stocks and flows.
 #: Measures that are no count of people, so a scaled scenario keeps their figures.
 UNSCALED_MEASURES = frozenset(
-    {"flow_per_person", "share", "median_days_to_decision", "mean_days_to_decision"}
+    {
+        "flow_per_person",
+        "share",
+        "median_days_to_decision",
+        "mean_days_to_decision",
+        "days_to_clear",
+    }
 )
 COURT_MEASURES = frozenset(
     {"decisions", "median_days_to_decision", "mean_days_to_decision", "pending_cases"}
@@ -155,7 +161,10 @@ class Target(Strict):
     to ``date``; ``"flow_per_day"`` is that sum divided by the number of days;
     ``"flow_per_person"`` divides it by the mean stock in ``states`` at ``places``
     over those days (e.g. violence incidents per MPP returnee in a month); ``"share"``
-    divides the flow of ``groups`` by the same flow of every group;
+    divides the flow of ``groups`` by the same flow of every group; ``"days_to_clear"``
+    divides the stock on ``date`` by the flow's mean a day from ``date_from``: the days
+    the stock would take to clear at the recent pace (the wait a new sign-up on a port's
+    list faces, as the press worked it out; missing when nothing flowed);
     over the run's court decisions on ``dockets`` (those of the cases pending at the
     start included), ``"decisions"`` counts them, and ``"median_days_to_decision"`` and
     ``"mean_days_to_decision"`` give the time from custody (or else the case's filing)
@@ -191,6 +200,7 @@ class Target(Strict):
         "median_days_to_decision",
         "mean_days_to_decision",
         "pending_cases",
+        "days_to_clear",
     ]
     places: list[PlaceId] = []
     states: list[str] = []
@@ -243,7 +253,8 @@ class Target(Strict):
         else:
             self._check_point()
         stocks = self.measure in ("stock", "mean_stock")
-        if (stocks or self.measure == "flow_per_person") and not self.states:
+        per_stock = self.measure in ("flow_per_person", "days_to_clear")
+        if (stocks or per_stock) and not self.states:
             raise ValueError(f"a {self.measure} target needs 'states'")
         if self.levers and not stocks:
             raise ValueError("'levers' add people to a stock: a stock or mean_stock target's")

@@ -55,7 +55,12 @@ class GroupMix(Strict):
     household: dict[str, Weight] = {"single_adult": 1.0}
     destinations: dict[PlaceId, Weight]
     p_join_waitlist: Probability | None = None
+    p_present_at_port: Probability | None = None
     p_refuge_at_entry: Probability | None = None
+    #: Nationalities that head for other cities, or sign up on lists more or less often,
+    #: than the group as a whole (e.g. asylum seekers from outside Central America).
+    destinations_by_nationality: dict[str, dict[PlaceId, Weight]] = {}
+    p_join_by_nationality: dict[str, Probability] = {}
 
     @field_validator("nationality")
     @classmethod
@@ -72,6 +77,25 @@ class GroupMix(Strict):
     def _some_destination(cls, value: dict[str, float]) -> dict[str, float]:
         if not value or sum(value.values()) <= 0:
             raise ValueError("needs at least one destination with a share above 0")
+        return value
+
+    @field_validator("destinations_by_nationality")
+    @classmethod
+    def _destinations_by_known_nationality(
+        cls, value: dict[str, dict[str, float]]
+    ) -> dict[str, dict[str, float]]:
+        if value:
+            checked_shares(dict.fromkeys(value, 1.0), NATIONALITIES, "nationality")
+        for nation, shares in value.items():
+            if not shares or sum(shares.values()) <= 0:
+                raise ValueError(f"{nation}: needs at least one destination with a share above 0")
+        return value
+
+    @field_validator("p_join_by_nationality")
+    @classmethod
+    def _join_by_known_nationality(cls, value: dict[str, float]) -> dict[str, float]:
+        if value:
+            checked_shares(dict.fromkeys(value, 1.0), NATIONALITIES, "nationality")
         return value
 
 
@@ -96,7 +120,9 @@ class Caravan(GroupMix):
 
     ``stops`` holds planned rests at a place: a number of days, or
     ``[first, last]`` to leave in daily waves from ``first`` to ``last`` days
-    after arriving (the group splits into that many fragments). ``via`` lists
+    after arriving (the group splits into that many fragments, and more: each
+    household lingers behind its wave with the daily probability
+    ``p_caravan_linger``, so a wave leaves over several days). ``via`` lists
     the places the caravan passes through in order before heading for its
     members' destinations by the shortest roads (the route it was reported to
     take). A caravan takes rides (buses, trains) where the road offers them,

@@ -79,6 +79,7 @@ class State(Coded):
     VOLUNTARY_DEPARTURE = 19
     HHS_CUSTODY = 20
     FAMILY_DETENTION = 21
+    WAITING_AWAY = 22
 
 
 #: A pseudo-state for the source of people entering the system (departures).
@@ -113,12 +114,16 @@ STATE_DOCS: dict[State, str] = {
         "a family member who claimed fear, held in an ICE family residential centre until "
         "released with a notice to appear (at most family_detention_limit_days)"
     ),
+    State.WAITING_AWAY: (
+        "holds a number on a port's waitlist but waits away from the border city (another "
+        "town, a rented room), with no shelter bed and out of its streets (place = the port)"
+    ),
 }
 
 #: People with a pending court case who can attend its hearings.
 AWAITING_HEARING = (State.DETAINED, State.RELEASED_PENDING_HEARING, State.MPP_WAITING)
 
-WAITING = (State.WAITING_SHELTERED, State.WAITING_UNSHELTERED)
+WAITING = (State.WAITING_SHELTERED, State.WAITING_UNSHELTERED, State.WAITING_AWAY)
 
 # The stages compare and write codes as plain ints (``int(State.DETAINED)`` kept at module
 # level): NumPy takes a slower path for an IntEnum member than for an int, a few
@@ -188,6 +193,9 @@ class Transition(Coded):
     RELEASED_FROM_HOLDING = 41
     HELD_PAST_TIME_LIMIT = 42
     HELD_OVER_CAPACITY = 43
+    NUMBER_MISSED = 44
+    PRESENTED_AT_PORT = 45
+    HUMANITARIAN_VISA = 46
 
 
 #: Transitions that are counted but change neither state nor place.
@@ -205,6 +213,8 @@ EVENTS = frozenset(
         Transition.CASE_TERMINATED,
         Transition.HELD_PAST_TIME_LIMIT,
         Transition.HELD_OVER_CAPACITY,
+        Transition.NUMBER_MISSED,
+        Transition.HUMANITARIAN_VISA,
     }
 )
 
@@ -266,6 +276,18 @@ TRANSITION_DOCS: dict[Transition, str] = {
     ),
     Transition.HELD_OVER_CAPACITY: (
         "a person held a day in Border Patrol holding above its capacity (a person-day)"
+    ),
+    Transition.NUMBER_MISSED: (
+        "a waiting person was not there when their number was called: they lost their place "
+        "and signed up again at the end of the list"
+    ),
+    Transition.PRESENTED_AT_PORT: (
+        "presented at a port without a place on a list (an inadmissible who is not held to "
+        "metering): into CBP custody the same day"
+    ),
+    Transition.HUMANITARIAN_VISA: (
+        "a person waiting on a port's list took a Mexican humanitarian visa (leave to stay "
+        "and work in Mexico) and kept their place on the list"
     ),
 }
 
@@ -348,6 +370,7 @@ class Event(IntEnum):
     MPP_SETTLE = 12
     MPP_CROSS = 13
     HHS_RELEASE = 14
+    VISA = 15
 
 
 #: The hazards of the road, in the order of their rate rows.
