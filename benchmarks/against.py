@@ -2,7 +2,7 @@
 
 Times three workloads in both trees, interleaved rep by rep so that both see the same
 machine: the national year (``national-fy2019``, seed 1), the metered port (100 ports ×
-10k arrivals, the scenario ``benchmarks/metered_port.py`` writes) and the Flee
+10k arrivals, the scenario each tree's ``benchmarks/metered_port.py`` writes) and the Flee
 workload (``mali`` with ``hasten`` 1). Each rep is a fresh process, pinned to one core
 where ``taskset`` exists, that loads the workload, runs it once to warm up (compiling
 the kernels) and then times one run. Prints a table of medians and the ratio of this
@@ -21,7 +21,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -38,8 +37,12 @@ sc = b.load_scenario("national-fy2019")
 go = lambda: b.run(sc, 1)
 """,
     "metered port 1M": """
+import pathlib, sys, tempfile
+sys.path.insert(0, "benchmarks")
+from metered_port import write_scenario
 import borderflow as b
-sc = b.load_scenario({port!r})
+tmp = tempfile.TemporaryDirectory()  # removed when the process ends
+sc = b.load_scenario(write_scenario(pathlib.Path(tmp.name), ports=100, days=1000))
 go = lambda: b.run(sc, 1)
 """,
     "flee mali": """
@@ -83,20 +86,17 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3, help="timed runs per tree and workload")
     parser.add_argument("--json", type=Path, help="also write the timings here")
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
-    from metered_port import write_scenario
-
-    with tempfile.TemporaryDirectory() as tmp:
-        port = write_scenario(Path(tmp), ports=100, days=1000)  # 10k arrivals a port
-        fill = {"port": str(port), "flee": str(FLEE)}
-        trees = {"this tree": ROOT, "other": args.other.resolve()}
-        times: dict[str, dict[str, list[float]]] = {w: {t: [] for t in trees} for w in WORKLOADS}
-        for rep in range(args.reps):
-            for name, template in WORKLOADS.items():
-                for tree_name, tree in trees.items():
-                    t = seconds(tree, template.format(**fill))
-                    times[name][tree_name].append(t)
-                    print(f"rep {rep + 1}: {name}, {tree_name}: {t:.3f} s", flush=True)
+    # Each tree writes its own metered-port scenario (100 ports, 10k arrivals a port) with
+    # its own benchmarks/metered_port.py: the same queue, in the parameters it knows.
+    fill = {"flee": str(FLEE)}
+    trees = {"this tree": ROOT, "other": args.other.resolve()}
+    times: dict[str, dict[str, list[float]]] = {w: {t: [] for t in trees} for w in WORKLOADS}
+    for rep in range(args.reps):
+        for name, template in WORKLOADS.items():
+            for tree_name, tree in trees.items():
+                t = seconds(tree, template.format(**fill))
+                times[name][tree_name].append(t)
+                print(f"rep {rep + 1}: {name}, {tree_name}: {t:.3f} s", flush=True)
     table = Table(title=f"this tree against {args.other} (median of {args.reps}, seconds)")
     for col in ("workload", "this tree", "other", "ratio", "spread (this / other)"):
         table.add_column(col, justify="right" if col != "workload" else "left")

@@ -73,6 +73,11 @@ p_refuge_mexico = 0.0
 p_refuge_at_entry = 0.0
 p_give_up_transit = 0.0
 p_settle_transit = 0.0
+# The peers' queue: everyone waits at the port, answers when called, and is as patient
+# without a bed as with one.
+p_wait_elsewhere = {{ value = 0.0, low = 0.0, high = 0.0 }}
+p_miss_call = {{ value = 0.0, low = 0.0, high = 0.0 }}
+renege_unsheltered_factor = {{ value = 1.0, low = 1.0, high = 1.0 }}
 
 [background]
 arrivals = "poisson"

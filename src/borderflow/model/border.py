@@ -97,6 +97,8 @@ class Border(Stage):
         # Everyone signs up whatever the day's policy (odds of 1 stay 1): no draw decides.
         self.all_join = bool((self.p_join >= 1).all() and (self.p_present <= 0).all())
         self.patience = Agenda(world.people, world.n_days, (RENEGE, VISA))
+        # Danger moves choices only where some city's risk is not 1, on some day.
+        self.risk_varies = bool((lev.violence_risk != 1).any())
 
     def step(self, world: World, day: int) -> None:
         """Arrivals, shelter, metering and reneging for one day."""
@@ -124,7 +126,7 @@ class Border(Stage):
         group = people.group[idx]
         p_present = self.p_present[group]
         p_join = self.p_join[group, people.nationality[idx]]
-        if pars.violence_join_elasticity != 0:
+        if self.risk_varies and pars.violence_join_elasticity != 0:
             risk = world.levers.violence_risk[day, city]
             p_join = odds_times(p_join, np.maximum(risk, 1e-9) ** -pars.violence_join_elasticity)
         if world.levers.asylum_ban[day]:
@@ -150,17 +152,11 @@ class Border(Stage):
         if len(idx) == 0:
             return
         people, pars = world.people, world.pars
-        away = np.zeros(len(idx), bool)
+        state: int | np.ndarray = UNSHELTERED
         if pars.p_wait_elsewhere > 0:
             away = world.rng["border"].random(len(idx)) < pars.p_wait_elsewhere
-        change(
-            world,
-            idx[~away],
-            Transition.ARRIVE_BORDER,
-            State.WAITING_UNSHELTERED,
-            to_place=port[~away],
-        )
-        change(world, idx[away], Transition.ARRIVE_BORDER, State.WAITING_AWAY, to_place=port[away])
+            state = np.where(away, AWAY, UNSHELTERED).astype(np.int8)
+        change(world, idx, Transition.ARRIVE_BORDER, state, to_place=port)
         people.ti_queue[with_followers(people, idx)] = day
         self.sign_up(world, idx, port)
         self.schedule_patience(world, idx, day)
@@ -202,7 +198,7 @@ class Border(Stage):
         state = people.state[leads]
         hazard = np.full(len(leads), pars.p_renege)
         in_city = state != AWAY
-        if pars.violence_renege_elasticity != 0 and pars.p_renege > 0:
+        if self.risk_varies and pars.violence_renege_elasticity != 0 and pars.p_renege > 0:
             city = world.net.city_of[people.place[leads[in_city]]]
             risk = world.levers.violence_risk[day, city]
             hazard[in_city] *= risk**pars.violence_renege_elasticity
@@ -280,7 +276,8 @@ class Border(Stage):
                 called, rows = called[~gone], rows[~gone]
             sizes = household_sizes(people, called) if people.has_households else None
             left -= np.bincount(rows, sizes, minlength=len(self.ports)).astype(np.int64)
-            self.admit(world, called, self.ports[rows], sizes, day)
+            # Let in now, so that a household's members left on the list go stale.
+            self.admit(world, called, self.ports[rows], day)
             if not gone.any():
                 break
         self.overdrawn = np.maximum(-left, 0)
@@ -297,21 +294,14 @@ class Border(Stage):
         p = np.where(world.people.state[called] == AWAY, pars.p_miss_call_away, pars.p_miss_call)
         return world.rng["calls"].random(len(called)) < p
 
-    def admit(
-        self,
-        world: World,
-        admitted: np.ndarray,
-        where: np.ndarray,
-        sizes: np.ndarray | None,
-        day: int,
-    ) -> None:
+    def admit(self, world: World, admitted: np.ndarray, where: np.ndarray, day: int) -> None:
         """The holders called and there go into U.S. custody; their waits are recorded."""
         if len(admitted) == 0:
             return
         people = world.people
-        if sizes is not None:
-            where = np.repeat(where, sizes)
         everyone = with_followers(people, admitted)
+        if len(everyone) > len(admitted):
+            where = np.repeat(where, household_sizes(people, admitted))
         world.ledger.record_wait(where, ADMITTED, day - people.ti_queue[everyone])
         change(world, admitted, Transition.ADMITTED_AT_PORT, IN_CUSTODY)
         self.patience.cancel(admitted)

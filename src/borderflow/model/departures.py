@@ -8,7 +8,7 @@ import numpy as np
 
 from borderflow.model.agenda import Agenda
 from borderflow.model.stage import Stage
-from borderflow.model.world import ALREADY_WAITING, World, change, enter
+from borderflow.model.world import ALREADY_WAITING, World, change, enter, expected_wait_months
 from borderflow.scenario.vocabulary import NATIONALITIES, Event, State, Transition
 
 SET_OUT_AGAIN = int(Event.SET_OUT_AGAIN)
@@ -59,6 +59,10 @@ class Departures(Stage):
             return
         rng = world.rng["departures"]
         since = day - (world.scenario.day_of(bg.start) if bg.start else 0)
+        # The ports' waits, once for every group that weighs them today.
+        wait_months = (
+            expected_wait_months(world, day) if world.pars.wait_aversion_per_month > 0 else None
+        )
         for g, group in self.background_groups:
             season = group.season(date.month)
             counts = np.zeros(len(NATIONALITIES), np.int64)
@@ -76,7 +80,16 @@ class Departures(Stage):
             if n == 0:
                 continue
             nationality = np.repeat(np.arange(len(NATIONALITIES)), counts)
-            idx = enter(world, g, n, np.repeat(origins, counts), day, rng, nationality=nationality)
+            idx = enter(
+                world,
+                g,
+                n,
+                np.repeat(origins, counts),
+                day,
+                rng,
+                nationality=nationality,
+                wait_months=wait_months,
+            )
             world.handoffs.setting_out.put(idx, clock=float(day))
 
     def set_out_again(self, world: World, day: int) -> None:

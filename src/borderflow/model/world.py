@@ -144,19 +144,23 @@ def change(
     world: World,
     idx: np.ndarray,
     transition: int,
-    state: int,
+    state: int | np.ndarray,
     to_place: np.ndarray | None = None,
 ) -> None:
-    """Move people to ``state`` (at ``to_place``, default where they are) and count it.
+    """Move people to ``state`` (one for all, or one each) at ``to_place`` and count it.
 
-    A household's lead takes its followers with it.
+    ``to_place`` defaults to where they are. A household's lead takes its followers.
     """
     if len(idx) == 0:
         return
     people = world.people
     everyone = with_followers(people, idx)
-    if to_place is not None and len(everyone) > len(idx):
-        to_place = np.repeat(to_place, household_sizes(people, idx))
+    if len(everyone) > len(idx) and (to_place is not None or np.ndim(state)):
+        sizes = household_sizes(people, idx)
+        if to_place is not None:
+            to_place = np.repeat(to_place, sizes)
+        if np.ndim(state):
+            state = np.repeat(state, sizes)
     idx = everyone
     here = people.place[idx]
     there = here if to_place is None else to_place
@@ -191,22 +195,25 @@ def enter(
     fragment: int = -1,
     transition: Transition = Transition.DEPART,
     nationality: np.ndarray | None = None,
+    wait_months: np.ndarray | None = None,
 ) -> np.ndarray:
     """Create ``n`` travellers of group ``g`` at ``origin``; count their entry.
 
     In a group with families the ``n`` people come as households, formed within each run
     of one nationality and origin (a household shares both, and its destination); the
     leads are returned, each standing for its household. ``nationality``: each person's,
-    else drawn.
+    else drawn. ``wait_months``: today's :func:`expected_wait_months`, if known.
     """
     group: Group = world.groups[g]
     origins = np.broadcast_to(np.asarray(origin, np.int64), n)
     size = None
     if group.has_families:
-        size, role, dest, nations = _households(world, group, origins, nationality, rng, day)
+        size, role, dest, nations = _households(
+            world, group, origins, nationality, rng, day, wait_months
+        )
     else:
         nations = choose(rng, group.nationality_cdf, n) if nationality is None else nationality
-        dest = destinations(world, group, np.asarray(nations), rng, day)
+        dest = destinations(world, group, np.asarray(nations), rng, day, wait_months)
         role = choose(rng, group.household_cdf, n)
     people = world.people
     idx = people.add(
@@ -244,6 +251,7 @@ def _households(
     nationality: np.ndarray | None,
     rng: np.random.Generator,
     day: int,
+    wait_months: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """People in a row cut into households: sizes; each person's role, destination, nationality.
 
@@ -260,7 +268,7 @@ def _households(
     starts = np.cumsum(size) - size
     if nationality is None:
         nations = np.repeat(choose(rng, group.nationality_cdf, len(size)), size)
-    dest = np.repeat(destinations(world, group, nations[starts], rng, day), size)
+    dest = np.repeat(destinations(world, group, nations[starts], rng, day, wait_months), size)
     return size, role, dest, nations
 
 
@@ -271,12 +279,14 @@ WAITING_CODES = np.array([int(s) for s in WAITING], np.int64)
 LONGEST_RECKONED_WAIT_MONTHS = 24.0
 
 
-def expected_wait_months(world: World, cities: np.ndarray, day: int) -> np.ndarray:
-    """The wait a new sign-up faces at each city's port, in months, as word of it travels.
+def expected_wait_months(world: World, day: int) -> np.ndarray:
+    """The wait a new sign-up faces at each place's port, in months, as word of it travels.
 
-    The people on the list now over the port's quota (0 where a city has no asylum port).
+    By place: the people on the list of the city's asylum port now over its quota (0
+    where a place has no asylum port).
     """
     net = world.net
+    cities = np.arange(net.n)
     port = net.asylum_port[cities]
     has = port >= 0
     months = np.zeros(len(cities))
@@ -291,7 +301,12 @@ def expected_wait_months(world: World, cities: np.ndarray, day: int) -> np.ndarr
 
 
 def destinations(
-    world: World, group: Group, nations: np.ndarray, rng: np.random.Generator, day: int
+    world: World,
+    group: Group,
+    nations: np.ndarray,
+    rng: np.random.Generator,
+    day: int,
+    wait_months: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each traveller's border city: the group's shares for their nationality, away from long lists.
 
@@ -299,8 +314,8 @@ def destinations(
 
     A city's pull on those who will sign up on its list (``p_join_waitlist`` of them)
     falls by ``exp(-wait_aversion_per_month × months)``, the months being the wait a new
-    sign-up faces there today (:func:`expected_wait_months`); those who will cross go by
-    the shares alone.
+    sign-up faces there today (``wait_months`` by place, else worked out:
+    :func:`expected_wait_months`); those who will cross go by the shares alone.
     """
     aversion = world.pars.wait_aversion_per_month if group.weighs_waits else 0.0
     if not group.dest_by_nationality and aversion <= 0:
@@ -308,18 +323,19 @@ def destinations(
     shares = group.dest_p_by_nationality
     assert shares is not None and group.p_join_by_nationality is not None
     if aversion > 0:
-        months = expected_wait_months(world, group.dest_ids.astype(np.int64), day)
+        by_place = expected_wait_months(world, day) if wait_months is None else wait_months
+        months = by_place[group.dest_ids.astype(np.int64)]
         q = group.p_join_by_nationality[:, None]
         shares = shares * ((1.0 - q) + q * np.exp(-aversion * months)[None, :])
     cdf = np.cumsum(shares, axis=1)
     cdf /= cdf[:, -1:]
-    u = rng.random(len(nations))
-    # As choose, a nationality at a time (a handful are present).
-    pick = np.empty(len(nations), np.int64)
-    for nation in np.flatnonzero(np.bincount(nations, minlength=len(cdf))):
-        mine = nations == nation
-        pick[mine] = cdf[nation].searchsorted(u[mine], side="right")
-    return group.dest_ids[np.minimum(pick, shares.shape[1] - 1)]
+    # As choose, every nationality's row in one search: row k's shares are shifted to
+    # [k, k + 1], and so is a draw of nationality k.
+    width = shares.shape[1]
+    rows = np.asarray(nations, np.int64)
+    shifted = (cdf + np.arange(len(cdf))[:, None]).ravel()
+    pick = shifted.searchsorted(rng.random(len(rows)) + rows, side="right") - rows * width
+    return group.dest_ids[np.minimum(pick, width - 1)]
 
 
 def _shares(mapping: dict[str, float], names: tuple[str, ...]) -> np.ndarray:
