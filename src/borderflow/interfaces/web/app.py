@@ -47,6 +47,9 @@ WAITLIST_KEY = "waitlist_person_days"
 #: The view of the figures showing the U.S. side: court decisions, custody, re-crossings.
 US_SIDE = "us"
 NO_US = "Nobody reached MPP, detention or the courts in this run."
+#: The view of Mexico's detentions, returns and refuge by month, beside its published figures.
+MEXICO = "mexico"
+NO_MEXICO = "Nobody was detained by Mexico in this run."
 
 #: A request body of this many bytes or more is answered 413, without reading more of it.
 #: The page's largest callback (Run with every lever, place and date filled in) is about
@@ -191,6 +194,7 @@ def _layout(limits: Limits, scenarios: list[tuple[str, str]]) -> html.Div:
                                     {"label": " changed scenario ", "value": "changed"},
                                     {"label": " unchanged scenario ", "value": "baseline"},
                                     {"label": " U.S. side", "value": US_SIDE},
+                                    {"label": " Mexico", "value": MEXICO},
                                 ],
                                 value="compare",
                                 inline=True,
@@ -333,7 +337,9 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
         *_target_scores(base, changed, p.seeds[0]),
     ]
     if which == US_SIDE:
-        return head, _us_side(job)
+        return head, _side(job, "us_figures", "U.S. side", NO_US)
+    if which == MEXICO:
+        return head, _side(job, "mexico_figures", "Mexico's enforcement", NO_MEXICO)
     if which == "compare":
         if job.comparison is None:
             note = "No lever changed: nothing to compare. The figures of the run:"
@@ -346,11 +352,14 @@ def _results(job: Job, which: str) -> tuple[list[Any], list[Any]]:
     return head, _graphs((changed if which == "changed" else base).figures)
 
 
-def _us_side(job: Job) -> list[Any]:
-    """The U.S. side of the changed scenario, then of the unchanged one when a lever moved.
+def _side(job: Job, figures: str, title: str, none: str) -> list[Any]:
+    """One part of the system on its own: the changed run's ``figures``, then the unchanged's.
 
-    Court decisions by docket, nationality, representation and household role; the time
-    to a decision per docket; custody against its beds; re-crossings by month.
+    The unchanged run's come only when a lever moved.
+
+    The U.S. side: court decisions by docket, nationality, representation and household
+    role; the time to a decision per docket; custody against its beds; re-crossings by
+    month. Mexico: detentions, returns and refuge by month beside INM's and COMAR's counts.
     """
     base, changed = job.baseline, job.changed
     assert base is not None and changed is not None
@@ -359,11 +368,12 @@ def _us_side(job: Job) -> list[Any]:
         runs.append(("unchanged scenario", "-unchanged", base))
     out: list[Any] = []
     for what, suffix, run in runs:
-        out.append(html.P(html.Strong(f"U.S. side, {what}"), className="hint"))
-        if not run.us_figures:
-            out.append(html.P(NO_US, className="hint"))
+        out.append(html.P(html.Strong(f"{title}, {what}"), className="hint"))
+        drawn = getattr(run, figures)
+        if not drawn:
+            out.append(html.P(none, className="hint"))
             continue
-        out += _graphs(tuple((f"{name}{suffix}", text) for name, text in run.us_figures))
+        out += _graphs(tuple((f"{name}{suffix}", text) for name, text in drawn))
     return out
 
 

@@ -35,6 +35,7 @@ from borderflow.report import figures
 from borderflow.report import target_figures as target_figs
 from borderflow.report.compare import Side, compare_figures, indicator_table, indicators_figure
 from borderflow.report.html import report_input
+from borderflow.report.mexico_section import mexico_figures
 from borderflow.report.us_side_section import us_side_figures
 from borderflow.results.indicators import flatten, has_us_side, run_values, shown
 from borderflow.results.results import Results
@@ -153,6 +154,15 @@ def us_figures_of(report: Any) -> list[tuple[str, Any]]:
     return [(fid.removeprefix("fig-"), fig) for fid, fig in us_side_figures(report).items()]
 
 
+def mexico_figures_of(report: Any) -> list[tuple[str, Any]]:
+    """The figure of Mexico's enforcement by month, as (id, figure); none if nobody was detained.
+
+    Args:
+        report: the run's report input (as for :func:`us_figures_of`).
+    """
+    return [(fid.removeprefix("fig-"), fig) for fid, fig in mexico_figures(report).items()]
+
+
 class Answer(Protocol):
     """What the cache keeps: an answer with its key and its estimated size."""
 
@@ -182,12 +192,21 @@ class RunSet:
     report: Any = None
     #: The first run's U.S.-side figures (the report's section of that name), if it has one.
     us_figures: Figures = ()
+    #: The first run's figure of Mexico's enforcement by month, if Mexico detained anyone.
+    mexico_figures: Figures = ()
 
     @cached_property
     def nbytes(self) -> int:
         """Estimated memory held: the figures' JSON, the report input's tables and scenario."""
         return estimate_bytes(
-            (self.indicators, self.per_run, self.figures, self.us_figures, self.report)
+            (
+                self.indicators,
+                self.per_run,
+                self.figures,
+                self.us_figures,
+                self.mexico_figures,
+                self.report,
+            )
         )
 
 
@@ -555,6 +574,7 @@ class JobManager:
             seconds=time.perf_counter() - start,
             report=report,
             us_figures=as_json(us_figures_of(report)),
+            mexico_figures=as_json(mexico_figures_of(report)),
         )
         self.cache.put(answer)
         if job.cancel_flag.is_set():
