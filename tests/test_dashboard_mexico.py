@@ -8,15 +8,13 @@ import re
 
 import pytest
 
-from borderflow.interfaces import api
-from borderflow.interfaces.web.jobs import JobManager, as_json, mexico_figures_of
-from borderflow.interfaces.web.requests import Limits, prepare
-from borderflow.report.html import report_input
-from test_dashboard_us_side import on_action_body, wait
+from borderflow.interfaces.web.jobs import JobManager, mexico_figures_of
+from test_dashboard_us_side import live_and_read_back, view_body
 
 pytest.importorskip("dash")
 
 SPRING = "caravan-2018-spring"
+LEVER = "mexico_enforcement"
 
 
 def detained(graph: dict) -> int:
@@ -36,18 +34,8 @@ def test_the_mexico_view_draws_both_runs_and_follows_the_lever() -> None:
     try:
         app = create_app(manager=manager)
         assert MEXICO in [o["value"] for o in app.layout["figures-of"].options]
-        raw = {
-            "scenario": SPRING,
-            "scale": 0.5,
-            "changes": [{"lever": "mexico_enforcement", "value": 3}],
-        }
-        job = manager.submit(prepare(raw, Limits()))
-        wait(job)
-        assert job.state == "done", job.message
-        client = app.server.test_client()
-        answer = client.post("/_dash-update-component", json=on_action_body(app, job.id, MEXICO))
-        assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
-        children = answer.get_json()["response"]["figures"]["children"]
+        raw = {"scenario": SPRING, "scale": 0.5, "changes": [{"lever": LEVER, "value": 3}]}
+        children = view_body(app, manager, raw, MEXICO)
         graphs = {c["props"]["id"]: c["props"] for c in children if c["type"] == "Graph"}
         assert list(graphs) == ["fig-mexico", "fig-mexico-unchanged"]
         # Three times Mexico's enforcement detains more of the caravan than the scenario's.
@@ -62,17 +50,8 @@ def test_a_run_mexico_never_detained_in_says_so() -> None:
     manager = JobManager()
     try:
         app = create_app(manager=manager)
-        raw = {
-            "scenario": SPRING,
-            "scale": 0.05,
-            "changes": [{"lever": "mexico_enforcement", "value": 0}],
-        }
-        job = manager.submit(prepare(raw, Limits()))
-        wait(job)
-        assert job.state == "done", job.message
-        client = app.server.test_client()
-        answer = client.post("/_dash-update-component", json=on_action_body(app, job.id, MEXICO))
-        body = json.dumps(answer.get_json()["response"]["figures"]["children"])
+        raw = {"scenario": SPRING, "scale": 0.05, "changes": [{"lever": LEVER, "value": 0}]}
+        body = json.dumps(view_body(app, manager, raw, MEXICO))
         # the changed run (no enforcement) says so; the unchanged one has its figure
         assert NO_MEXICO in body and "fig-mexico-unchanged" in body
     finally:
@@ -80,9 +59,5 @@ def test_a_run_mexico_never_detained_in_says_so() -> None:
 
 
 def test_the_mexico_figure_is_the_same_from_a_results_folder(tmp_path) -> None:
-    res = api.run(api.load_scenario(SPRING).scaled(0.2), 1)
-    folder = res.write(tmp_path / "run")
-    live = as_json(mexico_figures_of(report_input(res)))
-    read_back = as_json(mexico_figures_of(report_input(folder)))
+    live = live_and_read_back(mexico_figures_of, 0.2, tmp_path / "run")
     assert [name for name, _ in live] == ["mexico"]
-    assert [json.loads(text) for _, text in live] == [json.loads(t) for _, t in read_back]

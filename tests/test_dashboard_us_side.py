@@ -78,10 +78,28 @@ def test_the_us_side_view_renders_its_figures_for_both_runs() -> None:
         manager.shutdown()
 
 
-def test_the_us_side_figures_are_the_same_from_a_results_folder(tmp_path) -> None:
-    res = api.run(api.load_scenario(SPRING).scaled(0.05), 1)
-    folder = res.write(tmp_path / "run")
-    live = as_json(us_figures_of(report_input(res)))
-    read_back = as_json(us_figures_of(report_input(folder)))
-    assert [name for name, _ in live] == NAMES
+def view_body(app: Any, manager: Any, raw: dict[str, Any], view: str) -> list[dict[str, Any]]:
+    """The figures' part of the page for the run ``raw`` asks for, shown in ``view``."""
+    job = manager.submit(prepare(raw, Limits()))
+    wait(job)
+    assert job.state == "done", job.message
+    answer = app.server.test_client().post(
+        "/_dash-update-component", json=on_action_body(app, job.id, view)
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+    return answer.get_json()["response"]["figures"]["children"]
+
+
+def live_and_read_back(figures_of: Any, scale: float, folder: Any) -> list[tuple[str, Any]]:
+    """A spring run's figures drawn live, checked equal to those drawn from its folder."""
+    res = api.run(api.load_scenario(SPRING).scaled(scale), 1)
+    written = res.write(folder)
+    live = as_json(figures_of(report_input(res)))
+    read_back = as_json(figures_of(report_input(written)))
     assert [json.loads(text) for _, text in live] == [json.loads(t) for _, t in read_back]
+    return live
+
+
+def test_the_us_side_figures_are_the_same_from_a_results_folder(tmp_path) -> None:
+    live = live_and_read_back(us_figures_of, 0.05, tmp_path / "run")
+    assert [name for name, _ in live] == NAMES
