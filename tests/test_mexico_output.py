@@ -17,11 +17,12 @@ import pytest
 import borderflow
 from borderflow.engine.run import RunOutput, run
 from borderflow.model.network import build_network
-from borderflow.model.transit import SOUTHERN_BORDER_KM, southern_border
+from borderflow.model.transit import southern_border
 from borderflow.results.mexico import COLUMNS, mexico_table, record_scale, southern_places
 from borderflow.results.results import Results, read_folder
 from borderflow.results.tables import STATE_LABELS
 from borderflow.scenario.levers import LEVER_BY_NAME
+from borderflow.scenario.parameters import Parameters
 from borderflow.scenario.vocabulary import Transition
 from conftest import head_for, policy
 
@@ -71,12 +72,20 @@ def test_the_lever_is_a_scalar_multiplier_that_changes_nothing_by_default() -> N
 
 
 def test_the_southern_border_is_where_the_roads_from_guatemala_enter_mexico(tiny) -> None:
-    national = build_network(borderflow.load_scenario("national-fy2019"))
-    south = {national.ids[i] for i in np.flatnonzero(southern_border(national))}
+    sc = borderflow.load_scenario("national-fy2019")
+    national = build_network(sc)
+    reach = Parameters.of(sc).southern_border_km
+    assert reach == 100.0
+
+    def south(reach: float) -> set[str]:
+        return {national.ids[i] for i in np.flatnonzero(southern_border(national, reach))}
+
     # Tecún Umán -> Ciudad Hidalgo (-> Tapachula 38 km -> Huixtla 78 km; Escuintla at 111 km
-    # is beyond SOUTHERN_BORDER_KM) and El Ceibo -> Tenosique (Villahermosa 210 km away).
-    assert SOUTHERN_BORDER_KM == 100.0
-    assert south == {"ciudad_hidalgo", "tapachula", "huixtla", "tenosique"}
+    # is beyond the default reach, southern_border_km 100) and El Ceibo -> Tenosique
+    # (Villahermosa 210 km away).
+    assert south(reach) == {"ciudad_hidalgo", "tapachula", "huixtla", "tenosique"}
+    assert south(0.0) == {"ciudad_hidalgo", "tenosique"}  # the entry places alone
+    assert "escuintla" in south(120.0)
     # The tiny network: home (Honduras) -> south (Mexico) -> middle, 960 km on.
     assert southern_places(tiny(flow_body(), head=head_for(30))) == ["south"]
 

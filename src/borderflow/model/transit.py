@@ -41,13 +41,6 @@ from borderflow.scenario.vocabulary import MEXICAN, TRANSIT_HAZARDS, Event, Stat
 ROAD_LEVERS = frozenset(
     {"mexico_enforcement", "mexico_southern_enforcement", "mexico_refuge_offer"}
 )
-#: How far into Mexico, by road from the places where roads from Guatemala enter it,
-#: its southern border's enforcement reaches (``mexico_southern_enforcement``).
-#: Assumption, range 0 (the entry places alone) to 250 km (up the isthmus): the National
-#: Guard of June 2019 kept checkpoints on the highway from Ciudad Hidalgo to Huixtla,
-#: 78 km (El Sol de México), and spread along the border and up the southern isthmus
-#: (AP, 2019-06-22); see the lever's sources in :mod:`borderflow.scenario.levers`.
-SOUTHERN_BORDER_KM = 100.0
 #: Kinds of place that are not in a country Mexico borders by road (the U.S. side).
 _US_KINDS = ("port_of_entry", "us_sector")
 #: People redrawn at a time (bounds the temporary arrays of a redraw).
@@ -81,14 +74,14 @@ def road_rates(world: World, idx: np.ndarray, day: int) -> np.ndarray:
     return rates
 
 
-def southern_border(net: Network) -> np.ndarray:
+def southern_border(net: Network, reach_km: float) -> np.ndarray:
     """Whether each place is on Mexico's southern border, where its lever applies.
 
     The places in Mexico that a road enters from a place outside it (other than the U.S.
-    side's ports and sectors), and the places in Mexico within :data:`SOUTHERN_BORDER_KM`
-    of one by road through Mexico. Detention on the hop leaving such a place is the
-    southern border's: on the national network, Ciudad Hidalgo, Tapachula and Huixtla
-    (from Tecún Umán) and Tenosique (from El Ceibo).
+    side's ports and sectors), and the places in Mexico within ``reach_km`` of one by road
+    through Mexico (the parameter ``southern_border_km``). Detention on the hop leaving
+    such a place is the southern border's: on the national network, Ciudad Hidalgo,
+    Tapachula and Huixtla (from Tecún Umán) and Tenosique (from El Ceibo).
     """
     mexico = np.asarray(net.in_mexico, bool)
     road = net.km > 0
@@ -97,8 +90,8 @@ def southern_border(net: Network) -> np.ndarray:
     if not len(entries):
         return np.zeros(net.n, bool)
     inside = np.where(road & mexico[:, None] & mexico[None, :], net.km, 0.0)
-    km = dijkstra(csr_matrix(inside), indices=entries, limit=SOUTHERN_BORDER_KM)
-    return mexico & (np.min(km, axis=0) <= SOUTHERN_BORDER_KM)
+    km = dijkstra(csr_matrix(inside), indices=entries, limit=reach_km)
+    return mexico & (np.min(km, axis=0) <= reach_km)
 
 
 def detention_at(world: World, south: np.ndarray, day: int) -> np.ndarray:
@@ -200,7 +193,7 @@ class Transit(Stage):
         )
         self.trips = TripPool()
         self.road = _road(world)
-        self.south = southern_border(world.net)
+        self.south = southern_border(world.net, world.pars.southern_border_km)
         self.caravans = Caravans(world)
         self.rounds = round_limit(world)
 

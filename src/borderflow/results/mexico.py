@@ -32,6 +32,7 @@ import pandas as pd
 from borderflow import data
 from borderflow.model.network import build_network
 from borderflow.model.transit import southern_border
+from borderflow.scenario.parameters import Parameters
 from borderflow.scenario.schema import Scenario
 
 #: The published monthly series shown beside the run's counts: column -> series name.
@@ -60,7 +61,8 @@ COLUMNS = (
 def southern_places(scenario: Scenario) -> list[str]:
     """The ids of the places of Mexico's southern border (where its lever applies)."""
     net = build_network(scenario)
-    return [net.ids[i] for i in np.flatnonzero(southern_border(net))]
+    reach = Parameters.of(scenario).southern_border_km
+    return [net.ids[i] for i in np.flatnonzero(southern_border(net, reach))]
 
 
 def record_scale(scenario: Scenario) -> float:

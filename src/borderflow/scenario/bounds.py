@@ -162,6 +162,7 @@ UNIT_BOUNDS: dict[str, Bound] = {
     # Trips divide distances by speeds; a floor keeps a hop's days (and the rest days
     # drawn for it) finite and small enough to draw.
     "km/day": Bound(0.1, 5_000.0, "a speed in km a day"),
+    "km": Bound(0.0, MAX_DISTANCE_KM, "a distance in km"),
     # Drawn as whole days, at least one; a mean beyond a century never ends in a run.
     "days (mean)": Bound(1.0, float(MAX_DAYS), "a mean time in days"),
     # A time limit, in whole days (rounded): 0 is no time at all.

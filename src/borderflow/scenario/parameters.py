@@ -44,6 +44,7 @@ class Parameters:
     p_settle_transit: float
     p_set_out_again: float
     dur_before_setting_out_again: float
+    southern_border_km: float
     # At the border: waitlists, reneging, violence.
     p_join_waitlist: float
     p_renege: float
