@@ -27,7 +27,7 @@ from borderflow.engine.run import run as run_engine
 from borderflow.results.results import Results
 from borderflow.scenario.load import load_scenario
 from borderflow.scenario.schema import Scenario
-from conftest import write_scenario
+from conftest import still_lines, write_scenario
 
 HEAD = """\
 name = "known-truth"
@@ -46,19 +46,13 @@ beds = { default = 0 }
 [parameters]
 p_join_waitlist = { value = 1.0, low = 1.0, high = 1.0, reason = "everyone queues" }
 p_renege = { value = 0.02, low = 0.005, high = 0.1, reason = "to be fitted" }
-p_present_at_port = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
-p_wait_elsewhere = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
-p_miss_call = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
-p_miss_call_away = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
-p_humanitarian_visa = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
-renege_unsheltered_factor = { value = 1.0, low = 1.0, high = 1.0, reason = "held still" }
-deterrence_elasticity = { value = 0.0, low = 0.0, high = 0.0, reason = "held still" }
+{still}
 
 [background]
 daily = { OTH = 1000 }
 origins = { OTH = "tijuana" }
 destinations = { tijuana = 1.0 }
-"""
+""".replace("{still}", still_lines())
 
 TARGET = """
 [[target]]

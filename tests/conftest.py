@@ -146,13 +146,40 @@ def tiny(tmp_path: Path):
     return make
 
 
+#: The choices at a port held still, at values that change nothing: nobody presents without
+#: a list, waits away from the city, misses a call or takes a visa, and patience, signing up
+#: and the ways out of a list answer neither beds, danger, the asylum ban, apprehension nor
+#: the lists' length. Stories of those links set them.
+STILL = {
+    "p_present_at_port": 0.0,
+    "p_wait_elsewhere": 0.0,
+    "p_miss_call": 0.0,
+    "p_miss_call_away": 0.0,
+    "p_humanitarian_visa": 0.0,
+    "renege_unsheltered_factor": 1.0,
+    "violence_renege_elasticity": 0.0,
+    "violence_join_elasticity": 0.0,
+    "ban_join_factor": 1.0,
+    "deterrence_elasticity": 0.0,
+    "wait_aversion_per_month": 0.0,
+}
+
+
+def still_lines(indent: str = "", **values: float) -> str:
+    """Parameter lines for :data:`STILL` (or ``values``), each range narrowed to its value."""
+    rows = {**STILL, **values}
+    return "\n".join(
+        f"{indent}{k} = {{ value = {v}, low = {v}, high = {v} }}" for k, v in rows.items()
+    )
+
+
 def single_port_body(
     arrivals: str = "poisson", per_day: float = 10.0, quota: int = 8, p_renege: float = 0.05
 ) -> str:
     """A single metered port: people appear at Tijuana and join the list at once.
 
-    A plain queue: everyone waits in the city and answers when called, and patience does
-    not depend on a bed (the queue theory's assumptions).
+    A plain queue: the choices at the port are held still (:data:`STILL`), the queue
+    theory's assumptions.
     """
     return f"""
     [levers]
@@ -162,9 +189,7 @@ def single_port_body(
     [parameters]
     p_join_waitlist = 1.0
     p_renege = {{ value = {p_renege}, low = 0.0, high = 1.0 }}
-    p_wait_elsewhere = {{ value = 0.0, low = 0.0, high = 0.0 }}
-    p_miss_call = {{ value = 0.0, low = 0.0, high = 0.0 }}
-    renege_unsheltered_factor = {{ value = 1.0, low = 1.0, high = 1.0 }}
+{still_lines("    ")}
 
     [background]
     arrivals = "{arrivals}"

@@ -24,7 +24,7 @@ from borderflow.scenario.vocabulary import (
     State,
     Transition,
 )
-from conftest import head_for
+from conftest import STILL, head_for
 
 #: Days in a tiny world's run.
 N_DAYS = 10
@@ -53,20 +53,6 @@ def levers(**values: Any) -> str:
     return "\n[levers]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in values.items())
 
 
-#: Choices held still in a tiny world unless a story sets them: nobody waits away from the
-#: city or misses a call, and patience and the ways people leave a list do not answer beds,
-#: danger, the asylum ban or apprehension. Stories of those links set them.
-STILL = {
-    "p_wait_elsewhere": 0.0,
-    "p_miss_call": 0.0,
-    "p_miss_call_away": 0.0,
-    "renege_unsheltered_factor": 1.0,
-    "violence_renege_elasticity": 0.0,
-    "violence_join_elasticity": 0.0,
-    "ban_join_factor": 1.0,
-    "deterrence_elasticity": 0.0,
-    "wait_aversion_per_month": 0.0,
-}
 PARAMETERS = "\n[parameters]\n"
 
 

@@ -28,6 +28,7 @@ from borderflow.model.agenda import Agenda
 from borderflow.model.behaviour import deterrence, odds_times
 from borderflow.model.people import household_sizes, leads_of, with_followers
 from borderflow.model.queues import FifoQueues
+from borderflow.model.rng import waiting_days
 from borderflow.model.stage import Stage
 from borderflow.model.world import World, change, note
 from borderflow.scenario.levers import per_day_counts, stock_counts
@@ -209,7 +210,7 @@ class Border(Stage):
         rng = world.rng["patience"]
         # Patience on {0, 1, ...} days: one may give up the day one arrives, after admissions.
         first = day if from_day is None else from_day
-        days = first + np.minimum(rng.geometric(either), 2**31 - 1) - 1
+        days = first + waiting_days(rng, either, len(leads)) - 1
         if not visa.any():
             self.patience.schedule(leads, days, RENEGE)
             return

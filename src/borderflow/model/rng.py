@@ -52,8 +52,8 @@ def choose(rng: np.random.Generator, cdf: np.ndarray, n: int) -> np.ndarray:
 LONGEST_WAIT = int(np.iinfo(np.int32).max)
 
 
-def waiting_days(rng: np.random.Generator, p: float, n: int) -> np.ndarray:
-    """Days until an event of daily probability ``p`` (geometric, from 1), capped.
+def waiting_days(rng: np.random.Generator, p: float | np.ndarray, n: int) -> np.ndarray:
+    """Days until an event of daily probability ``p`` (one, or one each; geometric, from 1), capped.
 
     The cap, :data:`LONGEST_WAIT`, only ever touches waits that end after any run.
     """
